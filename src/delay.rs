@@ -1,0 +1,211 @@
+//! Delays: the validated upper bound, the draw, and the timer deadline of one wait.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::time::{Instant, Sleep};
+
+use crate::Error;
+use crate::rng::UnitRng;
+
+/// The most tasks one call of [`wait_n`](crate::wait_n) or [`task_wait_n`](crate::task_wait_n)
+/// accepts: one hundred million.
+///
+/// Every task holds its own entry on tokio's timer, about 130 bytes for `wait_n` and about
+/// 300 bytes for `task_wait_n`, so the cap keeps a single call within tens of gigabytes. A larger
+/// `n` is refused with an error before anything is allocated.
+pub const MAX_TASKS: usize = 100_000_000;
+
+/// The upper bound of a random delay, in seconds: finite, non-negative, at most
+/// [`MaxDelay::MAX`].
+///
+/// The seed's integer `max_delay` and fractional seconds are both accepted. Anything else
+/// (negative, NaN, infinite, or longer than tokio can sleep) is refused with an [`Error`]
+/// rather than clamped, so a simulation never silently waits for something other than what
+/// was asked.
+///
+/// ```
+/// use waitsim::MaxDelay;
+///
+/// # fn main() -> Result<(), waitsim::Error> {
+/// assert_eq!(MaxDelay::new(2.5)?.as_secs_f64(), 2.5);
+/// assert_eq!(MaxDelay::default(), MaxDelay::DEFAULT);
+/// assert_eq!("10".parse::<MaxDelay>()?, MaxDelay::DEFAULT);
+/// assert!(MaxDelay::new(f64::NAN).is_err());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct MaxDelay(f64);
+
+impl MaxDelay {
+    /// The seed's default, `max_delay = 10` seconds.
+    pub const DEFAULT: MaxDelay = MaxDelay(10.0);
+
+    /// No delay at all: every draw is `0`.
+    pub const ZERO: MaxDelay = MaxDelay(0.0);
+
+    /// The longest supported delay: 946,080,000 seconds (30 years of 365 days).
+    ///
+    /// This is the longest sleep tokio honours: `tokio::time::sleep` shortens anything longer
+    /// to exactly this. waitsim refuses a longer `max_delay` instead of letting it be shortened.
+    pub const MAX: MaxDelay = MaxDelay(946_080_000.0);
+
+    /// Validates `secs` as an upper bound for random delays.
+    ///
+    /// `-0.0` is taken as `0.0`.
+    ///
+    /// # Errors
+    ///
+    /// If `secs` is NaN, infinite, negative, or greater than [`MaxDelay::MAX`].
+    pub fn new(secs: f64) -> Result<MaxDelay, Error> {
+        if (0.0..=MaxDelay::MAX.0).contains(&secs) {
+            // Adding zero turns `-0.0` into `0.0`, so that no draw prints as `-0`.
+            Ok(MaxDelay(secs + 0.0))
+        } else {
+            Err(Error::max_delay(secs))
+        }
+    }
+
+    /// The bound in seconds.
+    #[must_use]
+    pub fn as_secs_f64(self) -> f64 {
+        self.0
+    }
+}
+
+impl Default for MaxDelay {
+    fn default() -> MaxDelay {
+        MaxDelay::DEFAULT
+    }
+}
+
+impl fmt::Display for MaxDelay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl TryFrom<f64> for MaxDelay {
+    type Error = Error;
+
+    fn try_from(secs: f64) -> Result<MaxDelay, Error> {
+        MaxDelay::new(secs)
+    }
+}
+
+impl From<MaxDelay> for f64 {
+    fn from(max_delay: MaxDelay) -> f64 {
+        max_delay.0
+    }
+}
+
+impl FromStr for MaxDelay {
+    type Err = Error;
+
+    /// Parses a decimal number of seconds, such as `10`, `0.5` or `1e3`.
+    fn from_str(s: &str) -> Result<MaxDelay, Error> {
+        match s.trim().parse::<f64>() {
+            Ok(secs) => MaxDelay::new(secs).map_err(|_| Error::max_delay(s)),
+            Err(_) => Err(Error::max_delay(s)),
+        }
+    }
+}
+
+/// Draws one delay: `max_delay * u` for a uniform `u` in `[0, 1)`.
+///
+/// This is CPython's `random.uniform(0, max_delay)`, so `0` can be drawn and `max_delay` only
+/// where the product rounds up to it; the result never leaves `[0, max_delay]`.
+pub(crate) fn draw<R: UnitRng + ?Sized>(rng: &mut R, max_delay: MaxDelay) -> f64 {
+    max_delay.0 * rng.next_unit()
+}
+
+/// Draws `n` delays in index order, refusing an `n` that cannot fit before allocating.
+pub(crate) fn draw_n<R: UnitRng + ?Sized>(
+    rng: &mut R,
+    n: usize,
+    max_delay: MaxDelay,
+) -> Result<Vec<f64>, Error> {
+    let mut delays = vec_for(n)?;
+    delays.extend((0..n).map(|_| draw(rng, max_delay)));
+    Ok(delays)
+}
+
+/// An empty vector with room for `n` items, or an error if `n` is above [`MAX_TASKS`] or the
+/// memory cannot be had.
+pub(crate) fn vec_for<T>(n: usize) -> Result<Vec<T>, Error> {
+    if n > MAX_TASKS {
+        return Err(Error::too_many_tasks(n as u128));
+    }
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| Error::out_of_memory(n))?;
+    Ok(v)
+}
+
+/// Sorts delays in ascending order. The sort is stable, so equal delays keep index order.
+pub(crate) fn sort_delays(delays: &mut [f64]) {
+    delays.sort_by(f64::total_cmp);
+}
+
+/// The timer future of one wait of `delay` seconds that starts at `start`.
+///
+/// The delay must come from [`draw`], which keeps it finite, non-negative and within
+/// [`MaxDelay::MAX`], so the conversion to a `Duration` cannot fail.
+pub(crate) fn sleep_from(start: Instant, delay: f64) -> Sleep {
+    let duration = Duration::from_secs_f64(delay);
+    match start.checked_add(duration) {
+        Some(deadline) => tokio::time::sleep_until(deadline),
+        None => tokio::time::sleep(duration),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_delay_accepts_its_range_and_nothing_else() {
+        for ok in [0.0, -0.0, 1e-300, 0.5, 10.0, 1e6, MaxDelay::MAX.0] {
+            assert!(MaxDelay::new(ok).is_ok(), "{ok} should be accepted");
+        }
+        let above = f64::from_bits(MaxDelay::MAX.0.to_bits() + 1);
+        for bad in [-1e-300, -1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, above, f64::MAX] {
+            assert!(MaxDelay::new(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn negative_zero_becomes_zero() {
+        let zero = MaxDelay::new(-0.0).unwrap();
+        assert!(zero.as_secs_f64().is_sign_positive());
+        assert_eq!(zero.to_string(), "0");
+    }
+
+    #[test]
+    fn parse_error_names_the_text_and_the_range() {
+        let err = "abc".parse::<MaxDelay>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid max_delay `abc`: expected a finite number of seconds in [0, 946080000]"
+        );
+        let err = "1e400".parse::<MaxDelay>().unwrap_err();
+        assert!(err.to_string().starts_with("invalid max_delay `1e400`"), "{err}");
+    }
+
+    #[test]
+    fn vec_for_refuses_more_than_max_tasks() {
+        assert!(vec_for::<f64>(MAX_TASKS + 1).unwrap_err().is_invalid_input());
+        assert!(vec_for::<f64>(usize::MAX).unwrap_err().is_invalid_input());
+        assert_eq!(vec_for::<f64>(3).unwrap().capacity(), 3);
+    }
+
+    #[test]
+    fn sort_is_ascending() {
+        let mut delays = [3.0, 0.0, 2.5, 0.0, 1.0];
+        sort_delays(&mut delays);
+        assert_eq!(delays, [0.0, 0.0, 1.0, 2.5, 3.0]);
+    }
+}

@@ -1,0 +1,150 @@
+//! Seeded, virtual-clock simulations of concurrent random waits.
+//!
+//! waitsim is the classic asyncio exercise (`wait_random`, `wait_n`, `measure_time`,
+//! `task_wait_random`, `task_wait_n`) written for tokio, with the two things that make async
+//! code hard to test put under control: every routine draws from a generator you pass in, and
+//! the waits run on tokio's paused clock, so a ten-second wait costs microseconds and every
+//! run gives the same numbers.
+//!
+//! # From the top
+//!
+//! Seed a generator, pick a clock, run a routine:
+//!
+//! ```
+//! use waitsim::{seeded, wait_n, Clock, MaxDelay};
+//!
+//! # fn main() -> Result<(), waitsim::Error> {
+//! let delays = Clock::Virtual.block_on(wait_n(&mut seeded(42), 5, MaxDelay::new(5.0)?))??;
+//! assert_eq!(delays.len(), 5);
+//! assert!(delays.is_sorted());
+//! assert!(delays.iter().all(|d| (0.0..=5.0).contains(d)));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Inside your own tokio test, pause the clock and call the async routines directly:
+//!
+//! ```
+//! use waitsim::{seeded, wait_random, MaxDelay};
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! // With `#[tokio::test(start_paused = true)]` in a test.
+//! let delay = wait_random(&mut seeded(1), MaxDelay::DEFAULT).await;
+//! assert!((0.0..=10.0).contains(&delay));
+//! # }
+//! ```
+//!
+//! # Example: the seed's `measure_time`
+//!
+//! `measure_time` builds its own runtime, as the seed's `asyncio.run` does:
+//!
+//! ```
+//! use waitsim::{measure_time, seeded, Clock, MaxDelay};
+//!
+//! # fn main() -> Result<(), waitsim::Error> {
+//! let per_task = measure_time(&mut seeded(0), 5, MaxDelay::new(9.0)?, Clock::Virtual)?;
+//! // Five concurrent waits take about as long as the longest one, so per task it is
+//! // at most max_delay / n, plus the timer's rounding.
+//! assert!(per_task <= (9.0 + 0.001) / 5.0);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Example: tasks
+//!
+//! `task_wait_random` spawns the wait and hands back the task, like `asyncio.create_task`:
+//!
+//! ```
+//! use waitsim::{seeded, task_wait_n, task_wait_random, wait_n, MaxDelay};
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let task = task_wait_random(&mut seeded(0), MaxDelay::new(5.0)?);
+//! let delay: f64 = task.await?;
+//!
+//! // Built from tasks or from joined futures, the same seed gives the same delays.
+//! let six = MaxDelay::new(6.0)?;
+//! assert_eq!(task_wait_n(&mut seeded(9), 5, six).await?, wait_n(&mut seeded(9), 5, six).await?);
+//! # let _ = delay;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Example: any generator
+//!
+//! To get reproducible results, seed the generator. Anything that implements [`rand::Rng`]
+//! can be passed in; [`seeded`] gives the default, [`DefaultRng`] (ChaCha8).
+//!
+//! ```
+//! use rand::SeedableRng;
+//! use waitsim::{wait_n, Clock, MaxDelay};
+//!
+//! # fn main() -> Result<(), waitsim::Error> {
+//! let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+//! let delays = Clock::Virtual.block_on(wait_n(&mut rng, 3, MaxDelay::DEFAULT))??;
+//! # assert_eq!(delays.len(), 3);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The determinism contract
+//!
+//! - **Randomness is injected.** Every routine draws from the generator it is given, and only
+//!   from it. The default is ChaCha8 (`rand_chacha`), seeded from a `u64` by
+//!   `SeedableRng::seed_from_u64`: a named, portable algorithm.
+//! - **Every delay is fixed before any wait starts.** `wait_n` and `task_wait_n` draw their `n`
+//!   delays in index order, exactly as `n` successive `wait_random` calls would, before the
+//!   first wait starts or the first task is spawned. So the delays depend on neither poll
+//!   order, nor the runtime flavour (current-thread or multi-thread, any number of workers),
+//!   nor whether the waits are joined futures or spawned tasks. The draws for `n = k` are a
+//!   prefix of those for `n = k + 1`.
+//! - **Same seed, same inputs, same `Cargo.lock`: the same bits.** Delays are `f64`s computed
+//!   the same way on every platform; Rust prints them as the shortest string that reads back
+//!   to the same bits.
+//! - **Time comes only from `tokio::time`.** The virtual clock is tokio's paused clock, built in
+//!   one place, [`Clock::runtime`].
+//!
+//! # Timer ticks
+//!
+//! tokio's timer counts whole milliseconds: a sleep ends on the first millisecond tick at or
+//! after its deadline. A delay of `0.0004` seconds therefore lasts `0.001` seconds, and one of
+//! `2.0000004` lasts `2.001`. waitsim returns the delays it drew, not the rounded durations.
+//!
+//! On the virtual clock this makes elapsed times exact. All `n` waits of `wait_n` start at one
+//! instant, so on a fresh runtime (as [`measure_time`] and [`Scenario::run`] use) the elapsed
+//! time of `wait_n` is **the largest delay rounded up to the next whole millisecond**:
+//! `largest <= elapsed < largest + 0.001`. So `measure_time * n` is the largest delay within
+//! one millisecond, and since the largest of `n` uniform draws approaches `max_delay`,
+//! `measure_time` approaches `max_delay / n`.
+//!
+//! # Errors and limits
+//!
+//! A `max_delay` must be finite, non-negative and at most [`MaxDelay::MAX`] (tokio's longest
+//! sleep); `n` at most [`MAX_TASKS`]; and `measure_time` needs `n >= 1`. Inputs outside those
+//! give an [`Error`], never a panic.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod clock;
+mod delay;
+mod error;
+mod measure;
+mod rng;
+mod scenario;
+mod task;
+mod wait;
+
+pub use clock::Clock;
+pub use delay::{MAX_TASKS, MaxDelay};
+pub use error::Error;
+pub use measure::{Measurement, measure, measure_time};
+pub use rng::{DefaultRng, Generator, RngKind, UnitRng, seeded};
+pub use scenario::{Report, Routine, Scenario};
+pub use task::{task_wait_n, task_wait_random};
+pub use wait::{wait_n, wait_random};
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,0 +1,136 @@
+//! `wait_random` and `wait_n`: random waits inside the calling task.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::task::coop;
+use tokio::time::{Instant, Sleep};
+
+use crate::delay::{draw, draw_n, sleep_from, sort_delays, vec_for};
+use crate::{Error, MaxDelay, UnitRng};
+
+/// Waits a random delay in `[0, max_delay]` seconds and returns it.
+///
+/// The delay is `max_delay * u` for the next uniform `u` in `[0, 1)` from `rng` (CPython's
+/// `random.uniform(0, max_delay)`). It is drawn when the future is first polled, before the
+/// wait starts. The wait is a `tokio::time` sleep, so it ends on the timer's next whole
+/// millisecond: see the crate docs on timer ticks.
+///
+/// # Panics
+///
+/// Like `tokio::time::sleep`, if polled outside a tokio runtime with timers enabled.
+///
+/// ```
+/// use waitsim::{seeded, wait_random, MaxDelay};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let delay = wait_random(&mut seeded(0), MaxDelay::DEFAULT).await;
+/// assert!((0.0..=10.0).contains(&delay));
+/// # }
+/// ```
+pub async fn wait_random<R: UnitRng + ?Sized>(rng: &mut R, max_delay: MaxDelay) -> f64 {
+    let delay = draw(rng, max_delay);
+    sleep_from(Instant::now(), delay).await;
+    delay
+}
+
+/// Runs `n` random waits concurrently and returns their delays in ascending order.
+///
+/// The `n` delays are drawn from `rng` in index order, exactly as `n` successive
+/// [`wait_random`] calls would draw them, before any wait starts. Then all `n` waits run at
+/// once, each on its own timer entry, all starting at the same instant, joined inside the
+/// calling task (nothing is spawned); the call ends when the longest wait ends. Equal delays
+/// keep index order. `n = 0` returns an empty list at once.
+///
+/// # Errors
+///
+/// If `n` is above [`MAX_TASKS`](crate::MAX_TASKS), or the memory for `n` delays cannot be
+/// allocated. Nothing is drawn in either case.
+///
+/// # Panics
+///
+/// Like `tokio::time::sleep`, if polled outside a tokio runtime with timers enabled.
+///
+/// ```
+/// use waitsim::{seeded, wait_n, MaxDelay};
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), waitsim::Error> {
+/// let start = tokio::time::Instant::now();
+/// let delays = wait_n(&mut seeded(0), 5, MaxDelay::new(5.0)?).await?;
+/// assert_eq!(delays.len(), 5);
+/// assert!(delays.is_sorted());
+/// // Concurrent: the whole call lasts as long as the longest wait, not the sum.
+/// assert!(start.elapsed().as_secs_f64() < delays[4] + 0.001);
+/// # Ok(())
+/// # }
+/// ```
+pub async fn wait_n<R: UnitRng + ?Sized>(
+    rng: &mut R,
+    n: usize,
+    max_delay: MaxDelay,
+) -> Result<Vec<f64>, Error> {
+    let mut delays = draw_n(rng, n, max_delay)?;
+    sort_delays(&mut delays);
+    WaitAll::new(&delays)?.await;
+    Ok(delays)
+}
+
+/// Waits, concurrently, for every delay of an ascending list, all starting now.
+///
+/// Because the list is ascending, the deadlines are too, and the waits end in list order.
+/// So the future keeps its pending timers in a queue and only ever polls the front one: every
+/// timer is polled once to register it and once to see it end, which keeps the whole join
+/// linear in `n` (a generic join re-polls all pending futures, or allocates a task per
+/// future). All timers share the task's waker; a wake for a later timer just finds the front
+/// one still pending.
+///
+/// It honours tokio's cooperative budget: when the budget runs out it yields and carries on
+/// where it stopped on the next poll, so registering a million timers does not hog a worker.
+struct WaitAll<'a> {
+    delays: &'a [f64],
+    start: Option<Instant>,
+    registered: usize,
+    pending: VecDeque<Pin<Box<Sleep>>>,
+}
+
+impl<'a> WaitAll<'a> {
+    fn new(sorted: &'a [f64]) -> Result<WaitAll<'a>, Error> {
+        let pending = VecDeque::from(vec_for(sorted.len())?);
+        Ok(WaitAll { delays: sorted, start: None, registered: 0, pending })
+    }
+}
+
+impl Future for WaitAll<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let start = *this.start.get_or_insert_with(Instant::now);
+        while let Some(&delay) = this.delays.get(this.registered) {
+            if !coop::has_budget_remaining() {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            let mut sleep = Box::pin(sleep_from(start, delay));
+            if sleep.as_mut().poll(cx).is_pending() {
+                this.pending.push_back(sleep);
+            }
+            this.registered += 1;
+        }
+        while let Some(front) = this.pending.front_mut() {
+            if !coop::has_budget_remaining() {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            if front.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            this.pending.pop_front();
+        }
+        Poll::Ready(())
+    }
+}
