@@ -141,7 +141,8 @@ pub(crate) fn vec_for<T>(n: usize) -> Result<Vec<T>, Error> {
         return Err(Error::too_many_tasks(n as u128));
     }
     let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| Error::out_of_memory(n))?;
+    v.try_reserve_exact(n)
+        .map_err(|_| Error::out_of_memory(n))?;
     Ok(v)
 }
 
@@ -172,7 +173,15 @@ mod tests {
             assert!(MaxDelay::new(ok).is_ok(), "{ok} should be accepted");
         }
         let above = f64::from_bits(MaxDelay::MAX.0.to_bits() + 1);
-        for bad in [-1e-300, -1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, above, f64::MAX] {
+        for bad in [
+            -1e-300,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            above,
+            f64::MAX,
+        ] {
             assert!(MaxDelay::new(bad).is_err(), "{bad} should be refused");
         }
     }
@@ -192,12 +201,19 @@ mod tests {
             "invalid max_delay `abc`: expected a finite number of seconds in [0, 946080000]"
         );
         let err = "1e400".parse::<MaxDelay>().unwrap_err();
-        assert!(err.to_string().starts_with("invalid max_delay `1e400`"), "{err}");
+        assert!(
+            err.to_string().starts_with("invalid max_delay `1e400`"),
+            "{err}"
+        );
     }
 
     #[test]
     fn vec_for_refuses_more_than_max_tasks() {
-        assert!(vec_for::<f64>(MAX_TASKS + 1).unwrap_err().is_invalid_input());
+        assert!(
+            vec_for::<f64>(MAX_TASKS + 1)
+                .unwrap_err()
+                .is_invalid_input()
+        );
         assert!(vec_for::<f64>(usize::MAX).unwrap_err().is_invalid_input());
         assert_eq!(vec_for::<f64>(3).unwrap().capacity(), 3);
     }

@@ -23,45 +23,74 @@ enum Kind {
     InsideRuntime,
     Runtime(std::io::Error),
     Task(tokio::task::JoinError),
-    Scenario { routine: crate::Routine, problem: &'static str },
-    Unknown { what: &'static str, value: String, expected: &'static str },
+    Scenario {
+        routine: crate::Routine,
+        problem: &'static str,
+    },
+    Unknown {
+        what: &'static str,
+        value: String,
+        expected: &'static str,
+    },
 }
 
 impl Error {
     pub(crate) fn max_delay(value: impl fmt::Display) -> Error {
-        Error { kind: Kind::MaxDelay(value.to_string()) }
+        Error {
+            kind: Kind::MaxDelay(value.to_string()),
+        }
     }
 
     pub(crate) fn no_tasks() -> Error {
-        Error { kind: Kind::NoTasks }
+        Error {
+            kind: Kind::NoTasks,
+        }
     }
 
     pub(crate) fn too_many_tasks(n: impl Into<u128>) -> Error {
-        Error { kind: Kind::TooManyTasks(n.into()) }
+        Error {
+            kind: Kind::TooManyTasks(n.into()),
+        }
     }
 
     pub(crate) fn out_of_memory(n: usize) -> Error {
-        Error { kind: Kind::OutOfMemory(n) }
+        Error {
+            kind: Kind::OutOfMemory(n),
+        }
     }
 
     pub(crate) fn inside_runtime() -> Error {
-        Error { kind: Kind::InsideRuntime }
+        Error {
+            kind: Kind::InsideRuntime,
+        }
     }
 
     pub(crate) fn runtime(err: std::io::Error) -> Error {
-        Error { kind: Kind::Runtime(err) }
+        Error {
+            kind: Kind::Runtime(err),
+        }
     }
 
     pub(crate) fn task(err: tokio::task::JoinError) -> Error {
-        Error { kind: Kind::Task(err) }
+        Error {
+            kind: Kind::Task(err),
+        }
     }
 
     pub(crate) fn scenario(routine: crate::Routine, problem: &'static str) -> Error {
-        Error { kind: Kind::Scenario { routine, problem } }
+        Error {
+            kind: Kind::Scenario { routine, problem },
+        }
     }
 
     pub(crate) fn unknown(what: &'static str, value: &str, expected: &'static str) -> Error {
-        Error { kind: Kind::Unknown { what, value: value.to_string(), expected } }
+        Error {
+            kind: Kind::Unknown {
+                what,
+                value: value.to_string(),
+                expected,
+            },
+        }
     }
 
     /// Whether the caller asked for something the routines do not accept.
@@ -78,7 +107,11 @@ impl Error {
     pub fn is_invalid_input(&self) -> bool {
         matches!(
             self.kind,
-            Kind::MaxDelay(_) | Kind::NoTasks | Kind::TooManyTasks(_) | Kind::Scenario { .. } | Kind::Unknown { .. }
+            Kind::MaxDelay(_)
+                | Kind::NoTasks
+                | Kind::TooManyTasks(_)
+                | Kind::Scenario { .. }
+                | Kind::Unknown { .. }
         )
     }
 }

@@ -84,7 +84,10 @@ pub async fn measure<R: UnitRng + ?Sized>(
     }
     let start = Instant::now();
     let delays = wait_n(rng, n, max_delay).await?;
-    Ok(Measurement { delays, elapsed: start.elapsed() })
+    Ok(Measurement {
+        delays,
+        elapsed: start.elapsed(),
+    })
 }
 
 /// Runs [`wait_n`]`(rng, n, max_delay)` on a new runtime of the given clock and returns the

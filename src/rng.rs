@@ -157,6 +157,9 @@ mod tests {
     #[test]
     fn unknown_kind_lists_the_known_ones() {
         let err = "mt".parse::<RngKind>().unwrap_err();
-        assert_eq!(err.to_string(), "unknown generator `mt`: expected one of `chacha`");
+        assert_eq!(
+            err.to_string(),
+            "unknown generator `mt`: expected one of `chacha`"
+        );
     }
 }

@@ -32,7 +32,10 @@ impl Routine {
     /// Whether the routine runs `n` waits (and so takes an `n`).
     #[must_use]
     pub fn takes_n(self) -> bool {
-        matches!(self, Routine::WaitN | Routine::MeasureTime | Routine::TaskWaitN)
+        matches!(
+            self,
+            Routine::WaitN | Routine::MeasureTime | Routine::TaskWaitN
+        )
     }
 
     /// The routine's name in the seed, such as `wait_n`.
@@ -152,7 +155,11 @@ impl Scenario {
                 Routine::WaitRandom => vec![wait_random(&mut rng, max_delay).await],
                 Routine::WaitN => wait_n(&mut rng, n, max_delay).await?,
                 Routine::TaskWaitRandom => {
-                    vec![task_wait_random(&mut rng, max_delay).await.map_err(Error::task)?]
+                    vec![
+                        task_wait_random(&mut rng, max_delay)
+                            .await
+                            .map_err(Error::task)?,
+                    ]
                 }
                 Routine::TaskWaitN => task_wait_n(&mut rng, n, max_delay).await?,
                 Routine::MeasureTime => {

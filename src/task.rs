@@ -71,7 +71,9 @@ pub async fn task_wait_n<R: UnitRng + ?Sized>(
     let mut delays = draw_n(rng, n, max_delay)?;
     let mut tasks = AbortOnDrop(vec_for(n)?);
     let start = Instant::now();
-    tasks.0.extend(delays.iter().map(|&delay| spawn_wait(start, delay)));
+    tasks
+        .0
+        .extend(delays.iter().map(|&delay| spawn_wait(start, delay)));
     // Await in index order, writing each task's result back in place. Every handle is awaited
     // once, so this is linear however the tasks finish.
     for (slot, task) in delays.iter_mut().zip(tasks.0.iter_mut()) {

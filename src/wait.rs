@@ -100,7 +100,12 @@ struct WaitAll<'a> {
 impl<'a> WaitAll<'a> {
     fn new(sorted: &'a [f64]) -> Result<WaitAll<'a>, Error> {
         let pending = VecDeque::from(vec_for(sorted.len())?);
-        Ok(WaitAll { delays: sorted, start: None, registered: 0, pending })
+        Ok(WaitAll {
+            delays: sorted,
+            start: None,
+            registered: 0,
+            pending,
+        })
     }
 }
 

@@ -1,1 +1,6 @@
+//! All integration tests, in one binary.
 
+mod laws;
+mod snapshots;
+mod stats;
+mod tidy;

@@ -1,0 +1,54 @@
+//! Project policy, checked: fixtures and snapshots match one to one, and CI runs the README's
+//! test command.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn names_in(dir: &str, suffix: &str) -> BTreeSet<String> {
+    fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter_map(|name| name.strip_suffix(suffix).map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn every_scenario_fixture_has_a_snapshot_and_every_snapshot_a_fixture() {
+    let fixtures = names_in("fixtures/scenarios", ".json");
+    let snapshots: BTreeSet<String> = names_in("snapshots", ".json.snap")
+        .into_iter()
+        .filter_map(|name| name.strip_prefix("scenario@").map(str::to_owned))
+        .collect();
+    assert!(!fixtures.is_empty());
+    let without_snapshot: Vec<_> = fixtures.difference(&snapshots).collect();
+    let without_fixture: Vec<_> = snapshots.difference(&fixtures).collect();
+    assert!(
+        without_snapshot.is_empty(),
+        "fixtures without a snapshot: {without_snapshot:?}"
+    );
+    assert!(
+        without_fixture.is_empty(),
+        "snapshots without a fixture: {without_fixture:?}"
+    );
+}
+
+#[test]
+fn ci_runs_the_readme_test_command() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let ci = fs::read_to_string(root().join(".ci/run")).unwrap();
+    assert!(
+        readme.contains("\ncargo test\n"),
+        "the README gives `cargo test`"
+    );
+    assert!(
+        ci.contains("cargo test --locked"),
+        "CI runs `cargo test --locked`"
+    );
+    assert!(ci.contains("cargo fmt --all --check"));
+    assert!(ci.contains("cargo clippy --all-targets --locked -- -D warnings"));
+}
