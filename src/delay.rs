@@ -151,6 +151,14 @@ pub(crate) fn sort_delays(delays: &mut [f64]) {
     delays.sort_by(f64::total_cmp);
 }
 
+/// A duration in seconds: the `f64` nearest to its exact value, so whole milliseconds print as
+/// such (`6.544`, where `Duration::as_secs_f64` gives `6.5440000000000005`).
+pub(crate) fn secs_f64(duration: Duration) -> f64 {
+    // Parsing is correctly rounded, so the exact decimal gives the nearest float at any size.
+    let exact = format!("{}.{:09}", duration.as_secs(), duration.subsec_nanos());
+    exact.parse().unwrap_or(duration.as_secs_f64())
+}
+
 /// The timer future of one wait of `delay` seconds that starts at `start`.
 ///
 /// The delay must come from [`draw`], which keeps it finite, non-negative and within
@@ -216,6 +224,16 @@ mod tests {
         );
         assert!(vec_for::<f64>(usize::MAX).unwrap_err().is_invalid_input());
         assert_eq!(vec_for::<f64>(3).unwrap().capacity(), 3);
+    }
+
+    #[test]
+    fn seconds_are_the_nearest_float() {
+        assert_eq!(secs_f64(Duration::from_millis(6544)).to_string(), "6.544");
+        assert_eq!(secs_f64(Duration::from_millis(1773)).to_string(), "1.773");
+        assert_eq!(secs_f64(Duration::ZERO), 0.0);
+        assert_eq!(secs_f64(Duration::from_secs(946_080_000)), 946_080_000.0);
+        assert_eq!(secs_f64(Duration::from_millis(899_036_557_691)).to_string(), "899036557.691");
+        assert_eq!(secs_f64(Duration::new(1, 1)), 1.000000001);
     }
 
     #[test]

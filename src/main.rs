@@ -1,1 +1,451 @@
-fn main() {}
+//! The `waitsim` command: every routine from the command line, replayable from its seed.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rand::TryRng;
+use serde::Serialize;
+use waitsim::{Clock, MAX_TASKS, MaxDelay, Progress, Report, RngKind, Routine, Scenario};
+
+/// Seeded, virtual-clock simulations of concurrent random waits.
+///
+/// Every run draws its delays from a seeded generator; without --seed, a seed is drawn from the
+/// operating system and printed on stderr, so any run can be replayed exactly.
+#[derive(Debug, Parser)]
+#[command(name = "waitsim", version, allow_negative_numbers = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    options: Options,
+}
+
+#[derive(Debug, Args)]
+struct Options {
+    /// The generator's seed, an integer in [0, 2^64 - 1] [default: drawn from the OS]
+    #[arg(long, global = true, value_parser = parse_seed)]
+    seed: Option<u64>,
+
+    /// The clock the waits run on: `virtual` (instant, reproducible) or `real`
+    #[arg(long, global = true, default_value_t, value_parser = clap::builder::ValueParser::new(parse_clock))]
+    clock: Clock,
+
+    /// The random generator
+    #[arg(long, global = true, default_value_t, value_parser = clap::builder::ValueParser::new(parse_rng))]
+    rng: RngKind,
+
+    /// Print exactly one JSON object on stdout
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+/// Every subcommand takes numbers, so `-1` is a value (to be refused with its range), not a flag.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Wait a random delay in [0, MAX_DELAY] seconds and print it
+    #[command(allow_negative_numbers = true)]
+    WaitRandom {
+        /// The longest delay, in seconds
+        #[arg(default_value_t = MaxDelay::DEFAULT, value_parser = parse_max_delay)]
+        max_delay: MaxDelay,
+    },
+    /// Run N random waits concurrently and print their delays in ascending order
+    #[command(allow_negative_numbers = true)]
+    WaitN(Many),
+    /// Time N concurrent random waits and print the elapsed time divided by N
+    #[command(allow_negative_numbers = true)]
+    MeasureTime(Many),
+    /// Wait a random delay as a spawned task and print it
+    #[command(allow_negative_numbers = true)]
+    TaskWaitRandom {
+        /// The longest delay, in seconds
+        #[arg(value_parser = parse_max_delay)]
+        max_delay: MaxDelay,
+    },
+    /// Run N random waits as spawned tasks and print their delays in ascending order
+    #[command(allow_negative_numbers = true)]
+    TaskWaitN(Many),
+    /// Run the seed's five example programs, in order
+    #[command(allow_negative_numbers = true)]
+    Demo,
+}
+
+impl Command {
+    /// The scenario this subcommand runs with `seed`; `None` for the demo, which runs several.
+    fn scenario(&self, seed: u64, options: &Options) -> Option<Scenario> {
+        let (routine, n, max_delay) = match *self {
+            Command::WaitRandom { max_delay } => (Routine::WaitRandom, None, max_delay),
+            Command::TaskWaitRandom { max_delay } => (Routine::TaskWaitRandom, None, max_delay),
+            Command::WaitN(Many { n, max_delay }) => (Routine::WaitN, Some(n), max_delay),
+            Command::MeasureTime(Many { n, max_delay }) => {
+                (Routine::MeasureTime, Some(n), max_delay)
+            }
+            Command::TaskWaitN(Many { n, max_delay }) => (Routine::TaskWaitN, Some(n), max_delay),
+            Command::Demo => return None,
+        };
+        Some(Scenario {
+            routine,
+            seed,
+            rng: options.rng,
+            clock: options.clock,
+            n,
+            max_delay,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+struct Many {
+    /// The number of waits
+    #[arg(value_parser = parse_n)]
+    n: usize,
+    /// The longest delay, in seconds
+    #[arg(value_parser = parse_max_delay)]
+    max_delay: MaxDelay,
+}
+
+fn parse_seed(s: &str) -> Result<u64, String> {
+    s.parse().map_err(|_| {
+        format!(
+            "invalid seed `{s}`: expected an integer in [0, {}]",
+            u64::MAX
+        )
+    })
+}
+
+fn parse_n(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n <= MAX_TASKS => Ok(n),
+        _ if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => Err(format!(
+            "invalid n `{s}`: expected at most {MAX_TASKS} waits (each holds a timer entry in \
+             memory, and this many would not fit)"
+        )),
+        _ => Err(format!(
+            "invalid n `{s}`: expected a whole number in [0, {MAX_TASKS}]"
+        )),
+    }
+}
+
+fn parse_max_delay(s: &str) -> Result<MaxDelay, String> {
+    s.parse().map_err(|err: waitsim::Error| err.to_string())
+}
+
+fn parse_clock(s: &str) -> Result<Clock, String> {
+    s.parse().map_err(|err: waitsim::Error| err.to_string())
+}
+
+fn parse_rng(s: &str) -> Result<RngKind, String> {
+    s.parse().map_err(|err: waitsim::Error| err.to_string())
+}
+
+/// Why the command stopped: the one line to print and the exit status.
+struct Failure {
+    message: String,
+    status: u8,
+}
+
+impl From<waitsim::Error> for Failure {
+    fn from(err: waitsim::Error) -> Failure {
+        let status = if err.is_invalid_input() { 2 } else { 1 };
+        Failure {
+            message: err.to_string(),
+            status,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.status)
+        }
+    }
+}
+
+fn try_main() -> Result<(), Failure> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err)
+            if matches!(
+                err.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) =>
+        {
+            // Help and version go to stdout with status 0; nothing can be done if that fails.
+            let _ = err.print();
+            return Ok(());
+        }
+        Err(err) => {
+            return Err(Failure {
+                message: one_line(&err),
+                status: 2,
+            });
+        }
+    };
+    // Without the handler, Ctrl-C still ends the process, only less tidily.
+    let _ = ctrlc::set_handler(|| {
+        if std::io::stderr().is_terminal() {
+            // Erase a progress bar that may be on the line.
+            eprint!("\r\x1b[2K");
+        }
+        eprintln!("error: interrupted");
+        std::process::exit(130);
+    });
+    let options = cli.options;
+    // Refuse bad input before drawing and printing a seed, so the error is the only line.
+    if let Some(scenario) = cli.command.scenario(0, &options) {
+        scenario.check()?;
+    }
+    let seed = match options.seed {
+        Some(seed) => seed,
+        None => {
+            let seed = rand::rngs::SysRng.try_next_u64().map_err(|err| Failure {
+                message: format!("cannot draw a seed from the operating system: {err}"),
+                status: 1,
+            })?;
+            eprintln!("seed: {seed}");
+            seed
+        }
+    };
+    let scenario = |routine, n, max_delay| Scenario {
+        routine,
+        seed,
+        rng: options.rng,
+        clock: options.clock,
+        n,
+        max_delay,
+    };
+    let scenario = match cli.command {
+        Command::WaitRandom { max_delay } => scenario(Routine::WaitRandom, None, max_delay),
+        Command::TaskWaitRandom { max_delay } => scenario(Routine::TaskWaitRandom, None, max_delay),
+        Command::WaitN(many) => scenario(Routine::WaitN, Some(many.n), many.max_delay),
+        Command::MeasureTime(many) => scenario(Routine::MeasureTime, Some(many.n), many.max_delay),
+        Command::TaskWaitN(many) => scenario(Routine::TaskWaitN, Some(many.n), many.max_delay),
+        Command::Demo => {
+            return demo(
+                &scenario(Routine::WaitRandom, None, MaxDelay::DEFAULT),
+                options.json,
+            );
+        }
+    };
+    let report = run_with_bar(&scenario, options.json)?;
+    if options.json {
+        print_json(&report)
+    } else {
+        print_text(&render_report(&report))
+    }
+}
+
+/// Reduces a usage error to one line: its message and details, without usage or tips.
+fn one_line(err: &clap::Error) -> String {
+    if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|command| format!("`{}`", command.get_name()))
+            .collect();
+        return format!(
+            "no command given: expected one of {} (see `waitsim --help`)",
+            names.join(", ")
+        );
+    }
+    let rendered = err.render().to_string();
+    let text = rendered.split("\nUsage:").next().unwrap_or_default();
+    let words: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            !line.is_empty()
+                && !line.starts_with("tip:")
+                && !line.starts_with("For more information")
+        })
+        .collect();
+    let line = words.join(" ");
+    line.strip_prefix("error: ").unwrap_or(&line).to_string()
+}
+
+/// Runs a scenario, with a progress bar on stderr for real waits of a second or more when
+/// stderr is a terminal.
+fn run_with_bar(scenario: &Scenario, json: bool) -> Result<Report, Failure> {
+    let total = scenario.n.unwrap_or(1) as u64;
+    let show = scenario.clock == Clock::Real
+        && !json
+        && scenario.max_delay.as_secs_f64() >= 1.0
+        && std::io::stderr().is_terminal();
+    let bar = if show {
+        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} waits finished")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    let progress = Progress::new();
+    let done = AtomicBool::new(false);
+    let report = std::thread::scope(|scope| {
+        if show {
+            scope.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    bar.set_position(progress.finished() as u64);
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        }
+        let report = scenario.run_with_progress(&progress);
+        done.store(true, Ordering::Relaxed);
+        report
+    });
+    bar.finish_and_clear();
+    Ok(report?)
+}
+
+fn render_report(report: &Report) -> String {
+    let mut rows = vec![
+        ("routine", report.routine.to_string()),
+        ("seed", report.seed.to_string()),
+        ("rng", report.rng.to_string()),
+        ("clock", report.clock.to_string()),
+        ("max_delay", report.max_delay.to_string()),
+    ];
+    if let Some(n) = report.n {
+        rows.push(("n", n.to_string()));
+    }
+    let mut delays = report.delays.iter().map(f64::to_string);
+    rows.push(("delays", delays.next().unwrap_or_default()));
+    rows.extend(delays.map(|delay| ("", delay)));
+    rows.push(("elapsed", format!("{} s", report.elapsed)));
+    if let Some(per_task) = report.measure_time {
+        rows.push(("measure_time", format!("{per_task} s")));
+    }
+    let mut out = String::new();
+    for (key, value) in rows {
+        out.push_str(&format!("{key:<13}{value}\n"));
+    }
+    out
+}
+
+/// One call of the demo: the seed's expression and what it gave.
+#[derive(Serialize)]
+struct DemoCall {
+    program: &'static str,
+    call: String,
+    #[serde(flatten)]
+    report: Report,
+}
+
+/// The whole demo, as one JSON object.
+#[derive(Serialize)]
+struct DemoReport {
+    routine: &'static str,
+    seed: u64,
+    rng: RngKind,
+    clock: Clock,
+    calls: Vec<DemoCall>,
+}
+
+/// The calls of the seed's `0-main.py` to `4-main.py`, in order.
+const DEMO: &[(&str, Routine, Option<usize>, Option<f64>)] = &[
+    ("0-main.py", Routine::WaitRandom, None, None),
+    ("0-main.py", Routine::WaitRandom, None, Some(5.0)),
+    ("0-main.py", Routine::WaitRandom, None, Some(15.0)),
+    ("1-main.py", Routine::WaitN, Some(5), Some(5.0)),
+    ("1-main.py", Routine::WaitN, Some(10), Some(7.0)),
+    ("1-main.py", Routine::WaitN, Some(10), Some(0.0)),
+    ("2-main.py", Routine::MeasureTime, Some(5), Some(9.0)),
+    ("3-main.py", Routine::TaskWaitRandom, None, Some(5.0)),
+    ("4-main.py", Routine::TaskWaitN, Some(5), Some(6.0)),
+];
+
+/// Runs the seed's example programs. Call `k` (from 0) is seeded with `seed + k`, so each
+/// line can be replayed alone with its subcommand.
+fn demo(base: &Scenario, json: bool) -> Result<(), Failure> {
+    let mut calls = Vec::new();
+    let mut program = "";
+    for (k, &(file, routine, n, max_delay)) in (0u64..).zip(DEMO) {
+        let scenario = Scenario {
+            routine,
+            n,
+            seed: base.seed.wrapping_add(k),
+            max_delay: max_delay.map_or(Ok(MaxDelay::DEFAULT), MaxDelay::new)?,
+            ..base.clone()
+        };
+        let args: Vec<String> = n
+            .iter()
+            .map(usize::to_string)
+            .chain(max_delay.map(|m| m.to_string()))
+            .collect();
+        let call = format!("{routine}({})", args.join(", "));
+        let report = scenario.run()?;
+        if !json {
+            let mut out = String::new();
+            if file != program {
+                out.push_str(&format!("{file}\n"));
+                program = file;
+            }
+            out.push_str(&format!("  {call:<22}{}\n", render_result(&report)));
+            print_text(&out)?;
+        }
+        calls.push(DemoCall {
+            program: file,
+            call,
+            report,
+        });
+    }
+    if json {
+        print_json(&DemoReport {
+            routine: "demo",
+            seed: base.seed,
+            rng: base.rng,
+            clock: base.clock,
+            calls,
+        })?;
+    }
+    Ok(())
+}
+
+/// A result as the seed's Python programs print it: a float, or a list of floats.
+fn render_result(report: &Report) -> String {
+    match report.routine {
+        Routine::WaitRandom => format!("{:?}", report.delays[0]),
+        Routine::WaitN | Routine::TaskWaitN => format!("{:?}", report.delays),
+        Routine::MeasureTime => format!("{:?}", report.measure_time.unwrap_or_default()),
+        Routine::TaskWaitRandom => format!(
+            "{} -> {:?}",
+            std::any::type_name::<tokio::task::JoinHandle<f64>>(),
+            report.delays[0]
+        ),
+    }
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
+    let mut text = serde_json::to_string(value).map_err(|err| Failure {
+        message: format!("cannot write JSON: {err}"),
+        status: 1,
+    })?;
+    text.push('\n');
+    print_text(&text)
+}
+
+/// Writes to stdout; a closed pipe (as with `| head`) ends the command quietly.
+fn print_text(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(err) => Err(Failure {
+            message: format!("cannot write to stdout: {err}"),
+            status: 1,
+        }),
+    }
+}

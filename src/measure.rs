@@ -5,9 +5,11 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 use tokio::time::Instant;
 
-use crate::{Clock, Error, MaxDelay, UnitRng, wait_n};
+use crate::delay::secs_f64;
+use crate::wait::wait_n_observed;
+use crate::{Clock, Error, MaxDelay, Progress, UnitRng};
 
-/// The outcome of one timed [`wait_n`]: its delays and how long it took.
+/// The outcome of one timed [`wait_n`](crate::wait_n): its delays and how long it took.
 ///
 /// ```
 /// use waitsim::{measure, seeded, Clock, MaxDelay};
@@ -17,9 +19,9 @@ use crate::{Clock, Error, MaxDelay, UnitRng, wait_n};
 /// assert_eq!(m.delays().len(), 5);
 /// // On the virtual clock the elapsed time is the largest delay rounded up to a millisecond.
 /// let largest = m.delays()[4];
-/// assert!(m.elapsed().as_secs_f64() >= largest);
-/// assert!(m.elapsed().as_secs_f64() < largest + 0.001);
-/// assert_eq!(m.per_task(), m.elapsed().as_secs_f64() / 5.0);
+/// assert!(m.elapsed_secs() >= largest);
+/// assert!(m.elapsed_secs() < largest + 0.001);
+/// assert_eq!(m.per_task(), m.elapsed_secs() / 5.0);
 /// # Ok(())
 /// # }
 /// ```
@@ -43,11 +45,17 @@ impl Measurement {
         self.elapsed
     }
 
+    /// The elapsed time in seconds: the `f64` nearest to [`Measurement::elapsed`].
+    #[must_use]
+    pub fn elapsed_secs(&self) -> f64 {
+        secs_f64(self.elapsed)
+    }
+
     /// The elapsed time in seconds divided by the number of tasks: the seed's `measure_time`.
     #[must_use]
     pub fn per_task(&self) -> f64 {
         // `measure` refuses n = 0, so the division is by at least one.
-        self.elapsed.as_secs_f64() / self.delays.len() as f64
+        self.elapsed_secs() / self.delays.len() as f64
     }
 
     /// Takes the delays out of the measurement.
@@ -58,10 +66,10 @@ impl Measurement {
 }
 
 fn secs<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_f64(duration.as_secs_f64())
+    serializer.serialize_f64(secs_f64(*duration))
 }
 
-/// Times [`wait_n`]`(rng, n, max_delay)` on the clock of the runtime it is awaited on.
+/// Times [`wait_n`](crate::wait_n)`(rng, n, max_delay)` on the clock of the runtime it is awaited on.
 ///
 /// This is the form of [`measure_time`] for use inside an existing runtime. On a paused
 /// (virtual) clock the elapsed time is exact and reproducible: the largest delay rounded up to
@@ -69,7 +77,7 @@ fn secs<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::E
 ///
 /// # Errors
 ///
-/// If `n` is `0` (the time per task would divide by zero), and as [`wait_n`].
+/// If `n` is `0` (the time per task would divide by zero), and as [`wait_n`](crate::wait_n).
 ///
 /// # Panics
 ///
@@ -79,18 +87,28 @@ pub async fn measure<R: UnitRng + ?Sized>(
     n: usize,
     max_delay: MaxDelay,
 ) -> Result<Measurement, Error> {
+    measure_observed(rng, n, max_delay, None).await
+}
+
+/// [`measure`], counting finished waits in `progress`.
+pub(crate) async fn measure_observed<R: UnitRng + ?Sized>(
+    rng: &mut R,
+    n: usize,
+    max_delay: MaxDelay,
+    progress: Option<&Progress>,
+) -> Result<Measurement, Error> {
     if n == 0 {
         return Err(Error::no_tasks());
     }
     let start = Instant::now();
-    let delays = wait_n(rng, n, max_delay).await?;
+    let delays = wait_n_observed(rng, n, max_delay, progress).await?;
     Ok(Measurement {
         delays,
         elapsed: start.elapsed(),
     })
 }
 
-/// Runs [`wait_n`]`(rng, n, max_delay)` on a new runtime of the given clock and returns the
+/// Runs [`wait_n`](crate::wait_n)`(rng, n, max_delay)` on a new runtime of the given clock and returns the
 /// elapsed time in seconds divided by `n`, like the seed's `measure_time`.
 ///
 /// With [`Clock::Virtual`] the call costs no real time and the result is reproducible; with
@@ -98,7 +116,7 @@ pub async fn measure<R: UnitRng + ?Sized>(
 ///
 /// # Errors
 ///
-/// If `n` is `0`, if called from inside a tokio runtime, and as [`wait_n`].
+/// If `n` is `0`, if called from inside a tokio runtime, and as [`wait_n`](crate::wait_n).
 ///
 /// ```
 /// use waitsim::{measure_time, seeded, Clock, MaxDelay};

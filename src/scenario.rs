@@ -8,9 +8,11 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::{
-    Clock, Error, MaxDelay, RngKind, measure, task_wait_n, task_wait_random, wait_n, wait_random,
-};
+use crate::delay::secs_f64;
+use crate::measure::measure_observed;
+use crate::task::task_wait_n_observed;
+use crate::wait::wait_n_observed;
+use crate::{Clock, Error, MaxDelay, Progress, RngKind, task_wait_random, wait_random};
 
 /// One of the seed's five routines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -141,19 +143,45 @@ impl Scenario {
     /// If `n` is missing for a routine that takes one or given to one that does not; and as
     /// the routine itself and [`Clock::block_on`].
     pub fn run(&self) -> Result<Report, Error> {
-        let n = match (self.routine.takes_n(), self.n) {
-            (true, Some(n)) => n,
-            (false, None) => 1,
-            (true, None) => return Err(Error::scenario(self.routine, "needs `n`")),
-            (false, Some(_)) => return Err(Error::scenario(self.routine, "takes no `n`")),
-        };
+        self.run_observed(None)
+    }
+
+    /// Runs the scenario like [`Scenario::run`], counting finished waits in `progress`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Scenario::run`].
+    pub fn run_with_progress(&self, progress: &Progress) -> Result<Report, Error> {
+        self.run_observed(Some(progress))
+    }
+
+    /// Checks the scenario's inputs without running it: what [`Scenario::run`] would refuse
+    /// before drawing anything.
+    ///
+    /// # Errors
+    ///
+    /// If `n` is missing for a routine that takes one or given to one that does not, or is `0`
+    /// for `measure_time`, or above [`MAX_TASKS`](crate::MAX_TASKS).
+    pub fn check(&self) -> Result<(), Error> {
+        match (self.routine.takes_n(), self.n) {
+            (true, None) => Err(Error::scenario(self.routine, "needs `n`")),
+            (false, Some(_)) => Err(Error::scenario(self.routine, "takes no `n`")),
+            (_, Some(0)) if self.routine == Routine::MeasureTime => Err(Error::no_tasks()),
+            (_, Some(n)) if n > crate::MAX_TASKS => Err(Error::too_many_tasks(n as u128)),
+            _ => Ok(()),
+        }
+    }
+
+    fn run_observed(&self, progress: Option<&Progress>) -> Result<Report, Error> {
+        self.check()?;
+        let n = self.n.unwrap_or(1);
         let mut rng = self.rng.seeded(self.seed);
         let max_delay = self.max_delay;
         let (delays, elapsed, measure_time) = self.clock.block_on(async {
             let start = Instant::now();
             let delays = match self.routine {
                 Routine::WaitRandom => vec![wait_random(&mut rng, max_delay).await],
-                Routine::WaitN => wait_n(&mut rng, n, max_delay).await?,
+                Routine::WaitN => wait_n_observed(&mut rng, n, max_delay, progress).await?,
                 Routine::TaskWaitRandom => {
                     vec![
                         task_wait_random(&mut rng, max_delay)
@@ -161,14 +189,22 @@ impl Scenario {
                             .map_err(Error::task)?,
                     ]
                 }
-                Routine::TaskWaitN => task_wait_n(&mut rng, n, max_delay).await?,
+                Routine::TaskWaitN => {
+                    task_wait_n_observed(&mut rng, n, max_delay, progress).await?
+                }
                 Routine::MeasureTime => {
-                    let m = measure(&mut rng, n, max_delay).await?;
-                    let (elapsed, per_task) = (m.elapsed().as_secs_f64(), m.per_task());
+                    let m = measure_observed(&mut rng, n, max_delay, progress).await?;
+                    let (elapsed, per_task) = (m.elapsed_secs(), m.per_task());
                     return Ok((m.into_delays(), elapsed, Some(per_task)));
                 }
             };
-            Ok::<_, Error>((delays, start.elapsed().as_secs_f64(), None))
+            if !self.routine.takes_n() {
+                // The single waits have no counting path of their own.
+                if let Some(progress) = progress {
+                    progress.finish_one();
+                }
+            }
+            Ok::<_, Error>((delays, secs_f64(start.elapsed()), None))
         })??;
         Ok(Report {
             routine: self.routine,

@@ -9,7 +9,7 @@ use tokio::task::coop;
 use tokio::time::{Instant, Sleep};
 
 use crate::delay::{draw, draw_n, sleep_from, sort_delays, vec_for};
-use crate::{Error, MaxDelay, UnitRng};
+use crate::{Error, MaxDelay, Progress, UnitRng};
 
 /// Waits a random delay in `[0, max_delay]` seconds and returns it.
 ///
@@ -73,9 +73,19 @@ pub async fn wait_n<R: UnitRng + ?Sized>(
     n: usize,
     max_delay: MaxDelay,
 ) -> Result<Vec<f64>, Error> {
+    wait_n_observed(rng, n, max_delay, None).await
+}
+
+/// [`wait_n`], counting finished waits in `progress`.
+pub(crate) async fn wait_n_observed<R: UnitRng + ?Sized>(
+    rng: &mut R,
+    n: usize,
+    max_delay: MaxDelay,
+    progress: Option<&Progress>,
+) -> Result<Vec<f64>, Error> {
     let mut delays = draw_n(rng, n, max_delay)?;
     sort_delays(&mut delays);
-    WaitAll::new(&delays)?.await;
+    WaitAll::new(&delays, progress)?.await;
     Ok(delays)
 }
 
@@ -92,20 +102,28 @@ pub async fn wait_n<R: UnitRng + ?Sized>(
 /// where it stopped on the next poll, so registering a million timers does not hog a worker.
 struct WaitAll<'a> {
     delays: &'a [f64],
+    progress: Option<&'a Progress>,
     start: Option<Instant>,
     registered: usize,
     pending: VecDeque<Pin<Box<Sleep>>>,
 }
 
 impl<'a> WaitAll<'a> {
-    fn new(sorted: &'a [f64]) -> Result<WaitAll<'a>, Error> {
+    fn new(sorted: &'a [f64], progress: Option<&'a Progress>) -> Result<WaitAll<'a>, Error> {
         let pending = VecDeque::from(vec_for(sorted.len())?);
         Ok(WaitAll {
             delays: sorted,
+            progress,
             start: None,
             registered: 0,
             pending,
         })
+    }
+
+    fn finished(&self) {
+        if let Some(progress) = self.progress {
+            progress.finish_one();
+        }
     }
 }
 
@@ -123,6 +141,8 @@ impl Future for WaitAll<'_> {
             let mut sleep = Box::pin(sleep_from(start, delay));
             if sleep.as_mut().poll(cx).is_pending() {
                 this.pending.push_back(sleep);
+            } else {
+                this.finished();
             }
             this.registered += 1;
         }
@@ -135,6 +155,7 @@ impl Future for WaitAll<'_> {
                 return Poll::Pending;
             }
             this.pending.pop_front();
+            this.finished();
         }
         Poll::Ready(())
     }

@@ -1,5 +1,6 @@
 //! All integration tests, in one binary.
 
+mod cli;
 mod laws;
 mod snapshots;
 mod stats;

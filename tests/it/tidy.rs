@@ -38,6 +38,20 @@ fn every_scenario_fixture_has_a_snapshot_and_every_snapshot_a_fixture() {
 }
 
 #[test]
+fn every_other_snapshot_is_named_in_a_test() {
+    let sources: String = fs::read_dir(root().join("tests/it"))
+        .unwrap()
+        .map(|entry| fs::read_to_string(entry.unwrap().path()).unwrap())
+        .collect();
+    let orphans: Vec<String> = names_in("snapshots", ".snap")
+        .into_iter()
+        .filter(|name| !name.starts_with("scenario@"))
+        .filter(|name| !sources.contains(&format!("\"{name}\"")))
+        .collect();
+    assert!(orphans.is_empty(), "snapshots no test takes: {orphans:?}");
+}
+
+#[test]
 fn ci_runs_the_readme_test_command() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     let ci = fs::read_to_string(root().join(".ci/run")).unwrap();
