@@ -232,7 +232,10 @@ mod tests {
         assert_eq!(secs_f64(Duration::from_millis(1773)).to_string(), "1.773");
         assert_eq!(secs_f64(Duration::ZERO), 0.0);
         assert_eq!(secs_f64(Duration::from_secs(946_080_000)), 946_080_000.0);
-        assert_eq!(secs_f64(Duration::from_millis(899_036_557_691)).to_string(), "899036557.691");
+        assert_eq!(
+            secs_f64(Duration::from_millis(899_036_557_691)).to_string(),
+            "899036557.691"
+        );
         assert_eq!(secs_f64(Duration::new(1, 1)), 1.000000001);
     }
 

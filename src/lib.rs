@@ -128,6 +128,7 @@
 #![deny(missing_docs)]
 
 mod clock;
+mod cpython;
 mod delay;
 mod error;
 mod measure;
@@ -138,6 +139,7 @@ mod task;
 mod wait;
 
 pub use clock::Clock;
+pub use cpython::CpythonRandom;
 pub use delay::{MAX_TASKS, MaxDelay};
 pub use error::Error;
 pub use measure::{Measurement, measure, measure_time};

@@ -35,7 +35,8 @@ struct Options {
     #[arg(long, global = true, default_value_t, value_parser = clap::builder::ValueParser::new(parse_clock))]
     clock: Clock,
 
-    /// The random generator
+    /// The random generator: `chacha`, or `cpython` for the delays Python's `random.seed(SEED)`
+    /// gives
     #[arg(long, global = true, default_value_t, value_parser = clap::builder::ValueParser::new(parse_rng))]
     rng: RngKind,
 

@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::{CpythonRandom, Error};
 
 /// The default generator: ChaCha with 8 rounds, from `rand_chacha`.
 ///
@@ -41,7 +41,8 @@ mod sealed {
 /// A source of uniform floats in `[0, 1)`: all the routines need from a generator.
 ///
 /// It is implemented for every [`rand::Rng`] (the float is `rand`'s standard 53-bit `f64`), so
-/// any generator from the `rand` ecosystem can be injected, and for [`Generator`]. The trait is
+/// any generator from the `rand` ecosystem can be injected; for [`CpythonRandom`] (the float
+/// is Python's `random.random()`); and for [`Generator`]. The trait is
 /// sealed so that every implementation keeps its draws inside `[0, 1)`.
 pub trait UnitRng: sealed::Sealed {
     /// The next float, uniform in `[0, 1)`.
@@ -75,23 +76,27 @@ pub enum RngKind {
     /// [`DefaultRng`] seeded with [`seeded`].
     #[default]
     ChaCha,
+    /// [`CpythonRandom`]: the seed means what `random.seed(seed)` means in Python.
+    Cpython,
 }
 
 impl RngKind {
     /// Every kind, in the order they are listed to users.
-    pub const ALL: &'static [RngKind] = &[RngKind::ChaCha];
+    pub const ALL: &'static [RngKind] = &[RngKind::ChaCha, RngKind::Cpython];
 
     /// The generator of this kind, seeded from `seed`.
     #[must_use]
     pub fn seeded(self, seed: u64) -> Generator {
         match self {
             RngKind::ChaCha => Generator(Inner::ChaCha(seeded(seed))),
+            RngKind::Cpython => Generator(Inner::Cpython(CpythonRandom::seed(seed))),
         }
     }
 
     fn name(self) -> &'static str {
         match self {
             RngKind::ChaCha => "chacha",
+            RngKind::Cpython => "cpython",
         }
     }
 }
@@ -110,7 +115,7 @@ impl FromStr for RngKind {
             .iter()
             .copied()
             .find(|kind| kind.name() == s)
-            .ok_or_else(|| Error::unknown("generator", s, "`chacha`"))
+            .ok_or_else(|| Error::unknown("generator", s, "`chacha`, `cpython`"))
     }
 }
 
@@ -129,14 +134,24 @@ pub struct Generator(Inner);
 #[derive(Clone, Debug)]
 enum Inner {
     ChaCha(ChaCha8Rng),
+    Cpython(CpythonRandom),
 }
 
 impl sealed::Sealed for Generator {}
+
+impl sealed::Sealed for CpythonRandom {}
+
+impl UnitRng for CpythonRandom {
+    fn next_unit(&mut self) -> f64 {
+        self.random()
+    }
+}
 
 impl UnitRng for Generator {
     fn next_unit(&mut self) -> f64 {
         match &mut self.0 {
             Inner::ChaCha(rng) => rng.next_unit(),
+            Inner::Cpython(rng) => rng.next_unit(),
         }
     }
 }
@@ -159,7 +174,7 @@ mod tests {
         let err = "mt".parse::<RngKind>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown generator `mt`: expected one of `chacha`"
+            "unknown generator `mt`: expected one of `chacha`, `cpython`"
         );
     }
 }

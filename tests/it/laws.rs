@@ -47,7 +47,9 @@ fn tick_ceil(secs: f64) -> Duration {
 
 /// Seconds as waitsim reports them: the float nearest to the exact duration.
 fn secs(duration: Duration) -> f64 {
-    format!("{}.{:09}", duration.as_secs(), duration.subsec_nanos()).parse().unwrap()
+    format!("{}.{:09}", duration.as_secs(), duration.subsec_nanos())
+        .parse()
+        .unwrap()
 }
 
 fn bits(delays: &[f64]) -> Vec<u64> {
