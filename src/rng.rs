@@ -89,7 +89,7 @@ impl RngKind {
     pub fn seeded(self, seed: u64) -> Generator {
         match self {
             RngKind::ChaCha => Generator(Inner::ChaCha(seeded(seed))),
-            RngKind::Cpython => Generator(Inner::Cpython(CpythonRandom::seed(seed))),
+            RngKind::Cpython => Generator(Inner::Cpython(Box::new(CpythonRandom::seed(seed)))),
         }
     }
 
@@ -134,7 +134,8 @@ pub struct Generator(Inner);
 #[derive(Clone, Debug)]
 enum Inner {
     ChaCha(ChaCha8Rng),
-    Cpython(CpythonRandom),
+    // The Twister's state is 2.5 KB; boxed, a `Generator` of either kind stays small.
+    Cpython(Box<CpythonRandom>),
 }
 
 impl sealed::Sealed for Generator {}
