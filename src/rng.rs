@@ -88,7 +88,7 @@ impl RngKind {
     #[must_use]
     pub fn seeded(self, seed: u64) -> Generator {
         match self {
-            RngKind::ChaCha => Generator(Inner::ChaCha(seeded(seed))),
+            RngKind::ChaCha => Generator(Inner::ChaCha(Box::new(seeded(seed)))),
             RngKind::Cpython => Generator(Inner::Cpython(Box::new(CpythonRandom::seed(seed)))),
         }
     }
@@ -133,8 +133,9 @@ pub struct Generator(Inner);
 
 #[derive(Clone, Debug)]
 enum Inner {
-    ChaCha(ChaCha8Rng),
-    // The Twister's state is 2.5 KB; boxed, a `Generator` of either kind stays small.
+    // Both states are large (ChaCha's 300 bytes, the Twister's 2.5 KB), so both are boxed and
+    // a `Generator` of either kind is two words.
+    ChaCha(Box<ChaCha8Rng>),
     Cpython(Box<CpythonRandom>),
 }
 
