@@ -134,6 +134,17 @@ pub(crate) fn draw_n<R: UnitRng + ?Sized>(
     Ok(delays)
 }
 
+/// Draws `n` delays in index order, then sorts them ascending (equal delays keep index order).
+pub(crate) fn draw_sorted<R: UnitRng + ?Sized>(
+    rng: &mut R,
+    n: usize,
+    max_delay: MaxDelay,
+) -> Result<Vec<f64>, Error> {
+    let mut delays = draw_n(rng, n, max_delay)?;
+    sort_delays(&mut delays);
+    Ok(delays)
+}
+
 /// An empty vector with room for `n` items, or an error if `n` is above [`MAX_TASKS`] or the
 /// memory cannot be had.
 pub(crate) fn vec_for<T>(n: usize) -> Result<Vec<T>, Error> {

@@ -1,6 +1,7 @@
 //! The `waitsim` command: every routine from the command line, replayable from its seed.
 
-use std::io::{IsTerminal, Write};
+use std::fmt::Display;
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -10,6 +11,9 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rand::TryRng;
 use serde::Serialize;
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use waitsim::{Clock, MAX_TASKS, MaxDelay, Progress, Report, RngKind, Routine, Scenario};
 
 /// Seeded, virtual-clock simulations of concurrent random waits.
@@ -192,7 +196,7 @@ fn try_main() -> Result<(), Failure> {
     };
     // Without the handler, Ctrl-C still ends the process, only less tidily.
     let _ = ctrlc::set_handler(|| {
-        if std::io::stderr().is_terminal() {
+        if io::stderr().is_terminal() {
             // Erase a progress bar that may be on the line.
             eprint!("\r\x1b[2K");
         }
@@ -240,7 +244,7 @@ fn try_main() -> Result<(), Failure> {
     if options.json {
         print_json(&report)
     } else {
-        print_text(&render_report(&report))
+        emit(|out| write_report(out, &report))
     }
 }
 
@@ -278,7 +282,7 @@ fn run_with_bar(scenario: &Scenario, json: bool) -> Result<Report, Failure> {
     let show = scenario.clock == Clock::Real
         && !json
         && scenario.max_delay.as_secs_f64() >= 1.0
-        && std::io::stderr().is_terminal();
+        && io::stderr().is_terminal();
     let bar = if show {
         ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
     } else {
@@ -308,29 +312,31 @@ fn run_with_bar(scenario: &Scenario, json: bool) -> Result<Report, Failure> {
     Ok(report?)
 }
 
-fn render_report(report: &Report) -> String {
-    let mut rows = vec![
-        ("routine", report.routine.to_string()),
-        ("seed", report.seed.to_string()),
-        ("rng", report.rng.to_string()),
-        ("clock", report.clock.to_string()),
-        ("max_delay", report.max_delay.to_string()),
-    ];
+fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    let row =
+        |out: &mut dyn Write, key: &str, value: &dyn Display| writeln!(out, "{key:<13}{value}");
+    row(out, "routine", &report.routine)?;
+    row(out, "seed", &report.seed)?;
+    row(out, "rng", &report.rng)?;
+    row(out, "clock", &report.clock)?;
+    row(out, "max_delay", &report.max_delay)?;
     if let Some(n) = report.n {
-        rows.push(("n", n.to_string()));
+        row(out, "n", &n)?;
     }
-    let mut delays = report.delays.iter().map(f64::to_string);
-    rows.push(("delays", delays.next().unwrap_or_default()));
-    rows.extend(delays.map(|delay| ("", delay)));
-    rows.push(("elapsed", format!("{} s", report.elapsed)));
+    match report.delays.split_first() {
+        Some((first, rest)) => {
+            row(out, "delays", first)?;
+            for delay in rest {
+                row(out, "", delay)?;
+            }
+        }
+        None => row(out, "delays", &"")?,
+    }
+    row(out, "elapsed", &format_args!("{} s", report.elapsed))?;
     if let Some(per_task) = report.measure_time {
-        rows.push(("measure_time", format!("{per_task} s")));
+        row(out, "measure_time", &format_args!("{per_task} s"))?;
     }
-    let mut out = String::new();
-    for (key, value) in rows {
-        out.push_str(&format!("{key:<13}{value}\n"));
-    }
-    out
+    Ok(())
 }
 
 /// One call of the demo: the seed's expression and what it gave.
@@ -392,7 +398,7 @@ fn demo(base: &Scenario, json: bool) -> Result<(), Failure> {
                 program = file;
             }
             out.push_str(&format!("  {call:<22}{}\n", render_result(&report)));
-            print_text(&out)?;
+            emit(|stdout| stdout.write_all(out.as_bytes()))?;
         }
         calls.push(DemoCall {
             program: file,
@@ -427,23 +433,19 @@ fn render_result(report: &Report) -> String {
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
-    let mut text = serde_json::to_string(value).map_err(|err| Failure {
-        message: format!("cannot write JSON: {err}"),
-        status: 1,
-    })?;
-    text.push('\n');
-    print_text(&text)
+    emit(|out| {
+        serde_json::to_writer(&mut *out, value)?;
+        writeln!(out)
+    })
 }
 
-/// Writes to stdout; a closed pipe (as with `| head`) ends the command quietly.
-fn print_text(text: &str) -> Result<(), Failure> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+/// Streams output to stdout through a buffer, so that no large output is built in memory
+/// first; a closed pipe (as with `| head`) ends the command quietly.
+fn emit(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
-        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(err) => Err(Failure {
             message: format!("cannot write to stdout: {err}"),
             status: 1,

@@ -3,7 +3,7 @@
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::delay::{draw, draw_n, sleep_from, sort_delays, vec_for};
+use crate::delay::{draw, draw_sorted, sleep_from, vec_for};
 use crate::{Error, MaxDelay, Progress, UnitRng};
 
 /// Spawns a random wait as a task and returns its handle, the analogue of Python's
@@ -78,17 +78,20 @@ pub(crate) async fn task_wait_n_observed<R: UnitRng + ?Sized>(
     max_delay: MaxDelay,
     progress: Option<&Progress>,
 ) -> Result<Vec<f64>, Error> {
-    let mut delays = draw_n(rng, n, max_delay)?;
+    let mut delays = draw_sorted(rng, n, max_delay)?;
     let mut tasks = AbortOnDrop(vec_for(n)?);
     let start = Instant::now();
+    // Spawned in ascending order of delay (they were drawn in index order), the tasks lie in
+    // memory in the order their timers fire, which keeps the timer wheel's work cache-friendly.
     let spawn = |&delay: &f64| spawn_wait(start, delay, progress.cloned());
     tasks.0.extend(delays.iter().map(spawn));
-    // Await in index order, writing each task's result back in place. Every handle is awaited
-    // once, so this is linear however the tasks finish.
+    // Await in that same order, which is the order the tasks finish in, writing each task's
+    // result back in place. Every handle is awaited once, so this is linear.
     for (slot, task) in delays.iter_mut().zip(tasks.0.iter_mut()) {
         *slot = task.await.map_err(Error::task)?;
     }
-    sort_delays(&mut delays);
+    // Every task has finished: release the handles without aborting anything.
+    tasks.0.clear();
     Ok(delays)
 }
 

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use tokio::task::coop;
 use tokio::time::{Instant, Sleep};
 
-use crate::delay::{draw, draw_n, sleep_from, sort_delays, vec_for};
+use crate::delay::{draw, draw_sorted, sleep_from, vec_for};
 use crate::{Error, MaxDelay, Progress, UnitRng};
 
 /// Waits a random delay in `[0, max_delay]` seconds and returns it.
@@ -83,8 +83,7 @@ pub(crate) async fn wait_n_observed<R: UnitRng + ?Sized>(
     max_delay: MaxDelay,
     progress: Option<&Progress>,
 ) -> Result<Vec<f64>, Error> {
-    let mut delays = draw_n(rng, n, max_delay)?;
-    sort_delays(&mut delays);
+    let delays = draw_sorted(rng, n, max_delay)?;
     WaitAll::new(&delays, progress)?.await;
     Ok(delays)
 }
