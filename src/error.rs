@@ -23,6 +23,9 @@ enum Kind {
     InsideRuntime,
     Runtime(std::io::Error),
     Task(tokio::task::JoinError),
+    Partition(String),
+    SeedRange(String),
+    Worker,
     Scenario {
         routine: crate::Routine,
         problem: &'static str,
@@ -75,6 +78,22 @@ impl Error {
         Error {
             kind: Kind::Task(err),
         }
+    }
+
+    pub(crate) fn partition(value: impl fmt::Display) -> Error {
+        Error {
+            kind: Kind::Partition(value.to_string()),
+        }
+    }
+
+    pub(crate) fn seed_range(value: &str) -> Error {
+        Error {
+            kind: Kind::SeedRange(value.to_string()),
+        }
+    }
+
+    pub(crate) fn worker() -> Error {
+        Error { kind: Kind::Worker }
     }
 
     pub(crate) fn scenario(routine: crate::Routine, problem: &'static str) -> Error {
@@ -140,6 +159,16 @@ impl fmt::Display for Error {
             ),
             Kind::Runtime(err) => write!(f, "cannot start the tokio runtime: {err}"),
             Kind::Task(err) => write!(f, "a wait task did not complete: {err}"),
+            Kind::Partition(value) => write!(
+                f,
+                "invalid partition `{value}`: expected K/N with whole numbers 1 <= K <= N"
+            ),
+            Kind::SeedRange(value) => write!(
+                f,
+                "invalid seed range `{value}`: expected A..B with whole numbers 0 <= A <= B <= {}",
+                u64::MAX
+            ),
+            Kind::Worker => f.write_str("a sweep worker thread stopped unexpectedly"),
             Kind::Scenario { routine, problem } => write!(f, "invalid scenario: `{routine}` {problem}"),
             Kind::Unknown { what, value, expected } => {
                 write!(f, "unknown {what} `{value}`: expected one of {expected}")

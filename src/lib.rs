@@ -135,7 +135,9 @@ mod measure;
 mod progress;
 mod rng;
 mod scenario;
+mod sweep;
 mod task;
+mod timeline;
 mod wait;
 
 pub use clock::Clock;
@@ -146,7 +148,9 @@ pub use measure::{Measurement, measure, measure_time};
 pub use progress::Progress;
 pub use rng::{DefaultRng, Generator, RngKind, UnitRng, seeded};
 pub use scenario::{Report, Routine, Scenario};
+pub use sweep::{Partition, SeedResult, Summary, parse_seed_range, sweep};
 pub use task::{task_wait_n, task_wait_random};
+pub use timeline::{Span, Timeline, timeline};
 pub use wait::{wait_n, wait_random};
 
 #[doc = include_str!("../README.md")]

@@ -4,6 +4,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::task::coop;
 use tokio::time::{Instant, Sleep};
@@ -84,8 +85,22 @@ pub(crate) async fn wait_n_observed<R: UnitRng + ?Sized>(
     progress: Option<&Progress>,
 ) -> Result<Vec<f64>, Error> {
     let delays = draw_sorted(rng, n, max_delay)?;
-    WaitAll::new(&delays, progress)?.await;
+    let count = |_: Instant| {
+        if let Some(progress) = progress {
+            progress.finish_one();
+        }
+    };
+    WaitAll::new(&delays, count)?.await;
     Ok(delays)
+}
+
+/// Waits, concurrently, for every delay of an ascending list, all starting now, and returns
+/// the time from the start at which each wait was seen to end, in list order.
+pub(crate) async fn wait_sorted_timed(sorted: &[f64]) -> Result<Vec<Duration>, Error> {
+    let mut ends = vec_for(sorted.len())?;
+    let start = Instant::now();
+    WaitAll::new(sorted, |now: Instant| ends.push(now - start))?.await;
+    Ok(ends)
 }
 
 /// Waits, concurrently, for every delay of an ascending list, all starting now.
@@ -99,39 +114,35 @@ pub(crate) async fn wait_n_observed<R: UnitRng + ?Sized>(
 ///
 /// It honours tokio's cooperative budget: when the budget runs out it yields and carries on
 /// where it stopped on the next poll, so registering a million timers does not hog a worker.
-struct WaitAll<'a> {
+///
+/// `finished` is called with the current instant as each wait is seen to end, in list order.
+struct WaitAll<'a, F> {
     delays: &'a [f64],
-    progress: Option<&'a Progress>,
-    start: Option<Instant>,
+    finished: F,
+    start: Instant,
     registered: usize,
     pending: VecDeque<Pin<Box<Sleep>>>,
 }
 
-impl<'a> WaitAll<'a> {
-    fn new(sorted: &'a [f64], progress: Option<&'a Progress>) -> Result<WaitAll<'a>, Error> {
+impl<'a, F: FnMut(Instant) + Unpin> WaitAll<'a, F> {
+    fn new(sorted: &'a [f64], finished: F) -> Result<WaitAll<'a, F>, Error> {
         let pending = VecDeque::from(vec_for(sorted.len())?);
         Ok(WaitAll {
             delays: sorted,
-            progress,
-            start: None,
+            finished,
+            start: Instant::now(),
             registered: 0,
             pending,
         })
     }
-
-    fn finished(&self) {
-        if let Some(progress) = self.progress {
-            progress.finish_one();
-        }
-    }
 }
 
-impl Future for WaitAll<'_> {
+impl<F: FnMut(Instant) + Unpin> Future for WaitAll<'_, F> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        let start = *this.start.get_or_insert_with(Instant::now);
+        let start = this.start;
         while let Some(&delay) = this.delays.get(this.registered) {
             if !coop::has_budget_remaining() {
                 cx.waker().wake_by_ref();
@@ -141,7 +152,7 @@ impl Future for WaitAll<'_> {
             if sleep.as_mut().poll(cx).is_pending() {
                 this.pending.push_back(sleep);
             } else {
-                this.finished();
+                (this.finished)(Instant::now());
             }
             this.registered += 1;
         }
@@ -154,7 +165,7 @@ impl Future for WaitAll<'_> {
                 return Poll::Pending;
             }
             this.pending.pop_front();
-            this.finished();
+            (this.finished)(Instant::now());
         }
         Poll::Ready(())
     }

@@ -2,6 +2,8 @@
 
 use std::fmt::Display;
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -14,7 +16,12 @@ use serde::Serialize;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use waitsim::{Clock, MAX_TASKS, MaxDelay, Progress, Report, RngKind, Routine, Scenario};
+use waitsim::{
+    Clock, MAX_TASKS, MaxDelay, Partition, Progress, Report, RngKind, Routine, Scenario,
+};
+
+mod plot;
+mod sweep;
 
 /// Seeded, virtual-clock simulations of concurrent random waits.
 ///
@@ -29,7 +36,7 @@ struct Cli {
     options: Options,
 }
 
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 struct Options {
     /// The generator's seed, an integer in [0, 2^64 - 1] [default: drawn from the OS]
     #[arg(long, global = true, value_parser = parse_seed)]
@@ -78,10 +85,47 @@ enum Command {
     /// Run the seed's five example programs, in order
     #[command(allow_negative_numbers = true)]
     Demo,
+    /// Show when each of N concurrent waits started and ended: as text, JSON or an SVG picture
+    #[command(allow_negative_numbers = true)]
+    Timeline {
+        #[command(flatten)]
+        many: Many,
+        /// Draw the timeline as an SVG picture in FILE
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
+    /// Run measure-time N MAX_DELAY for every seed of a range, on both cores, and summarise it
+    /// next to the theory
+    #[command(allow_negative_numbers = true)]
+    Sweep(SweepArgs),
+    /// Combine the JSON lines of sweep shards (--partition) into the summary of the whole range
+    SweepMerge {
+        /// Files of JSON lines written by `sweep --json`
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+struct SweepArgs {
+    #[command(flatten)]
+    many: Many,
+    /// The seeds: A..B runs every seed from A up to, not including, B
+    #[arg(long, value_name = "A..B", value_parser = parse_seeds)]
+    seeds: Range<u64>,
+    /// Run only the K-th of N shards of the seeds
+    #[arg(long, value_name = "K/N", default_value = "1/1", value_parser = parse_partition)]
+    partition: Partition,
+    /// Draw the histogram of measure_time as an SVG picture in FILE
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+    /// Show the progress bar even with --json
+    #[arg(long)]
+    progress: bool,
 }
 
 impl Command {
-    /// The scenario this subcommand runs with `seed`; `None` for the demo, which runs several.
+    /// The scenario this command runs with `seed`, for the commands that run one routine.
     fn scenario(&self, seed: u64, options: &Options) -> Option<Scenario> {
         let (routine, n, max_delay) = match *self {
             Command::WaitRandom { max_delay } => (Routine::WaitRandom, None, max_delay),
@@ -91,7 +135,12 @@ impl Command {
                 (Routine::MeasureTime, Some(n), max_delay)
             }
             Command::TaskWaitN(Many { n, max_delay }) => (Routine::TaskWaitN, Some(n), max_delay),
-            Command::Demo => return None,
+            Command::Demo
+            | Command::Timeline { .. }
+            | Command::Sweep(_)
+            | Command::SweepMerge { .. } => {
+                return None;
+            }
         };
         Some(Scenario {
             routine,
@@ -137,6 +186,14 @@ fn parse_n(s: &str) -> Result<usize, String> {
 }
 
 fn parse_max_delay(s: &str) -> Result<MaxDelay, String> {
+    s.parse().map_err(|err: waitsim::Error| err.to_string())
+}
+
+fn parse_seeds(s: &str) -> Result<Range<u64>, String> {
+    waitsim::parse_seed_range(s).map_err(|err| err.to_string())
+}
+
+fn parse_partition(s: &str) -> Result<Partition, String> {
     s.parse().map_err(|err: waitsim::Error| err.to_string())
 }
 
@@ -204,6 +261,11 @@ fn try_main() -> Result<(), Failure> {
         std::process::exit(130);
     });
     let options = cli.options;
+    match &cli.command {
+        Command::Sweep(args) => return sweep::run(args, &options),
+        Command::SweepMerge { files } => return sweep::merge(files, &options),
+        _ => {}
+    }
     // Refuse bad input before drawing and printing a seed, so the error is the only line.
     if let Some(scenario) = cli.command.scenario(0, &options) {
         scenario.check()?;
@@ -219,33 +281,81 @@ fn try_main() -> Result<(), Failure> {
             seed
         }
     };
-    let scenario = |routine, n, max_delay| Scenario {
-        routine,
-        seed,
-        rng: options.rng,
-        clock: options.clock,
-        n,
-        max_delay,
-    };
-    let scenario = match cli.command {
-        Command::WaitRandom { max_delay } => scenario(Routine::WaitRandom, None, max_delay),
-        Command::TaskWaitRandom { max_delay } => scenario(Routine::TaskWaitRandom, None, max_delay),
-        Command::WaitN(many) => scenario(Routine::WaitN, Some(many.n), many.max_delay),
-        Command::MeasureTime(many) => scenario(Routine::MeasureTime, Some(many.n), many.max_delay),
-        Command::TaskWaitN(many) => scenario(Routine::TaskWaitN, Some(many.n), many.max_delay),
-        Command::Demo => {
-            return demo(
-                &scenario(Routine::WaitRandom, None, MaxDelay::DEFAULT),
-                options.json,
-            );
-        }
-    };
-    let report = run_with_bar(&scenario, options.json)?;
-    if options.json {
-        print_json(&report)
-    } else {
-        emit(|out| write_report(out, &report))
+    if let Some(scenario) = cli.command.scenario(seed, &options) {
+        let report = run_with_bar(&scenario, options.json)?;
+        return if options.json {
+            print_json(&report)
+        } else {
+            emit(|out| write_report(out, &report))
+        };
     }
+    match cli.command {
+        Command::Timeline { many, svg } => draw_timeline(&many, svg.as_deref(), seed, &options),
+        _ => {
+            let base = Scenario {
+                rng: options.rng,
+                clock: options.clock,
+                ..Scenario::new(Routine::WaitRandom, seed)
+            };
+            demo(&base, options.json)
+        }
+    }
+}
+
+/// Runs and shows a timeline: as JSON, as an SVG picture, or as text for small `n`.
+fn draw_timeline(
+    many: &Many,
+    svg: Option<&Path>,
+    seed: u64,
+    options: &Options,
+) -> Result<(), Failure> {
+    let mut rng = options.rng.seeded(seed);
+    let timeline =
+        options
+            .clock
+            .block_on(waitsim::timeline(&mut rng, many.n, many.max_delay))??;
+    if let Some(path) = svg {
+        let title = format!(
+            "wait_n({}, {}): {} seed {}, {} clock",
+            many.n, many.max_delay, options.rng, seed, options.clock
+        );
+        plot::timeline_svg(path, &timeline, &title).map_err(|err| Failure {
+            message: format!("cannot draw `{}`: {err}", path.display()),
+            status: 1,
+        })?;
+    }
+    if options.json {
+        return print_json(&TimelineReport {
+            seed,
+            rng: options.rng,
+            clock: options.clock,
+            timeline,
+        });
+    }
+    if timeline.n <= plot::MAX_TERMINAL_TASKS {
+        emit(|out| out.write_all(plot::timeline_text(&timeline).as_bytes()))
+    } else if svg.is_some() {
+        Ok(())
+    } else {
+        Err(Failure {
+            message: format!(
+                "a timeline of {} tasks is too tall for the terminal (at most {}): use --svg FILE or --json",
+                timeline.n,
+                plot::MAX_TERMINAL_TASKS
+            ),
+            status: 2,
+        })
+    }
+}
+
+/// A timeline with what it takes to replay it.
+#[derive(Serialize)]
+struct TimelineReport {
+    seed: u64,
+    rng: RngKind,
+    clock: Clock,
+    #[serde(flatten)]
+    timeline: waitsim::Timeline,
 }
 
 /// Reduces a usage error to one line: its message and details, without usage or tips.

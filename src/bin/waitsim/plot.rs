@@ -1,0 +1,192 @@
+//! Pictures of runs and sweeps, as SVG files (drawn with plotters) or as terminal text.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+use waitsim::{SeedResult, Summary, Timeline};
+
+/// The colour of the timeline's bars: the tests count the bars by it.
+pub const BAR: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
+const ELAPSED: RGBColor = RGBColor(0xd6, 0x27, 0x28);
+const SUM: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
+
+/// The most tasks drawn in the terminal.
+pub const MAX_TERMINAL_TASKS: usize = 60;
+
+type Drawn = Result<(), Box<dyn std::error::Error>>;
+
+/// A Gantt chart of a run: one bar per task, from its start to its end, sorted by delay, with
+/// the elapsed time and the sum of the delays marked.
+pub fn timeline_svg(path: &Path, timeline: &Timeline, title: &str) -> Drawn {
+    let height = (120 + 14 * timeline.n).clamp(320, 4000) as u32;
+    let root = SVGBackend::new(path, (960, height)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let x_end = timeline.sum_of_delays.max(timeline.elapsed).max(1e-3) * 1.05;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..x_end, 0.0..timeline.n.max(1) as f64)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc("virtual time (s)")
+        .y_desc("tasks, by delay")
+        .draw()?;
+    chart.draw_series(timeline.tasks.iter().map(|span| {
+        let y = span.rank as f64;
+        Rectangle::new([(span.start, y + 0.1), (span.end, y + 0.9)], BAR.filled())
+    }))?;
+    let top = timeline.n.max(1) as f64;
+    let marks = [
+        (
+            timeline.elapsed,
+            ELAPSED,
+            format!("elapsed {} s", timeline.elapsed),
+        ),
+        (
+            timeline.sum_of_delays,
+            SUM,
+            format!("sum of delays {:.3} s", timeline.sum_of_delays),
+        ),
+    ];
+    for (x, colour, label) in marks {
+        chart
+            .draw_series(LineSeries::new(
+                [(x, 0.0), (x, top)],
+                colour.stroke_width(2),
+            ))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// The timeline as text: one line per task, sorted by delay, scaled to the elapsed time.
+pub fn timeline_text(timeline: &Timeline) -> String {
+    const WIDTH: usize = 50;
+    let scale = if timeline.elapsed > 0.0 {
+        WIDTH as f64 / timeline.elapsed
+    } else {
+        0.0
+    };
+    let mut spans: Vec<_> = timeline.tasks.iter().collect();
+    spans.sort_by_key(|span| span.rank);
+    let mut out = String::new();
+    for span in spans {
+        let filled = ((span.end * scale).round() as usize).min(WIDTH);
+        out.push_str(&format!(
+            "task {:>3} |{}{}| {} s\n",
+            span.index,
+            "=".repeat(filled),
+            " ".repeat(WIDTH - filled),
+            span.delay
+        ));
+    }
+    let ratio = if timeline.elapsed > 0.0 {
+        timeline.sum_of_delays / timeline.elapsed
+    } else {
+        0.0
+    };
+    out.push_str(&format!(
+        "elapsed {} s; sum of delays {} s ({ratio:.1} times the elapsed time)\n",
+        timeline.elapsed, timeline.sum_of_delays
+    ));
+    out
+}
+
+/// Counts of values in `bins` equal bins over `[min, max]`.
+fn histogram(values: &[f64], bins: usize, min: f64, max: f64) -> Vec<usize> {
+    let width = (max - min) / bins as f64;
+    let mut counts = vec![0; bins];
+    for &value in values {
+        let bin = if width > 0.0 {
+            ((value - min) / width) as usize
+        } else {
+            0
+        };
+        counts[bin.min(bins - 1)] += 1;
+    }
+    counts
+}
+
+/// A histogram of `measure_time` over a sweep, with the theory's mean marked.
+pub fn sweep_svg(path: &Path, results: &[SeedResult], summary: &Summary, title: &str) -> Drawn {
+    const BINS: usize = 40;
+    let values: Vec<f64> = results.iter().map(|r| r.measure_time).collect();
+    let counts = histogram(&values, BINS, summary.min, summary.max);
+    let width = ((summary.max - summary.min) / BINS as f64).max(f64::MIN_POSITIVE);
+    let tallest = counts.iter().copied().max().unwrap_or(1) as f64;
+    let root = SVGBackend::new(path, (960, 540)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(
+            summary.min..(summary.min + width * BINS as f64),
+            0.0..tallest * 1.1,
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc("measure_time (s)")
+        .y_desc("seeds")
+        .draw()?;
+    chart.draw_series(counts.iter().enumerate().map(|(i, &count)| {
+        let x0 = summary.min + width * i as f64;
+        Rectangle::new([(x0, 0.0), (x0 + width, count as f64)], BAR.filled())
+    }))?;
+    let marks = [
+        (summary.mean, ELAPSED, format!("mean {:.6} s", summary.mean)),
+        (
+            summary.theory_mean,
+            SUM,
+            format!("theory {:.6} s", summary.theory_mean),
+        ),
+    ];
+    for (x, colour, label) in marks {
+        chart
+            .draw_series(LineSeries::new(
+                [(x, 0.0), (x, tallest * 1.1)],
+                colour.stroke_width(2),
+            ))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// The histogram as text: twenty bins, bars scaled to the fullest.
+pub fn sweep_text(results: &[SeedResult], summary: &Summary) -> String {
+    const BINS: usize = 20;
+    const WIDTH: usize = 50;
+    let values: Vec<f64> = results.iter().map(|r| r.measure_time).collect();
+    let counts = histogram(&values, BINS, summary.min, summary.max);
+    let tallest = counts.iter().copied().max().unwrap_or(1).max(1);
+    let width = (summary.max - summary.min) / BINS as f64;
+    let mut out = String::new();
+    for (i, count) in counts.into_iter().enumerate() {
+        out.push_str(&format!(
+            "{:>12.6} |{:<WIDTH$}| {count}\n",
+            summary.min + width * i as f64,
+            "#".repeat(count * WIDTH / tallest)
+        ));
+    }
+    out
+}

@@ -1,0 +1,105 @@
+//! Timelines: when each wait of a run started and ended.
+
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use crate::delay::{draw_n, secs_f64, vec_for};
+use crate::wait::wait_sorted_timed;
+use crate::{Error, MaxDelay, UnitRng};
+
+/// One wait of a run, as it happened on the clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Span {
+    /// The wait's index: its place in the draw order.
+    pub index: usize,
+    /// The delay drawn for it, in seconds.
+    pub delay: f64,
+    /// When it started, in seconds from the start of the run.
+    pub start: f64,
+    /// When it was seen to end, in seconds from the start of the run.
+    pub end: f64,
+    /// Its place in the order the waits ended in, from 0.
+    pub rank: usize,
+}
+
+/// Every wait of one [`wait_n`](crate::wait_n) run: when it started, when it ended, and the
+/// run's elapsed time next to the sum of its delays (what waiting one after another would
+/// cost).
+///
+/// ```
+/// use waitsim::{seeded, timeline, Clock, MaxDelay};
+///
+/// # fn main() -> Result<(), waitsim::Error> {
+/// let t = Clock::Virtual.block_on(timeline(&mut seeded(1), 4, MaxDelay::DEFAULT))??;
+/// assert_eq!(t.tasks.len(), 4);
+/// // All waits start together; the run lasts as long as the longest, not the sum.
+/// assert!(t.tasks.iter().all(|span| span.start == 0.0));
+/// assert!(t.elapsed < t.sum_of_delays);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// The number of waits.
+    pub n: usize,
+    /// The upper bound of each delay.
+    pub max_delay: MaxDelay,
+    /// The time the whole run took, in seconds.
+    pub elapsed: f64,
+    /// The sum of all delays, in seconds.
+    pub sum_of_delays: f64,
+    /// Every wait, in index order.
+    pub tasks: Vec<Span>,
+}
+
+/// Runs [`wait_n`](crate::wait_n)`(rng, n, max_delay)` and records when each wait ended.
+///
+/// The delays are exactly those of `wait_n` with the same generator state (its result is the
+/// delays of the timeline's tasks in rank order). On a paused clock every end is the task's
+/// delay rounded up to the timer's next millisecond.
+///
+/// # Errors
+///
+/// As [`wait_n`](crate::wait_n).
+///
+/// # Panics
+///
+/// Like `tokio::time::sleep`, if polled outside a tokio runtime with timers enabled.
+pub async fn timeline<R: UnitRng + ?Sized>(
+    rng: &mut R,
+    n: usize,
+    max_delay: MaxDelay,
+) -> Result<Timeline, Error> {
+    let draws = draw_n(rng, n, max_delay)?;
+    let mut order = vec_for(n)?;
+    order.extend(0..n);
+    // A stable sort, so that equal delays keep index order, as in `wait_n`.
+    order.sort_by(|&a: &usize, &b: &usize| draws[a].total_cmp(&draws[b]));
+    let mut sorted = vec_for(n)?;
+    sorted.extend(order.iter().map(|&index| draws[index]));
+    let start = Instant::now();
+    let ends = wait_sorted_timed(&sorted).await?;
+    let elapsed = secs_f64(start.elapsed());
+    let mut tasks = vec_for(n)?;
+    tasks.extend(
+        order
+            .iter()
+            .zip(&ends)
+            .enumerate()
+            .map(|(rank, (&index, &end))| Span {
+                index,
+                delay: draws[index],
+                start: 0.0,
+                end: secs_f64(end),
+                rank,
+            }),
+    );
+    tasks.sort_unstable_by_key(|span| span.index);
+    Ok(Timeline {
+        n,
+        max_delay,
+        elapsed,
+        sum_of_delays: draws.iter().sum(),
+        tasks,
+    })
+}
