@@ -213,11 +213,8 @@ fn finish(
         ("max", format!("{:.9}", summary.max), String::new()),
     ];
     for (key, value, theory) in rows {
-        text.push_str(
-            &format!("{key:<9}{value:<16}{theory}\n")
-                .trim_end()
-                .to_string(),
-        );
+        let row = format!("{key:<9}{value:<16}{theory}");
+        text.push_str(row.trim_end());
         text.push('\n');
     }
     text.push('\n');
