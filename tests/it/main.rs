@@ -3,6 +3,7 @@
 mod cli;
 mod cpython;
 mod laws;
+mod pictures;
 mod snapshots;
 mod stats;
 mod tidy;

@@ -18,11 +18,17 @@ fn names_in(dir: &str, suffix: &str) -> BTreeSet<String> {
 }
 
 #[test]
-fn every_scenario_fixture_has_a_snapshot_and_every_snapshot_a_fixture() {
-    let fixtures = names_in("fixtures/scenarios", ".json");
+fn every_fixture_has_a_snapshot_and_every_snapshot_a_fixture() {
+    for (folder, test) in [("scenarios", "scenario"), ("timelines", "timeline_fixture")] {
+        fixtures_match_snapshots(folder, test);
+    }
+}
+
+fn fixtures_match_snapshots(folder: &str, test: &str) {
+    let fixtures = names_in(&format!("fixtures/{folder}"), ".json");
     let snapshots: BTreeSet<String> = names_in("snapshots", ".json.snap")
         .into_iter()
-        .filter_map(|name| name.strip_prefix("scenario@").map(str::to_owned))
+        .filter_map(|name| name.strip_prefix(&format!("{test}@")).map(str::to_owned))
         .collect();
     assert!(!fixtures.is_empty());
     let without_snapshot: Vec<_> = fixtures.difference(&snapshots).collect();
@@ -45,7 +51,7 @@ fn every_other_snapshot_is_named_in_a_test() {
         .collect();
     let orphans: Vec<String> = names_in("snapshots", ".snap")
         .into_iter()
-        .filter(|name| !name.starts_with("scenario@"))
+        .filter(|name| !name.contains('@'))
         .filter(|name| !sources.contains(&format!("\"{name}\"")))
         .collect();
     assert!(orphans.is_empty(), "snapshots no test takes: {orphans:?}");
