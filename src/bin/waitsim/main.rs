@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -393,33 +393,49 @@ fn run_with_bar(scenario: &Scenario, json: bool) -> Result<Report, Failure> {
         && !json
         && scenario.max_delay.as_secs_f64() >= 1.0
         && io::stderr().is_terminal();
-    let bar = if show {
-        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
-    } else {
-        ProgressBar::hidden()
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} waits finished")
-            .expect("the template is valid")
-            .progress_chars("=> "),
-    );
+    let report = with_progress_bar(total, "waits finished", show, Duration::ZERO, |progress| {
+        scenario.run_with_progress(progress)
+    });
+    Ok(report?)
+}
+
+/// Runs `work` beside a progress bar on stderr that shows the count `work` keeps in its
+/// [`Progress`]: drawn only if `show`, and only once the work has lasted `after`.
+fn with_progress_bar<T>(
+    total: u64,
+    unit: &str,
+    show: bool,
+    after: Duration,
+    work: impl FnOnce(&Progress) -> T,
+) -> T {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    let template = format!("{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit}");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
     let progress = Progress::new();
     let done = AtomicBool::new(false);
-    let report = std::thread::scope(|scope| {
+    let started = Instant::now();
+    let outcome = std::thread::scope(|scope| {
         if show {
             scope.spawn(|| {
+                let mut drawn = false;
                 while !done.load(Ordering::Relaxed) {
+                    if !drawn && started.elapsed() >= after {
+                        bar.set_draw_target(ProgressDrawTarget::stderr());
+                        drawn = true;
+                    }
                     bar.set_position(progress.finished() as u64);
                     std::thread::sleep(Duration::from_millis(100));
                 }
             });
         }
-        let report = scenario.run_with_progress(&progress);
+        let outcome = work(&progress);
         done.store(true, Ordering::Relaxed);
-        report
+        outcome
     });
     bar.finish_and_clear();
-    Ok(report?)
+    outcome
 }
 
 fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {

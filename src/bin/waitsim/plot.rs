@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use waitsim::{SeedResult, Summary, Timeline};
 
@@ -51,6 +52,20 @@ pub fn timeline_svg(path: &Path, timeline: &Timeline, title: &str) -> Drawn {
             format!("sum of delays {:.3} s", timeline.sum_of_delays),
         ),
     ];
+    draw_marks(&mut chart, marks, top, SeriesLabelPosition::LowerRight)?;
+    root.present()?;
+    Ok(())
+}
+
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws labelled vertical lines at the given x positions, from 0 to `top`, and their legend.
+fn draw_marks<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    marks: [(f64, RGBColor, String); 2],
+    top: f64,
+    legend_at: SeriesLabelPosition,
+) -> Drawn {
     for (x, colour, label) in marks {
         chart
             .draw_series(LineSeries::new(
@@ -62,11 +77,10 @@ pub fn timeline_svg(path: &Path, timeline: &Timeline, title: &str) -> Drawn {
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(legend_at)
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()?;
-    root.present()?;
     Ok(())
 }
 
@@ -153,21 +167,12 @@ pub fn sweep_svg(path: &Path, results: &[SeedResult], summary: &Summary, title: 
             format!("theory {:.6} s", summary.theory_mean),
         ),
     ];
-    for (x, colour, label) in marks {
-        chart
-            .draw_series(LineSeries::new(
-                [(x, 0.0), (x, tallest * 1.1)],
-                colour.stroke_width(2),
-            ))?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()?;
+    draw_marks(
+        &mut chart,
+        marks,
+        tallest * 1.1,
+        SeriesLabelPosition::UpperLeft,
+    )?;
     root.present()?;
     Ok(())
 }

@@ -4,14 +4,12 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use waitsim::{MaxDelay, Progress, RngKind, Routine, Scenario, SeedResult, Summary};
 
-use crate::{Failure, Options, SweepArgs, emit, plot, print_json};
+use crate::{Failure, Options, SweepArgs, emit, plot, print_json, with_progress_bar};
 
 /// The most seeds one sweep runs; spread more over shards with `--partition`.
 const MAX_SEEDS: u64 = 10_000_000;
@@ -77,35 +75,15 @@ pub fn run(args: &SweepArgs, options: &Options) -> Result<(), Failure> {
     let threads = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
 
     let show = std::io::stderr().is_terminal() && (!options.json || args.progress);
-    let bar = ProgressBar::with_draw_target(Some(seeds.len() as u64), ProgressDrawTarget::hidden());
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} seeds")
-            .expect("the template is valid")
-            .progress_chars("=> "),
-    );
-    let progress = Progress::new();
-    let done = AtomicBool::new(false);
     let started = Instant::now();
-    let results = std::thread::scope(|scope| {
-        if show {
-            scope.spawn(|| {
-                let mut shown = false;
-                while !done.load(Ordering::Relaxed) {
-                    // Only sweeps that last more than a second get a bar.
-                    if !shown && started.elapsed() > Duration::from_secs(1) {
-                        bar.set_draw_target(ProgressDrawTarget::stderr());
-                        shown = true;
-                    }
-                    bar.set_position(progress.finished() as u64);
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-            });
-        }
-        let outcome = sweep_blocks(&seeds, n, max_delay, options, threads, &progress);
-        done.store(true, Ordering::Relaxed);
-        outcome
-    });
-    bar.finish_and_clear();
+    // Only sweeps that last more than a second get a bar.
+    let results = with_progress_bar(
+        seeds.len() as u64,
+        "seeds",
+        show,
+        Duration::from_secs(1),
+        |progress| sweep_blocks(&seeds, n, max_delay, options, threads, progress),
+    );
     let results = results?;
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
