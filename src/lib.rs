@@ -88,6 +88,46 @@
 //! # }
 //! ```
 //!
+//! # Example: the same delays as Python
+//!
+//! [`CpythonRandom`] is CPython's `random` module for this purpose: after
+//! `CpythonRandom::seed(s)`, the routines draw exactly what the seed's Python program draws
+//! after `random.seed(s)`, bit for bit.
+//!
+//! ```
+//! use waitsim::{wait_n, Clock, CpythonRandom, MaxDelay};
+//!
+//! # fn main() -> Result<(), waitsim::Error> {
+//! // Python: random.seed(42); sorted(random.uniform(0, 5) for _ in range(3))
+//! let delays = Clock::Virtual.block_on(wait_n(&mut CpythonRandom::seed(42), 3, MaxDelay::new(5.0)?))??;
+//! assert_eq!(delays, [0.12505377611333468, 1.3751465918455963, 3.1971339922894186]);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Example: timelines and sweeps
+//!
+//! [`timeline`] records when each wait of a run ended; [`sweep`] runs `measure_time` over many
+//! seeds on several threads, and [`Summary`] sets the statistics beside the theory.
+//!
+//! ```
+//! use std::num::NonZeroUsize;
+//! use waitsim::{seeded, sweep, timeline, Clock, MaxDelay, RngKind, Summary};
+//!
+//! # fn main() -> Result<(), waitsim::Error> {
+//! let max_delay = MaxDelay::new(10.0)?;
+//! let t = Clock::Virtual.block_on(timeline(&mut seeded(1), 20, max_delay))??;
+//! assert!(t.elapsed < t.sum_of_delays / 5.0);
+//!
+//! let seeds: Vec<u64> = (0..200).collect();
+//! let threads = NonZeroUsize::new(2).unwrap();
+//! let results = sweep(&seeds, 20, max_delay, RngKind::ChaCha, threads, None)?;
+//! let summary = Summary::of(&results, 20, max_delay).unwrap();
+//! assert!((summary.mean - summary.theory_mean).abs() < 0.05);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # The determinism contract
 //!
 //! - **Randomness is injected.** Every routine draws from the generator it is given, and only

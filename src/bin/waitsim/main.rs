@@ -13,15 +13,18 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rand::TryRng;
 use serde::Serialize;
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use waitsim::{
     Clock, MAX_TASKS, MaxDelay, Partition, Progress, Report, RngKind, Routine, Scenario,
 };
 
 mod plot;
 mod sweep;
+
+/// mimalloc, because a million spawned tasks are a million 128-byte-aligned allocations: with
+/// it `task-wait-n 1000000` takes a quarter of the time and 60% of the memory it takes with the
+/// system allocator (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Seeded, virtual-clock simulations of concurrent random waits.
 ///
@@ -51,7 +54,8 @@ struct Options {
     #[arg(long, global = true, default_value_t, value_parser = clap::builder::ValueParser::new(parse_rng))]
     rng: RngKind,
 
-    /// Print exactly one JSON object on stdout
+    /// Print JSON on stdout and nothing else there: one object (for `sweep`, one line per seed
+    /// and a summary line)
     #[arg(long, global = true)]
     json: bool,
 }
