@@ -5,8 +5,8 @@ use std::time::Duration;
 use proptest::prelude::*;
 use tokio::time::Instant;
 use waitsim::{
-    Clock, MAX_TASKS, MaxDelay, UnitRng, measure, measure_time, seeded, task_wait_n,
-    task_wait_random, wait_n, wait_random,
+    Clock, Generator, MAX_TASKS, MaxDelay, RngKind, UnitRng, measure, measure_time, seeded,
+    task_wait_n, task_wait_random, wait_n, wait_random,
 };
 
 /// Upper bounds from zero through fractions and the seed's integers to [`MaxDelay::MAX`].
@@ -27,12 +27,41 @@ fn sizes() -> impl Strategy<Value = usize> {
     prop_oneof![20 => 0usize..=2000, 1 => Just(20_000), 1 => Just(100_000)]
 }
 
+/// A generator and its seed: the laws hold for every generator waitsim offers.
+#[derive(Clone, Copy, Debug)]
+struct Source {
+    kind: RngKind,
+    seed: u64,
+}
+
+impl Source {
+    fn rng(self) -> Generator {
+        self.kind.seeded(self.seed)
+    }
+}
+
+impl From<u64> for Source {
+    fn from(seed: u64) -> Source {
+        Source {
+            kind: RngKind::ChaCha,
+            seed,
+        }
+    }
+}
+
+/// Any seed of any generator.
+fn sources() -> impl Strategy<Value = Source> {
+    (prop::sample::select(RngKind::ALL), any::<u64>())
+        .prop_map(|(kind, seed)| Source { kind, seed })
+}
+
 /// Runs `wait_n` on a fresh virtual-clock runtime and returns its delays and elapsed time.
-fn timed_wait_n(seed: u64, n: usize, max_delay: MaxDelay) -> (Vec<f64>, Duration) {
+fn timed_wait_n(source: impl Into<Source>, n: usize, max_delay: MaxDelay) -> (Vec<f64>, Duration) {
+    let source = source.into();
     Clock::Virtual
         .block_on(async {
             let start = Instant::now();
-            let delays = wait_n(&mut seeded(seed), n, max_delay).await?;
+            let delays = wait_n(&mut source.rng(), n, max_delay).await?;
             Ok::<_, waitsim::Error>((delays, start.elapsed()))
         })
         .unwrap()
@@ -61,9 +90,9 @@ proptest! {
 
     #[test]
     fn wait_n_gives_n_ascending_delays_within_bounds(
-        seed in any::<u64>(), n in sizes(), max_delay in max_delays(),
+        source in sources(), n in sizes(), max_delay in max_delays(),
     ) {
-        let (delays, _) = timed_wait_n(seed, n, max_delay);
+        let (delays, _) = timed_wait_n(source, n, max_delay);
         prop_assert_eq!(delays.len(), n);
         prop_assert!(delays.is_sorted());
         let max = max_delay.as_secs_f64();
@@ -72,9 +101,9 @@ proptest! {
 
     #[test]
     fn virtual_elapsed_is_the_largest_delay_rounded_up_to_a_millisecond(
-        seed in any::<u64>(), n in sizes(), max_delay in max_delays(),
+        source in sources(), n in sizes(), max_delay in max_delays(),
     ) {
-        let (delays, elapsed) = timed_wait_n(seed, n, max_delay);
+        let (delays, elapsed) = timed_wait_n(source, n, max_delay);
         let largest = delays.last().copied().unwrap_or(0.0);
         prop_assert_eq!(elapsed, tick_ceil(largest));
         // The stated bound: largest - 1 ns < elapsed < largest + 1 ms.
@@ -84,11 +113,11 @@ proptest! {
 
     #[test]
     fn waits_are_concurrent_not_sequential(
-        seed in any::<u64>(), n in 2usize..=50, max_delay in max_delays(),
+        source in sources(), n in 2usize..=50, max_delay in max_delays(),
     ) {
-        let (delays, concurrent) = timed_wait_n(seed, n, max_delay);
+        let (delays, concurrent) = timed_wait_n(source, n, max_delay);
         let sequential = Clock::Virtual.block_on(async {
-            let mut rng = seeded(seed);
+            let mut rng = source.rng();
             let start = Instant::now();
             for _ in 0..n {
                 wait_random(&mut rng, max_delay).await;
@@ -103,10 +132,10 @@ proptest! {
 
     #[test]
     fn measure_time_times_n_is_the_largest_delay_within_a_tick(
-        seed in any::<u64>(), n in 1usize..=2000, max_delay in max_delays(),
+        source in sources(), n in 1usize..=2000, max_delay in max_delays(),
     ) {
-        let per_task = measure_time(&mut seeded(seed), n, max_delay, Clock::Virtual).unwrap();
-        let (delays, _) = timed_wait_n(seed, n, max_delay);
+        let per_task = measure_time(&mut source.rng(), n, max_delay, Clock::Virtual).unwrap();
+        let (delays, _) = timed_wait_n(source, n, max_delay);
         let largest = delays[n - 1];
         prop_assert_eq!(per_task, secs(tick_ceil(largest)) / n as f64);
         let total = per_task * n as f64;
@@ -117,20 +146,20 @@ proptest! {
 
     #[test]
     fn the_same_seed_gives_the_same_bits(
-        seed in any::<u64>(), n in sizes(), max_delay in max_delays(),
+        source in sources(), n in sizes(), max_delay in max_delays(),
     ) {
-        let (first, first_elapsed) = timed_wait_n(seed, n, max_delay);
-        let (again, again_elapsed) = timed_wait_n(seed, n, max_delay);
+        let (first, first_elapsed) = timed_wait_n(source, n, max_delay);
+        let (again, again_elapsed) = timed_wait_n(source, n, max_delay);
         prop_assert_eq!(bits(&first), bits(&again));
         prop_assert_eq!(first_elapsed, again_elapsed);
     }
 
     #[test]
-    fn task_wait_n_equals_wait_n(seed in any::<u64>(), n in sizes(), max_delay in max_delays()) {
-        let (joined, joined_elapsed) = timed_wait_n(seed, n, max_delay);
+    fn task_wait_n_equals_wait_n(source in sources(), n in sizes(), max_delay in max_delays()) {
+        let (joined, joined_elapsed) = timed_wait_n(source, n, max_delay);
         let (tasks, tasks_elapsed) = Clock::Virtual.block_on(async {
             let start = Instant::now();
-            let delays = task_wait_n(&mut seeded(seed), n, max_delay).await.unwrap();
+            let delays = task_wait_n(&mut source.rng(), n, max_delay).await.unwrap();
             (delays, start.elapsed())
         }).unwrap();
         prop_assert_eq!(bits(&tasks), bits(&joined));
@@ -139,11 +168,11 @@ proptest! {
 
     #[test]
     fn draws_for_n_are_a_prefix_of_draws_for_n_plus_one(
-        seed in any::<u64>(), n in 0usize..=300, max_delay in max_delays(),
+        source in sources(), n in 0usize..=300, max_delay in max_delays(),
     ) {
         // `n` successive wait_random calls give the draws in index order.
         let (one_by_one, next) = Clock::Virtual.block_on(async {
-            let mut rng = seeded(seed);
+            let mut rng = source.rng();
             let mut draws = Vec::new();
             for _ in 0..n {
                 draws.push(wait_random(&mut rng, max_delay).await);
@@ -153,17 +182,17 @@ proptest! {
         }).unwrap();
         let mut sorted = one_by_one.clone();
         sorted.sort_by(f64::total_cmp);
-        prop_assert_eq!(bits(&timed_wait_n(seed, n, max_delay).0), bits(&sorted));
+        prop_assert_eq!(bits(&timed_wait_n(source, n, max_delay).0), bits(&sorted));
         sorted.push(next);
         sorted.sort_by(f64::total_cmp);
-        prop_assert_eq!(bits(&timed_wait_n(seed, n + 1, max_delay).0), bits(&sorted));
+        prop_assert_eq!(bits(&timed_wait_n(source, n + 1, max_delay).0), bits(&sorted));
     }
 
     #[test]
-    fn task_wait_random_draws_what_wait_random_draws(seed in any::<u64>(), max_delay in max_delays()) {
+    fn task_wait_random_draws_what_wait_random_draws(source in sources(), max_delay in max_delays()) {
         let (from_task, from_future) = Clock::Virtual.block_on(async {
-            let task = task_wait_random(&mut seeded(seed), max_delay).await.unwrap();
-            (task, wait_random(&mut seeded(seed), max_delay).await)
+            let task = task_wait_random(&mut source.rng(), max_delay).await.unwrap();
+            (task, wait_random(&mut source.rng(), max_delay).await)
         }).unwrap();
         prop_assert_eq!(from_task.to_bits(), from_future.to_bits());
     }
@@ -186,12 +215,12 @@ proptest! {
 
     #[test]
     fn the_runtime_flavour_does_not_change_the_delays(
-        seed in any::<u64>(), n in 0usize..=500, max_micros in 1e-9..1e-6, workers in 1usize..=4,
+        source in sources(), n in 0usize..=500, max_micros in 1e-9..1e-6, workers in 1usize..=4,
     ) {
         let max_delay = MaxDelay::new(max_micros).unwrap();
         let current = Clock::Real.block_on(async {
-            let joined = wait_n(&mut seeded(seed), n, max_delay).await.unwrap();
-            let tasks = task_wait_n(&mut seeded(seed), n, max_delay).await.unwrap();
+            let joined = wait_n(&mut source.rng(), n, max_delay).await.unwrap();
+            let tasks = task_wait_n(&mut source.rng(), n, max_delay).await.unwrap();
             (joined, tasks)
         }).unwrap();
         let multi = tokio::runtime::Builder::new_multi_thread()
@@ -200,8 +229,8 @@ proptest! {
             .build()
             .unwrap()
             .block_on(async {
-                let joined = wait_n(&mut seeded(seed), n, max_delay).await.unwrap();
-                let tasks = task_wait_n(&mut seeded(seed), n, max_delay).await.unwrap();
+                let joined = wait_n(&mut source.rng(), n, max_delay).await.unwrap();
+                let tasks = task_wait_n(&mut source.rng(), n, max_delay).await.unwrap();
                 (joined, tasks)
             });
         prop_assert_eq!(bits(&multi.0), bits(&current.0));
