@@ -99,7 +99,8 @@ pub async fn timeline<R: UnitRng + ?Sized>(
         n,
         max_delay,
         elapsed,
-        sum_of_delays: draws.iter().sum(),
+        // Folded from +0.0: `Sum` for floats starts at -0.0, which an empty run would print.
+        sum_of_delays: draws.iter().fold(0.0, |sum, delay| sum + delay),
         tasks,
     })
 }

@@ -124,6 +124,34 @@ fn the_terminal_timeline_is_for_small_n() {
 }
 
 #[test]
+fn an_empty_timeline_sums_to_zero() {
+    let t = Clock::Virtual
+        .block_on(timeline(&mut seeded(1), 0, MaxDelay::DEFAULT))
+        .unwrap()
+        .unwrap();
+    assert!(t.tasks.is_empty());
+    assert_eq!(t.sum_of_delays.to_bits(), 0.0f64.to_bits(), "not -0.0");
+    let text = stdout_of(&["timeline", "0", "10", "--seed", "1"]);
+    assert_eq!(
+        text,
+        "elapsed 0 s; sum of delays 0 s (0.0 times the elapsed time)\n"
+    );
+}
+
+#[test]
+fn the_terminal_sweep_is_a_summary_and_a_histogram() {
+    let text = stdout_of(&["sweep", "10", "5", "--seeds", "0..200"]);
+    settings().bind(|| insta::assert_snapshot!("cli_sweep", text));
+    // Equal values make one bin, not twenty with the same label.
+    let zero = stdout_of(&["sweep", "5", "0", "--seeds", "0..3"]);
+    assert_eq!(
+        zero.lines().filter(|line| line.contains('|')).count(),
+        1,
+        "{zero}"
+    );
+}
+
+#[test]
 fn the_sweep_svg_is_a_histogram() {
     let svg = temp("sweep.svg");
     stdout_of(&[

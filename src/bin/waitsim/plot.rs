@@ -117,6 +117,11 @@ pub fn timeline_text(timeline: &Timeline) -> String {
     out
 }
 
+/// How many bins a histogram over `[min, max]` gets: one when all values are equal.
+fn bins_for(min: f64, max: f64, bins: usize) -> usize {
+    if max > min { bins } else { 1 }
+}
+
 /// Counts of values in `bins` equal bins over `[min, max]`.
 fn histogram(values: &[f64], bins: usize, min: f64, max: f64) -> Vec<usize> {
     let width = (max - min) / bins as f64;
@@ -134,10 +139,10 @@ fn histogram(values: &[f64], bins: usize, min: f64, max: f64) -> Vec<usize> {
 
 /// A histogram of `measure_time` over a sweep, with the theory's mean marked.
 pub fn sweep_svg(path: &Path, results: &[SeedResult], summary: &Summary, title: &str) -> Drawn {
-    const BINS: usize = 40;
+    let bins = bins_for(summary.min, summary.max, 40);
     let values: Vec<f64> = results.iter().map(|r| r.measure_time).collect();
-    let counts = histogram(&values, BINS, summary.min, summary.max);
-    let width = ((summary.max - summary.min) / BINS as f64).max(f64::MIN_POSITIVE);
+    let counts = histogram(&values, bins, summary.min, summary.max);
+    let width = ((summary.max - summary.min) / bins as f64).max(f64::MIN_POSITIVE);
     let tallest = counts.iter().copied().max().unwrap_or(1) as f64;
     let root = SVGBackend::new(path, (960, 540)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -147,7 +152,7 @@ pub fn sweep_svg(path: &Path, results: &[SeedResult], summary: &Summary, title: 
         .x_label_area_size(40)
         .y_label_area_size(60)
         .build_cartesian_2d(
-            summary.min..(summary.min + width * BINS as f64),
+            summary.min..(summary.min + width * bins as f64),
             0.0..tallest * 1.1,
         )?;
     chart
@@ -179,12 +184,12 @@ pub fn sweep_svg(path: &Path, results: &[SeedResult], summary: &Summary, title: 
 
 /// The histogram as text: twenty bins, bars scaled to the fullest.
 pub fn sweep_text(results: &[SeedResult], summary: &Summary) -> String {
-    const BINS: usize = 20;
     const WIDTH: usize = 50;
+    let bins = bins_for(summary.min, summary.max, 20);
     let values: Vec<f64> = results.iter().map(|r| r.measure_time).collect();
-    let counts = histogram(&values, BINS, summary.min, summary.max);
+    let counts = histogram(&values, bins, summary.min, summary.max);
     let tallest = counts.iter().copied().max().unwrap_or(1).max(1);
-    let width = (summary.max - summary.min) / BINS as f64;
+    let width = (summary.max - summary.min) / bins as f64;
     let mut out = String::new();
     for (i, count) in counts.into_iter().enumerate() {
         out.push_str(&format!(

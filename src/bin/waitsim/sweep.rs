@@ -72,6 +72,12 @@ pub fn run(args: &SweepArgs, options: &Options) -> Result<(), Failure> {
         )));
     }
     let seeds: Vec<u64> = args.partition.seeds(args.seeds.clone()).collect();
+    if seeds.is_empty() {
+        return Err(usage(format!(
+            "the sweep holds no seeds: `{}..{}` (shard {}) is empty",
+            args.seeds.start, args.seeds.end, args.partition
+        )));
+    }
     let threads = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
 
     let show = std::io::stderr().is_terminal() && (!options.json || args.progress);
