@@ -81,12 +81,12 @@ pub(crate) async fn task_wait_n_observed<R: UnitRng + ?Sized>(
     let mut delays = draw_sorted(rng, n, max_delay)?;
     let mut tasks = AbortOnDrop(vec_for(n)?);
     let start = Instant::now();
-    // Spawned in ascending order of delay (they were drawn in index order), the tasks lie in
-    // memory in the order their timers fire, which keeps the timer wheel's work cache-friendly.
+    // The tasks are spawned in ascending order of delay (the delays were drawn in index order,
+    // so nothing observable depends on this), which is the order they finish in.
     let spawn = |&delay: &f64| spawn_wait(start, delay, progress.cloned());
     tasks.0.extend(delays.iter().map(spawn));
-    // Await in that same order, which is the order the tasks finish in, writing each task's
-    // result back in place. Every handle is awaited once, so this is linear.
+    // Await them in that order, writing each task's result back in place. Every handle is
+    // awaited once, so this is linear.
     for (slot, task) in delays.iter_mut().zip(tasks.0.iter_mut()) {
         *slot = task.await.map_err(Error::task)?;
     }
