@@ -294,3 +294,31 @@ fn sweep_bad_input_gets_one_error_line_and_status_two() {
         );
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn shards_in_any_order_summarise_as_the_whole(
+        start in 0u64..1_000_000,
+        len in 1u64..120,
+        of in 1u64..=6,
+        rotate in 0usize..6,
+    ) {
+        let (n, max_delay) = (7, MaxDelay::new(2.5).unwrap());
+        let one = NonZeroUsize::new(1).unwrap();
+        let range = start..start + len;
+        let all: Vec<u64> = range.clone().collect();
+        let whole = sweep(&all, n, max_delay, RngKind::ChaCha, one, None).unwrap();
+        let mut shards: Vec<Vec<waitsim::SeedResult>> = (1..=of)
+            .map(|k| {
+                let seeds: Vec<u64> = Partition::new(k, of).unwrap().seeds(range.clone()).collect();
+                sweep(&seeds, n, max_delay, RngKind::ChaCha, one, None).unwrap()
+            })
+            .collect();
+        let count = shards.len();
+        shards.rotate_left(rotate % count);
+        let merged: Vec<_> = shards.into_iter().flatten().collect();
+        proptest::prop_assert_eq!(Summary::of(&merged, n, max_delay), Summary::of(&whole, n, max_delay));
+    }
+}
