@@ -145,12 +145,18 @@ pub(crate) fn draw_sorted<R: UnitRng + ?Sized>(
     Ok(delays)
 }
 
-/// An empty vector with room for `n` items, or an error if `n` is above [`MAX_TASKS`] or the
-/// memory cannot be had.
-pub(crate) fn vec_for<T>(n: usize) -> Result<Vec<T>, Error> {
+/// Refuses an `n` above [`MAX_TASKS`].
+pub(crate) fn check_task_count(n: usize) -> Result<(), Error> {
     if n > MAX_TASKS {
         return Err(Error::too_many_tasks(n as u128));
     }
+    Ok(())
+}
+
+/// An empty vector with room for `n` items, or an error if `n` is above [`MAX_TASKS`] or the
+/// memory cannot be had.
+pub(crate) fn vec_for<T>(n: usize) -> Result<Vec<T>, Error> {
+    check_task_count(n)?;
     let mut v = Vec::new();
     v.try_reserve_exact(n)
         .map_err(|_| Error::out_of_memory(n))?;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 use tokio::time::Instant;
 
-use crate::delay::secs_f64;
+use crate::delay::{check_task_count, secs_f64};
 use crate::wait::wait_n_observed;
 use crate::{Clock, Error, MaxDelay, Progress, UnitRng};
 
@@ -97,15 +97,22 @@ pub(crate) async fn measure_observed<R: UnitRng + ?Sized>(
     max_delay: MaxDelay,
     progress: Option<&Progress>,
 ) -> Result<Measurement, Error> {
-    if n == 0 {
-        return Err(Error::no_tasks());
-    }
+    check_measured_count(n)?;
     let start = Instant::now();
     let delays = wait_n_observed(rng, n, max_delay, progress).await?;
     Ok(Measurement {
         delays,
         elapsed: start.elapsed(),
     })
+}
+
+/// Refuses what a measurement of `n` waits cannot take: `n = 0` (the time per task would
+/// divide by zero) and `n` above [`MAX_TASKS`](crate::MAX_TASKS).
+pub(crate) fn check_measured_count(n: usize) -> Result<(), Error> {
+    if n == 0 {
+        return Err(Error::no_tasks());
+    }
+    check_task_count(n)
 }
 
 /// Runs [`wait_n`](crate::wait_n)`(rng, n, max_delay)` on a new runtime of the given clock and returns the

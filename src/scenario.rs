@@ -8,8 +8,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::delay::secs_f64;
-use crate::measure::measure_observed;
+use crate::delay::{check_task_count, secs_f64};
+use crate::measure::{check_measured_count, measure_observed};
 use crate::task::task_wait_n_observed;
 use crate::wait::wait_n_observed;
 use crate::{Clock, Error, MaxDelay, Progress, RngKind, task_wait_random, wait_random};
@@ -166,9 +166,9 @@ impl Scenario {
         match (self.routine.takes_n(), self.n) {
             (true, None) => Err(Error::scenario(self.routine, "needs `n`")),
             (false, Some(_)) => Err(Error::scenario(self.routine, "takes no `n`")),
-            (_, Some(0)) if self.routine == Routine::MeasureTime => Err(Error::no_tasks()),
-            (_, Some(n)) if n > crate::MAX_TASKS => Err(Error::too_many_tasks(n as u128)),
-            _ => Ok(()),
+            (_, Some(n)) if self.routine == Routine::MeasureTime => check_measured_count(n),
+            (_, Some(n)) => check_task_count(n),
+            (false, None) => Ok(()),
         }
     }
 

@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::measure::check_measured_count;
 use crate::{Clock, Error, MaxDelay, Progress, RngKind, measure};
 
 /// The `measure_time` of one seed.
@@ -118,6 +119,7 @@ pub fn sweep(
     threads: NonZeroUsize,
     progress: Option<&Progress>,
 ) -> Result<Vec<SeedResult>, Error> {
+    check_measured_count(n)?;
     let threads = threads.get().min(seeds.len()).max(1);
     let chunk = seeds.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
@@ -243,6 +245,15 @@ mod tests {
         }
         for bad in ["5..2", "1-10", "..3", "a..b", "0..-1"] {
             assert!(parse_seed_range(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sweep_refuses_a_bad_n_before_running() {
+        let one = NonZeroUsize::MIN;
+        for n in [0, crate::MAX_TASKS + 1] {
+            let err = sweep(&[1, 2], n, MaxDelay::DEFAULT, RngKind::ChaCha, one, None).unwrap_err();
+            assert!(err.is_invalid_input(), "{err}");
         }
     }
 
