@@ -1,13 +1,12 @@
 //! Clocks, and the one place where waitsim builds a tokio runtime.
 
-use std::fmt;
 use std::future::Future;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use tokio::runtime::{Builder, Handle, Runtime};
 
 use crate::Error;
+use crate::name::{Named, named};
 
 /// Which clock a simulation's waits run on.
 ///
@@ -25,6 +24,7 @@ use crate::Error;
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Clock {
     /// tokio's paused clock: time stands still while any task can run and jumps to the next
     /// timer when none can. Waits cost no real time and every run is reproducible.
@@ -56,6 +56,8 @@ impl Clock {
 
     /// Runs `future` to completion on a new runtime of this clock.
     ///
+    /// For a future that itself returns a `Result`, [`Clock::run`] gives one `Result`, not two.
+    ///
     /// # Errors
     ///
     /// If called from inside a tokio runtime (where blocking on another would deadlock; use
@@ -67,6 +69,38 @@ impl Clock {
         Ok(self.runtime()?.block_on(future))
     }
 
+    /// Runs a fallible `future` to completion on a new runtime of this clock, the seed's
+    /// `asyncio.run`: the runtime's error and the future's come back as one.
+    ///
+    /// `E` is any error a [`waitsim::Error`](Error) converts into: `waitsim::Error` itself, or
+    /// `Box<dyn std::error::Error>`.
+    ///
+    /// ```
+    /// use waitsim::{seeded, wait_n, Clock, MaxDelay};
+    ///
+    /// # fn main() -> Result<(), waitsim::Error> {
+    /// let delays = Clock::Virtual.run(wait_n(&mut seeded(42), 5, MaxDelay::new(5.0)?))?;
+    /// assert_eq!(delays.len(), 5);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Clock::block_on`], and whatever `future` returns.
+    pub fn run<T, E, F>(self, future: F) -> Result<T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+        E: From<Error>,
+    {
+        self.block_on(future)?
+    }
+}
+
+impl Named for Clock {
+    const WHAT: &'static str = "clock";
+    const ALL: &'static [Clock] = Clock::ALL;
+
     fn name(self) -> &'static str {
         match self {
             Clock::Virtual => "virtual",
@@ -75,23 +109,7 @@ impl Clock {
     }
 }
 
-impl fmt::Display for Clock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Clock {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Clock, Error> {
-        Clock::ALL
-            .iter()
-            .copied()
-            .find(|clock| clock.name() == s)
-            .ok_or_else(|| Error::unknown("clock", s, "`virtual`, `real`"))
-    }
-}
+named!(Clock);
 
 #[cfg(test)]
 mod tests {
@@ -106,6 +124,17 @@ mod tests {
             "wall".parse::<Clock>().unwrap_err().to_string(),
             "unknown clock `wall`: expected one of `virtual`, `real`"
         );
+    }
+
+    #[test]
+    fn run_flattens_the_runtime_error_and_the_future_error() {
+        let ok: Result<u8, Error> = Clock::Virtual.run(async { Ok(7) });
+        assert_eq!(ok.unwrap(), 7);
+        let inner: Result<(), Error> =
+            Clock::Virtual.run(async { Err(crate::MaxDelay::new(-1.0).unwrap_err()) });
+        assert!(inner.unwrap_err().is_invalid_input());
+        let nested = Clock::Virtual.block_on(async { Clock::Virtual.run(async { Ok::<_, Error>(()) }) });
+        assert!(nested.unwrap().unwrap_err().to_string().contains("inside a tokio runtime"));
     }
 
     #[test]

@@ -70,12 +70,24 @@ impl MaxDelay {
         }
     }
 
+    /// `secs` as a bound, in a constant: `None` where [`MaxDelay::new`] would refuse it.
+    pub(crate) const fn from_const(secs: f64) -> Option<MaxDelay> {
+        if secs >= 0.0 && secs <= MaxDelay::MAX.0 {
+            Some(MaxDelay(secs + 0.0))
+        } else {
+            None
+        }
+    }
+
     /// The bound in seconds.
     #[must_use]
     pub fn as_secs_f64(self) -> f64 {
         self.0
     }
 }
+
+// A `MaxDelay` is never NaN, so equality is an equivalence.
+impl Eq for MaxDelay {}
 
 impl Default for MaxDelay {
     fn default() -> MaxDelay {
@@ -146,11 +158,47 @@ pub(crate) fn draw_sorted<R: UnitRng + ?Sized>(
 }
 
 /// Refuses an `n` above [`MAX_TASKS`].
-pub(crate) fn check_task_count(n: usize) -> Result<(), Error> {
+///
+/// Every routine that runs `n` waits checks this first; call it to check an `n` before
+/// anything else is done with it.
+///
+/// ```
+/// assert!(waitsim::check_task_count(1_000).is_ok());
+/// let err = waitsim::check_task_count(waitsim::MAX_TASKS + 1).unwrap_err();
+/// assert!(err.is_invalid_input());
+/// ```
+///
+/// # Errors
+///
+/// If `n` is above [`MAX_TASKS`].
+pub fn check_task_count(n: usize) -> Result<(), Error> {
     if n > MAX_TASKS {
-        return Err(Error::too_many_tasks(n as u128));
+        return Err(Error::too_many_tasks(n));
     }
     Ok(())
+}
+
+/// Reads a number of waits written in decimal digits (a command-line argument, an
+/// environment variable): a whole number in `[0, MAX_TASKS]`.
+///
+/// ```
+/// assert_eq!(waitsim::parse_task_count("250")?, 250);
+/// assert!(waitsim::parse_task_count("-1").is_err());
+/// assert!(waitsim::parse_task_count("99999999999999999999999").is_err());
+/// # Ok::<(), waitsim::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// If `text` is not a whole number, or is above [`MAX_TASKS`]; the message names the text.
+pub fn parse_task_count(text: &str) -> Result<usize, Error> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::not_a_task_count(text));
+    }
+    match text.parse::<usize>() {
+        Ok(n) if n <= MAX_TASKS => Ok(n),
+        _ => Err(Error::too_many_tasks(text)),
+    }
 }
 
 /// An empty vector with room for `n` items, or an error if `n` is above [`MAX_TASKS`] or the
@@ -168,12 +216,58 @@ pub(crate) fn sort_delays(delays: &mut [f64]) {
     delays.sort_by(f64::total_cmp);
 }
 
-/// A duration in seconds: the `f64` nearest to its exact value, so whole milliseconds print as
-/// such (`6.544`, where `Duration::as_secs_f64` gives `6.5440000000000005`).
-pub(crate) fn secs_f64(duration: Duration) -> f64 {
+/// A duration in seconds, as waitsim reports every duration: the `f64` nearest to its exact
+/// value, so whole milliseconds print as such.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// assert_eq!(waitsim::secs_f64(Duration::from_millis(6544)).to_string(), "6.544");
+/// // Where `Duration::as_secs_f64` gives the float below it:
+/// assert_eq!(Duration::from_millis(6544).as_secs_f64().to_string(), "6.5440000000000005");
+/// ```
+#[must_use]
+pub fn secs_f64(duration: Duration) -> f64 {
     // Parsing is correctly rounded, so the exact decimal gives the nearest float at any size.
     let exact = format!("{}.{:09}", duration.as_secs(), duration.subsec_nanos());
     exact.parse().unwrap_or(duration.as_secs_f64())
+}
+
+/// Durations in serialized records: seconds, as the `f64` nearest to the exact duration.
+///
+/// Every elapsed time waitsim reports (in a [`Measurement`](crate::Measurement), a
+/// [`Report`](crate::Report), a [`Timeline`](crate::Timeline) and a
+/// [`SeedResult`](crate::SeedResult)) is a `Duration` in the type and seconds in JSON.
+pub(crate) mod secs {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::secs_f64;
+
+    pub(crate) fn serialize<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(secs_f64(*duration))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let secs = f64::deserialize(deserializer)?;
+        super::duration_from_secs(secs).ok_or_else(|| {
+            serde::de::Error::custom(format_args!(
+                "invalid duration `{secs}`: expected a finite, non-negative number of seconds"
+            ))
+        })
+    }
+}
+
+/// The duration whose seconds, as [`secs_f64`] gives them, are `secs`; for a number that is no
+/// such value, the duration nearest to it. `None` for a negative, NaN or too large number.
+pub(crate) fn duration_from_secs(secs: f64) -> Option<Duration> {
+    let near = Duration::try_from_secs_f64(secs).ok()?;
+    let one = Duration::from_nanos(1);
+    [near, near.saturating_sub(one), near.saturating_add(one)]
+        .into_iter()
+        .find(|&candidate| secs_f64(candidate) == secs)
+        .or(Some(near))
 }
 
 /// The timer future of one wait of `delay` seconds that starts at `start`.
@@ -254,6 +348,28 @@ mod tests {
             "899036557.691"
         );
         assert_eq!(secs_f64(Duration::new(1, 1)), 1.000000001);
+    }
+
+    #[test]
+    fn durations_read_back_from_their_seconds() {
+        for nanos in [0, 1, 999, 1_000_000, 6_544_000_000, 899_036_557_691_000_000, 1_000_000_001] {
+            let duration = Duration::from_nanos(nanos);
+            assert_eq!(duration_from_secs(secs_f64(duration)), Some(duration), "{nanos}");
+        }
+        for bad in [-1.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(duration_from_secs(bad), None);
+        }
+    }
+
+    #[test]
+    fn parse_task_count_takes_digits_up_to_the_limit() {
+        assert_eq!(parse_task_count("0").unwrap(), 0);
+        assert_eq!(parse_task_count("100000000").unwrap(), MAX_TASKS);
+        for bad in ["", "-1", "+3", "2.5", " 4", "x", "100000001", "99999999999999999999999"] {
+            let err = parse_task_count(bad).unwrap_err();
+            assert!(err.is_invalid_input());
+            assert!(err.to_string().starts_with(&format!("invalid n `{bad}`")), "{err}");
+        }
     }
 
     #[test]

@@ -18,105 +18,110 @@ pub struct Error {
 enum Kind {
     MaxDelay(String),
     NoTasks,
-    TooManyTasks(u128),
+    NotATaskCount(String),
+    TooManyTasks(String),
     OutOfMemory(usize),
     InsideRuntime,
     Runtime(std::io::Error),
     Task(tokio::task::JoinError),
     Partition(String),
     SeedRange(String),
+    Entropy(String),
     Worker,
-    Scenario {
-        routine: crate::Routine,
-        problem: &'static str,
-    },
+    MismatchedShards(String, String),
     Unknown {
         what: &'static str,
         value: String,
-        expected: &'static str,
+        expected: String,
+    },
+    Env {
+        variable: &'static str,
+        value: String,
+        expected: String,
     },
 }
 
 impl Error {
+    fn new(kind: Kind) -> Error {
+        Error { kind }
+    }
+
     pub(crate) fn max_delay(value: impl fmt::Display) -> Error {
-        Error {
-            kind: Kind::MaxDelay(value.to_string()),
-        }
+        Error::new(Kind::MaxDelay(value.to_string()))
     }
 
     pub(crate) fn no_tasks() -> Error {
-        Error {
-            kind: Kind::NoTasks,
-        }
+        Error::new(Kind::NoTasks)
     }
 
-    pub(crate) fn too_many_tasks(n: impl Into<u128>) -> Error {
-        Error {
-            kind: Kind::TooManyTasks(n.into()),
-        }
+    pub(crate) fn not_a_task_count(text: &str) -> Error {
+        Error::new(Kind::NotATaskCount(text.to_string()))
+    }
+
+    pub(crate) fn too_many_tasks(n: impl fmt::Display) -> Error {
+        Error::new(Kind::TooManyTasks(n.to_string()))
     }
 
     pub(crate) fn out_of_memory(n: usize) -> Error {
-        Error {
-            kind: Kind::OutOfMemory(n),
-        }
+        Error::new(Kind::OutOfMemory(n))
     }
 
     pub(crate) fn inside_runtime() -> Error {
-        Error {
-            kind: Kind::InsideRuntime,
-        }
+        Error::new(Kind::InsideRuntime)
     }
 
     pub(crate) fn runtime(err: std::io::Error) -> Error {
-        Error {
-            kind: Kind::Runtime(err),
-        }
+        Error::new(Kind::Runtime(err))
     }
 
     pub(crate) fn task(err: tokio::task::JoinError) -> Error {
-        Error {
-            kind: Kind::Task(err),
-        }
+        Error::new(Kind::Task(err))
     }
 
     pub(crate) fn partition(value: impl fmt::Display) -> Error {
-        Error {
-            kind: Kind::Partition(value.to_string()),
-        }
+        Error::new(Kind::Partition(value.to_string()))
     }
 
-    pub(crate) fn seed_range(value: &str) -> Error {
-        Error {
-            kind: Kind::SeedRange(value.to_string()),
-        }
+    pub(crate) fn seed_range(value: impl fmt::Display) -> Error {
+        Error::new(Kind::SeedRange(value.to_string()))
+    }
+
+    pub(crate) fn entropy(reason: String) -> Error {
+        Error::new(Kind::Entropy(reason))
+    }
+
+    pub(crate) fn mismatched_shards(ours: String, theirs: String) -> Error {
+        Error::new(Kind::MismatchedShards(ours, theirs))
     }
 
     pub(crate) fn worker() -> Error {
-        Error { kind: Kind::Worker }
+        Error::new(Kind::Worker)
     }
 
-    pub(crate) fn scenario(routine: crate::Routine, problem: &'static str) -> Error {
-        Error {
-            kind: Kind::Scenario { routine, problem },
-        }
+    pub(crate) fn unknown(what: &'static str, value: &str, expected: String) -> Error {
+        Error::new(Kind::Unknown {
+            what,
+            value: value.to_string(),
+            expected,
+        })
     }
 
-    pub(crate) fn unknown(what: &'static str, value: &str, expected: &'static str) -> Error {
-        Error {
-            kind: Kind::Unknown {
-                what,
-                value: value.to_string(),
-                expected,
-            },
-        }
+    /// A malformed environment variable: its name, its value and what it should hold.
+    pub(crate) fn env(variable: &'static str, value: &str, expected: impl fmt::Display) -> Error {
+        Error::new(Kind::Env {
+            variable,
+            value: value.to_string(),
+            expected: expected.to_string(),
+        })
     }
 
     /// Whether the caller asked for something the routines do not accept.
     ///
     /// True for a bad `max_delay`, `n = 0` where a routine divides by `n`, an `n` above
-    /// [`MAX_TASKS`](crate::MAX_TASKS), and an unknown generator or clock name. False for
-    /// failures of the environment: memory, the runtime, a task that did not complete.
+    /// [`MAX_TASKS`](crate::MAX_TASKS), a bad seed range or partition, an unknown generator
+    /// or clock name, and a malformed `WAITSIM_*` environment variable. False for failures of
+    /// the environment: memory, the runtime, the operating system's randomness, a task or a
+    /// worker that did not complete.
     ///
     /// ```
     /// let err = waitsim::MaxDelay::new(-1.0).unwrap_err();
@@ -124,14 +129,23 @@ impl Error {
     /// ```
     #[must_use]
     pub fn is_invalid_input(&self) -> bool {
-        matches!(
-            self.kind,
+        match self.kind {
             Kind::MaxDelay(_)
-                | Kind::NoTasks
-                | Kind::TooManyTasks(_)
-                | Kind::Scenario { .. }
-                | Kind::Unknown { .. }
-        )
+            | Kind::NoTasks
+            | Kind::NotATaskCount(_)
+            | Kind::TooManyTasks(_)
+            | Kind::Partition(_)
+            | Kind::SeedRange(_)
+            | Kind::Unknown { .. }
+            | Kind::MismatchedShards(..)
+            | Kind::Env { .. } => true,
+            Kind::OutOfMemory(_)
+            | Kind::InsideRuntime
+            | Kind::Runtime(_)
+            | Kind::Task(_)
+            | Kind::Entropy(_)
+            | Kind::Worker => false,
+        }
     }
 }
 
@@ -146,9 +160,15 @@ impl fmt::Display for Error {
             Kind::NoTasks => f.write_str(
                 "invalid n `0`: measure_time divides the elapsed time by n, so n must be at least 1",
             ),
+            Kind::NotATaskCount(text) => write!(
+                f,
+                "invalid n `{text}`: expected a whole number in [0, {}]",
+                crate::MAX_TASKS
+            ),
             Kind::TooManyTasks(n) => write!(
                 f,
-                "invalid n `{n}`: expected at most {} tasks (each task holds a timer entry in memory)",
+                "invalid n `{n}`: expected at most {} waits (each holds a timer entry in \
+                 memory, and this many would not fit)",
                 crate::MAX_TASKS
             ),
             Kind::OutOfMemory(n) => {
@@ -168,10 +188,19 @@ impl fmt::Display for Error {
                 "invalid seed range `{value}`: expected A..B with whole numbers 0 <= A <= B <= {}",
                 u64::MAX
             ),
+            Kind::Entropy(reason) => {
+                write!(f, "cannot draw a seed from the operating system: {reason}")
+            }
             Kind::Worker => f.write_str("a sweep worker thread stopped unexpectedly"),
-            Kind::Scenario { routine, problem } => write!(f, "invalid scenario: `{routine}` {problem}"),
+            Kind::MismatchedShards(ours, theirs) => write!(
+                f,
+                "a sweep of {theirs} cannot merge with one of {ours}"
+            ),
             Kind::Unknown { what, value, expected } => {
                 write!(f, "unknown {what} `{value}`: expected one of {expected}")
+            }
+            Kind::Env { variable, value, expected } => {
+                write!(f, "invalid {variable} `{value}`: expected {expected}")
             }
         }
     }

@@ -14,7 +14,7 @@
 //! use waitsim::{seeded, wait_n, Clock, MaxDelay};
 //!
 //! # fn main() -> Result<(), waitsim::Error> {
-//! let delays = Clock::Virtual.block_on(wait_n(&mut seeded(42), 5, MaxDelay::new(5.0)?))??;
+//! let delays = Clock::Virtual.run(wait_n(&mut seeded(42), 5, MaxDelay::new(5.0)?))?;
 //! assert_eq!(delays.len(), 5);
 //! assert!(delays.is_sorted());
 //! assert!(delays.iter().all(|d| (0.0..=5.0).contains(d)));
@@ -22,7 +22,9 @@
 //! # }
 //! ```
 //!
-//! Inside your own tokio test, pause the clock and call the async routines directly:
+//! [`Clock::run`] is the seed's `asyncio.run`: it builds a runtime on that clock, runs the
+//! future, and hands back one `Result`. Inside your own tokio test, pause the clock (tokio's
+//! `test-util` feature, which gives `start_paused`) and call the async routines directly:
 //!
 //! ```
 //! use waitsim::{seeded, wait_random, MaxDelay};
@@ -82,7 +84,7 @@
 //!
 //! # fn main() -> Result<(), waitsim::Error> {
 //! let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
-//! let delays = Clock::Virtual.block_on(wait_n(&mut rng, 3, MaxDelay::DEFAULT))??;
+//! let delays = Clock::Virtual.run(wait_n(&mut rng, 3, MaxDelay::DEFAULT))?;
 //! # assert_eq!(delays.len(), 3);
 //! # Ok(())
 //! # }
@@ -99,7 +101,7 @@
 //!
 //! # fn main() -> Result<(), waitsim::Error> {
 //! // Python: random.seed(42); sorted(random.uniform(0, 5) for _ in range(3))
-//! let delays = Clock::Virtual.block_on(wait_n(&mut CpythonRandom::seed(42), 3, MaxDelay::new(5.0)?))??;
+//! let delays = Clock::Virtual.run(wait_n(&mut CpythonRandom::seed(42), 3, MaxDelay::new(5.0)?))?;
 //! assert_eq!(delays, [0.12505377611333468, 1.3751465918455963, 3.1971339922894186]);
 //! # Ok(())
 //! # }
@@ -108,21 +110,20 @@
 //! # Example: timelines and sweeps
 //!
 //! [`timeline`] records when each wait of a run ended; [`sweep`] runs `measure_time` over many
-//! seeds on several threads, and [`Summary`] sets the statistics beside the theory.
+//! seeds on several threads, streaming each result in seed order, and its [`Stats`] give a
+//! [`Summary`] beside the theory.
 //!
 //! ```
-//! use std::num::NonZeroUsize;
-//! use waitsim::{seeded, sweep, timeline, Clock, MaxDelay, RngKind, Summary};
+//! use std::ops::ControlFlow;
+//! use waitsim::{seeded, sweep, timeline, Clock, MaxDelay, Sweep};
 //!
 //! # fn main() -> Result<(), waitsim::Error> {
 //! let max_delay = MaxDelay::new(10.0)?;
-//! let t = Clock::Virtual.block_on(timeline(&mut seeded(1), 20, max_delay))??;
-//! assert!(t.elapsed < t.sum_of_delays / 5.0);
+//! let t = Clock::Virtual.run(timeline(&mut seeded(1), 20, max_delay))?;
+//! assert!(t.elapsed.as_secs_f64() < t.sum_of_delays / 5.0);
 //!
-//! let seeds: Vec<u64> = (0..200).collect();
-//! let threads = NonZeroUsize::new(2).unwrap();
-//! let results = sweep(&seeds, 20, max_delay, RngKind::ChaCha, threads, None)?;
-//! let summary = Summary::of(&results, 20, max_delay).unwrap();
+//! let stats = sweep(0..200, &Sweep::new(20, max_delay), |_| ControlFlow::Continue(()))?;
+//! let summary = stats.summary().unwrap();
 //! assert!((summary.mean - summary.theory_mean).abs() < 0.05);
 //! # Ok(())
 //! # }
@@ -152,7 +153,7 @@
 //! `2.0000004` lasts `2.001`. waitsim returns the delays it drew, not the rounded durations.
 //!
 //! On the virtual clock this makes elapsed times exact. All `n` waits of `wait_n` start at one
-//! instant, so on a fresh runtime (as [`measure_time`] and [`Scenario::run`] use) the elapsed
+//! instant, so on a fresh runtime (as [`measure_time`] and [`Case::run`] use) the elapsed
 //! time of `wait_n` is **the largest delay rounded up to the next whole millisecond**:
 //! `largest <= elapsed < largest + 0.001`. So `measure_time * n` is the largest delay within
 //! one millisecond, and since the largest of `n` uniform draws approaches `max_delay`,
@@ -170,11 +171,13 @@
 mod clock;
 mod cpython;
 mod delay;
+pub mod demo;
 mod error;
 mod measure;
-mod progress;
+mod name;
 mod rng;
 mod scenario;
+mod seeds;
 mod sweep;
 mod task;
 mod timeline;
@@ -182,13 +185,13 @@ mod wait;
 
 pub use clock::Clock;
 pub use cpython::CpythonRandom;
-pub use delay::{MAX_TASKS, MaxDelay};
+pub use delay::{MAX_TASKS, MaxDelay, check_task_count, parse_task_count, secs_f64};
 pub use error::Error;
-pub use measure::{Measurement, measure, measure_time};
-pub use progress::Progress;
+pub use measure::{Measurement, check_measured_count, measure, measure_time};
 pub use rng::{DefaultRng, Generator, RngKind, UnitRng, seeded};
-pub use scenario::{Report, Routine, Scenario};
-pub use sweep::{Partition, SeedResult, Summary, parse_seed_range, sweep};
+pub use scenario::{Case, Report, Routine, Scenario};
+pub use seeds::{Partition, SeedRange, seed_or_report};
+pub use sweep::{SeedResult, Stats, Summary, Sweep, sweep};
 pub use task::{task_wait_n, task_wait_random};
 pub use timeline::{Span, Timeline, timeline};
 pub use wait::{wait_n, wait_random};

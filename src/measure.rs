@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::delay::{check_task_count, secs_f64};
-use crate::wait::wait_n_observed;
-use crate::{Clock, Error, MaxDelay, Progress, UnitRng};
+use crate::delay::{check_task_count, secs, secs_f64};
+use crate::wait::{wait_n_alone, wait_n_with};
+use crate::{Clock, Error, MaxDelay, UnitRng};
 
 /// The outcome of one timed [`wait_n`](crate::wait_n): its delays and how long it took.
 ///
@@ -15,7 +15,7 @@ use crate::{Clock, Error, MaxDelay, Progress, UnitRng};
 /// use waitsim::{measure, seeded, Clock, MaxDelay};
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
-/// let m = Clock::Virtual.block_on(measure(&mut seeded(0), 5, MaxDelay::new(9.0)?))??;
+/// let m = Clock::Virtual.run(measure(&mut seeded(0), 5, MaxDelay::new(9.0)?))?;
 /// assert_eq!(m.delays().len(), 5);
 /// // On the virtual clock the elapsed time is the largest delay rounded up to a millisecond.
 /// let largest = m.delays()[4];
@@ -28,7 +28,7 @@ use crate::{Clock, Error, MaxDelay, Progress, UnitRng};
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Measurement {
     delays: Vec<f64>,
-    #[serde(serialize_with = "secs")]
+    #[serde(with = "secs")]
     elapsed: Duration,
 }
 
@@ -54,8 +54,7 @@ impl Measurement {
     /// The elapsed time in seconds divided by the number of tasks: the seed's `measure_time`.
     #[must_use]
     pub fn per_task(&self) -> f64 {
-        // `measure` refuses n = 0, so the division is by at least one.
-        self.elapsed_secs() / self.delays.len() as f64
+        per_task(self.elapsed, self.delays.len())
     }
 
     /// Takes the delays out of the measurement.
@@ -65,8 +64,10 @@ impl Measurement {
     }
 }
 
-fn secs<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_f64(secs_f64(*duration))
+/// The seed's `measure_time` of a run of `n` waits that took `elapsed`: seconds over `n`.
+pub(crate) fn per_task(elapsed: Duration, n: usize) -> f64 {
+    // Every measurement refuses n = 0, so the division is by at least one.
+    secs_f64(elapsed) / n as f64
 }
 
 /// Times [`wait_n`](crate::wait_n)`(rng, n, max_delay)` on the clock of the runtime it is awaited on.
@@ -87,19 +88,35 @@ pub async fn measure<R: UnitRng + ?Sized>(
     n: usize,
     max_delay: MaxDelay,
 ) -> Result<Measurement, Error> {
-    measure_observed(rng, n, max_delay, None).await
+    measure_with(rng, n, max_delay, &mut || {}).await
 }
 
-/// [`measure`], counting finished waits in `progress`.
-pub(crate) async fn measure_observed<R: UnitRng + ?Sized>(
+/// [`measure`], calling `finished` as each wait ends.
+pub(crate) async fn measure_with<R: UnitRng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
-    progress: Option<&Progress>,
+    finished: &mut dyn FnMut(),
 ) -> Result<Measurement, Error> {
     check_measured_count(n)?;
     let start = Instant::now();
-    let delays = wait_n_observed(rng, n, max_delay, progress).await?;
+    let delays = wait_n_with(rng, n, max_delay, finished).await?;
+    Ok(Measurement {
+        delays,
+        elapsed: start.elapsed(),
+    })
+}
+
+/// [`measure`] on a paused runtime that runs nothing else: the same measurement, with the
+/// clock moved straight to the last deadline (see [`wait_n_alone`]).
+pub(crate) async fn measure_alone<R: UnitRng + ?Sized>(
+    rng: &mut R,
+    n: usize,
+    max_delay: MaxDelay,
+) -> Result<Measurement, Error> {
+    check_measured_count(n)?;
+    let start = Instant::now();
+    let delays = wait_n_alone(rng, n, max_delay).await?;
     Ok(Measurement {
         delays,
         elapsed: start.elapsed(),
@@ -108,7 +125,19 @@ pub(crate) async fn measure_observed<R: UnitRng + ?Sized>(
 
 /// Refuses what a measurement of `n` waits cannot take: `n = 0` (the time per task would
 /// divide by zero) and `n` above [`MAX_TASKS`](crate::MAX_TASKS).
-pub(crate) fn check_measured_count(n: usize) -> Result<(), Error> {
+///
+/// [`measure`], [`measure_time`] and [`sweep`](crate::sweep) check this first; call it to
+/// check an `n` before anything else is done with it.
+///
+/// ```
+/// assert!(waitsim::check_measured_count(0).unwrap_err().is_invalid_input());
+/// assert!(waitsim::check_measured_count(5).is_ok());
+/// ```
+///
+/// # Errors
+///
+/// If `n` is `0` or above [`MAX_TASKS`](crate::MAX_TASKS).
+pub fn check_measured_count(n: usize) -> Result<(), Error> {
     if n == 0 {
         return Err(Error::no_tasks());
     }
@@ -141,5 +170,5 @@ pub fn measure_time<R: UnitRng + ?Sized>(
     max_delay: MaxDelay,
     clock: Clock,
 ) -> Result<f64, Error> {
-    Ok(clock.block_on(measure(rng, n, max_delay))??.per_task())
+    Ok(clock.run(measure(rng, n, max_delay))?.per_task())
 }

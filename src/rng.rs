@@ -1,14 +1,12 @@
 //! Random generators: what the routines draw from, and the named, portable ones waitsim offers.
 
-use std::fmt;
-use std::str::FromStr;
-
 use rand::RngExt;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::{CpythonRandom, Error};
+use crate::CpythonRandom;
+use crate::name::{Named, named};
 
 /// The default generator: ChaCha with 8 rounds, from `rand_chacha`.
 ///
@@ -93,6 +91,12 @@ impl RngKind {
         }
     }
 
+}
+
+impl Named for RngKind {
+    const WHAT: &'static str = "generator";
+    const ALL: &'static [RngKind] = RngKind::ALL;
+
     fn name(self) -> &'static str {
         match self {
             RngKind::ChaCha => "chacha",
@@ -101,23 +105,7 @@ impl RngKind {
     }
 }
 
-impl fmt::Display for RngKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for RngKind {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<RngKind, Error> {
-        RngKind::ALL
-            .iter()
-            .copied()
-            .find(|kind| kind.name() == s)
-            .ok_or_else(|| Error::unknown("generator", s, "`chacha`, `cpython`"))
-    }
-}
+named!(RngKind);
 
 /// A seeded generator of any [`RngKind`], chosen at run time.
 ///

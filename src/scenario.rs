@@ -1,22 +1,25 @@
-//! Scenarios: one routine, its inputs and its generator, run to a serializable report.
+//! Scenarios: one routine and its inputs; cases: a scenario with its seed, generator and
+//! clock, run to a serializable report.
 //!
-//! The command-line tool and the snapshot fixtures both describe runs this way, so a fixture
-//! file, a `--json` report and a library call all mean the same thing.
+//! The command-line tool, the demo and the snapshot fixtures all describe runs this way, so a
+//! fixture file, a `--json` report and a library call all mean the same thing.
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::delay::{check_task_count, secs_f64};
-use crate::measure::{check_measured_count, measure_observed};
-use crate::task::task_wait_n_observed;
-use crate::wait::wait_n_observed;
-use crate::{Clock, Error, MaxDelay, Progress, RngKind, task_wait_random, wait_random};
+use crate::delay::secs;
+use crate::measure::measure_with;
+use crate::task::task_wait_n_with;
+use crate::wait::wait_n_with;
+use crate::{Clock, Error, MaxDelay, RngKind, task_wait_random, wait_random};
 
 /// One of the seed's five routines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Routine {
     /// [`wait_random`](crate::wait_random).
     WaitRandom,
@@ -31,15 +34,6 @@ pub enum Routine {
 }
 
 impl Routine {
-    /// Whether the routine runs `n` waits (and so takes an `n`).
-    #[must_use]
-    pub fn takes_n(self) -> bool {
-        matches!(
-            self,
-            Routine::WaitN | Routine::MeasureTime | Routine::TaskWaitN
-        )
-    }
-
     /// The routine's name in the seed, such as `wait_n`.
     #[must_use]
     pub fn name(self) -> &'static str {
@@ -59,16 +53,128 @@ impl fmt::Display for Routine {
     }
 }
 
-/// A run to perform: which routine, with which inputs, generator, seed and clock.
+/// A call of one of the seed's routines, with its inputs: the routines that run `n` waits
+/// hold an `n`, the others do not.
+///
+/// In JSON the routine's name is the `routine` field and the inputs sit beside it; a missing
+/// `max_delay` is the seed's default of 10 seconds.
 ///
 /// ```
-/// use waitsim::{Routine, Scenario};
+/// use waitsim::{MaxDelay, Scenario};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let scenario: Scenario = serde_json::from_str(
+/// let call: Scenario = serde_json::from_str(r#"{ "routine": "wait_n", "n": 3, "max_delay": 5 }"#)?;
+/// assert_eq!(call, Scenario::WaitN { n: 3, max_delay: MaxDelay::new(5.0)? });
+/// assert_eq!(call.to_string(), "wait_n(3, 5)");
+/// assert!(serde_json::from_str::<Scenario>(r#"{ "routine": "wait_random", "n": 3 }"#).is_err());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "routine", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum Scenario {
+    /// [`wait_random`](crate::wait_random)`(max_delay)`.
+    WaitRandom {
+        /// The upper bound of the delay.
+        #[serde(default)]
+        max_delay: MaxDelay,
+    },
+    /// [`wait_n`](crate::wait_n)`(n, max_delay)`.
+    WaitN {
+        /// The number of waits.
+        n: usize,
+        /// The upper bound of each delay.
+        #[serde(default)]
+        max_delay: MaxDelay,
+    },
+    /// [`measure_time`](crate::measure_time)`(n, max_delay)`.
+    MeasureTime {
+        /// The number of waits, at least 1.
+        n: usize,
+        /// The upper bound of each delay.
+        #[serde(default)]
+        max_delay: MaxDelay,
+    },
+    /// [`task_wait_random`](crate::task_wait_random)`(max_delay)`.
+    TaskWaitRandom {
+        /// The upper bound of the delay.
+        #[serde(default)]
+        max_delay: MaxDelay,
+    },
+    /// [`task_wait_n`](crate::task_wait_n)`(n, max_delay)`.
+    TaskWaitN {
+        /// The number of waits.
+        n: usize,
+        /// The upper bound of each delay.
+        #[serde(default)]
+        max_delay: MaxDelay,
+    },
+}
+
+impl Scenario {
+    /// The routine this scenario calls.
+    #[must_use]
+    pub fn routine(self) -> Routine {
+        match self {
+            Scenario::WaitRandom { .. } => Routine::WaitRandom,
+            Scenario::WaitN { .. } => Routine::WaitN,
+            Scenario::MeasureTime { .. } => Routine::MeasureTime,
+            Scenario::TaskWaitRandom { .. } => Routine::TaskWaitRandom,
+            Scenario::TaskWaitN { .. } => Routine::TaskWaitN,
+        }
+    }
+
+    /// The number of waits, for the routines that take one.
+    #[must_use]
+    pub fn n(self) -> Option<usize> {
+        match self {
+            Scenario::WaitN { n, .. }
+            | Scenario::MeasureTime { n, .. }
+            | Scenario::TaskWaitN { n, .. } => Some(n),
+            Scenario::WaitRandom { .. } | Scenario::TaskWaitRandom { .. } => None,
+        }
+    }
+
+    /// The upper bound of each delay.
+    #[must_use]
+    pub fn max_delay(self) -> MaxDelay {
+        match self {
+            Scenario::WaitRandom { max_delay }
+            | Scenario::TaskWaitRandom { max_delay }
+            | Scenario::WaitN { max_delay, .. }
+            | Scenario::MeasureTime { max_delay, .. }
+            | Scenario::TaskWaitN { max_delay, .. } => max_delay,
+        }
+    }
+}
+
+/// The call as the seed writes it: `wait_n(5, 5)`; `wait_random()` for the default bound.
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (routine, max_delay) = (self.routine(), self.max_delay());
+        match self.n() {
+            Some(n) => write!(f, "{routine}({n}, {max_delay})"),
+            // Only `wait_random` has a default for its bound, as in the seed.
+            None if routine == Routine::WaitRandom && max_delay == MaxDelay::DEFAULT => {
+                write!(f, "{routine}()")
+            }
+            None => write!(f, "{routine}({max_delay})"),
+        }
+    }
+}
+
+/// A scenario with everything its run needs: the seed, the generator and the clock. This is
+/// what a fixture file in `fixtures/scenarios/` holds.
+///
+/// ```
+/// use waitsim::{Case, Routine};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let case: Case = serde_json::from_str(
 ///     r#"{ "routine": "wait_n", "seed": 42, "n": 3, "max_delay": 5 }"#,
 /// )?;
-/// let report = scenario.run()?;
+/// let report = case.run()?;
 /// assert_eq!(report.routine, Routine::WaitN);
 /// assert_eq!(report.delays.len(), 3);
 /// assert!(report.delays.is_sorted());
@@ -76,10 +182,10 @@ impl fmt::Display for Routine {
 /// # }
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Scenario {
-    /// The routine to run.
-    pub routine: Routine,
+pub struct Case {
+    /// The routine and its inputs.
+    #[serde(flatten)]
+    pub scenario: Scenario,
     /// The generator's seed.
     pub seed: u64,
     /// The generator; ChaCha unless said otherwise.
@@ -88,16 +194,11 @@ pub struct Scenario {
     /// The clock; virtual unless said otherwise.
     #[serde(default)]
     pub clock: Clock,
-    /// The number of waits: required by the routines that take one, refused by the others.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub n: Option<usize>,
-    /// The upper bound of each delay; the seed's default of 10 seconds unless said otherwise.
-    #[serde(default)]
-    pub max_delay: MaxDelay,
 }
 
-/// What a [`Scenario`] gave: its inputs, every delay, and the time it took.
+/// What a [`Case`] gave: its inputs, every delay, and the time it took.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Report {
     /// The routine that ran.
     pub routine: Routine,
@@ -114,108 +215,119 @@ pub struct Report {
     pub n: Option<usize>,
     /// Every delay drawn, in seconds; ascending for the routines that run `n` waits.
     pub delays: Vec<f64>,
-    /// The time the routine took on its clock, in seconds.
-    pub elapsed: f64,
-    /// For `measure_time`: the elapsed time divided by `n`.
+    /// The time the routine took on its clock (seconds in JSON).
+    #[serde(with = "secs")]
+    pub elapsed: Duration,
+    /// For `measure_time`: the elapsed time in seconds divided by `n`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measure_time: Option<f64>,
 }
 
-impl Scenario {
-    /// A scenario of `routine` with the seed's defaults: ChaCha, the virtual clock, no `n`,
-    /// `max_delay = 10`.
+impl Case {
+    /// A case of `scenario` with the default generator (ChaCha) and clock (virtual).
     #[must_use]
-    pub fn new(routine: Routine, seed: u64) -> Scenario {
-        Scenario {
-            routine,
+    pub fn new(scenario: Scenario, seed: u64) -> Case {
+        Case {
+            scenario,
             seed,
             rng: RngKind::default(),
             clock: Clock::default(),
-            n: None,
-            max_delay: MaxDelay::DEFAULT,
         }
     }
 
-    /// Runs the scenario on a new runtime of its clock.
+    /// Runs the case on a new runtime of its clock.
     ///
     /// # Errors
     ///
-    /// If `n` is missing for a routine that takes one or given to one that does not; and as
-    /// the routine itself and [`Clock::block_on`].
+    /// As the routine itself (an `n` above [`MAX_TASKS`](crate::MAX_TASKS), `n = 0` for
+    /// `measure_time`, ...), refused before anything is drawn; and as [`Clock::block_on`].
     pub fn run(&self) -> Result<Report, Error> {
-        self.run_observed(None)
+        self.run_with(&mut || {})
     }
 
-    /// Runs the scenario like [`Scenario::run`], counting finished waits in `progress`.
+    /// Runs the case like [`Case::run`], calling `finished` each time one of its waits ends:
+    /// for a progress display on the real clock, for example.
+    ///
+    /// ```
+    /// use waitsim::{Case, MaxDelay, Scenario};
+    ///
+    /// # fn main() -> Result<(), waitsim::Error> {
+    /// let mut finished = 0;
+    /// let case = Case::new(Scenario::TaskWaitN { n: 50, max_delay: MaxDelay::DEFAULT }, 1);
+    /// case.run_with(&mut || finished += 1)?;
+    /// assert_eq!(finished, 50);
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// As [`Scenario::run`].
-    pub fn run_with_progress(&self, progress: &Progress) -> Result<Report, Error> {
-        self.run_observed(Some(progress))
-    }
-
-    /// Checks the scenario's inputs without running it: what [`Scenario::run`] would refuse
-    /// before drawing anything.
-    ///
-    /// # Errors
-    ///
-    /// If `n` is missing for a routine that takes one or given to one that does not, or is `0`
-    /// for `measure_time`, or above [`MAX_TASKS`](crate::MAX_TASKS).
-    pub fn check(&self) -> Result<(), Error> {
-        match (self.routine.takes_n(), self.n) {
-            (true, None) => Err(Error::scenario(self.routine, "needs `n`")),
-            (false, Some(_)) => Err(Error::scenario(self.routine, "takes no `n`")),
-            (_, Some(n)) if self.routine == Routine::MeasureTime => check_measured_count(n),
-            (_, Some(n)) => check_task_count(n),
-            (false, None) => Ok(()),
-        }
-    }
-
-    fn run_observed(&self, progress: Option<&Progress>) -> Result<Report, Error> {
-        self.check()?;
-        let n = self.n.unwrap_or(1);
+    /// As [`Case::run`].
+    pub fn run_with(&self, finished: &mut dyn FnMut()) -> Result<Report, Error> {
         let mut rng = self.rng.seeded(self.seed);
-        let max_delay = self.max_delay;
-        let (delays, elapsed, measure_time) = self.clock.block_on(async {
+        let scenario = self.scenario;
+        let max_delay = scenario.max_delay();
+        let (delays, elapsed, measure_time) = self.clock.run(async {
             let start = Instant::now();
-            let delays = match self.routine {
-                Routine::WaitRandom => vec![wait_random(&mut rng, max_delay).await],
-                Routine::WaitN => wait_n_observed(&mut rng, n, max_delay, progress).await?,
-                Routine::TaskWaitRandom => {
-                    vec![
-                        task_wait_random(&mut rng, max_delay)
-                            .await
-                            .map_err(Error::task)?,
-                    ]
+            let delays = match scenario {
+                Scenario::WaitRandom { .. } => vec![wait_random(&mut rng, max_delay).await],
+                Scenario::TaskWaitRandom { .. } => {
+                    vec![task_wait_random(&mut rng, max_delay).await.map_err(Error::task)?]
                 }
-                Routine::TaskWaitN => {
-                    task_wait_n_observed(&mut rng, n, max_delay, progress).await?
+                Scenario::WaitN { n, .. } => wait_n_with(&mut rng, n, max_delay, finished).await?,
+                Scenario::TaskWaitN { n, .. } => {
+                    task_wait_n_with(&mut rng, n, max_delay, finished).await?
                 }
-                Routine::MeasureTime => {
-                    let m = measure_observed(&mut rng, n, max_delay, progress).await?;
-                    let (elapsed, per_task) = (m.elapsed_secs(), m.per_task());
+                Scenario::MeasureTime { n, .. } => {
+                    let m = measure_with(&mut rng, n, max_delay, finished).await?;
+                    let (elapsed, per_task) = (m.elapsed(), m.per_task());
                     return Ok((m.into_delays(), elapsed, Some(per_task)));
                 }
             };
-            if !self.routine.takes_n() {
+            if scenario.n().is_none() {
                 // The single waits have no counting path of their own.
-                if let Some(progress) = progress {
-                    progress.finish_one();
-                }
+                finished();
             }
-            Ok::<_, Error>((delays, secs_f64(start.elapsed()), None))
-        })??;
+            Ok::<_, Error>((delays, start.elapsed(), None))
+        })?;
         Ok(Report {
-            routine: self.routine,
+            routine: scenario.routine(),
             seed: self.seed,
             rng: self.rng,
             clock: self.clock,
             max_delay,
-            n: self.n,
+            n: scenario.n(),
             delays,
             elapsed,
             measure_time,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_case_refuses_unknown_fields_and_misplaced_inputs() {
+        let ok = r#"{ "routine": "wait_n", "seed": 1, "n": 2, "max_delay": 3 }"#;
+        assert!(serde_json::from_str::<Case>(ok).is_ok());
+        for bad in [
+            r#"{ "routine": "wait_n", "seed": 1, "n": 2, "max_dleay": 3 }"#,
+            r#"{ "routine": "wait_random", "seed": 1, "n": 2 }"#,
+            r#"{ "routine": "wait_n", "seed": 1 }"#,
+            r#"{ "routine": "wait_forever", "seed": 1 }"#,
+            r#"{ "routine": "wait_n", "n": 2 }"#,
+        ] {
+            assert!(serde_json::from_str::<Case>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn calls_print_as_the_seed_writes_them() {
+        let five = MaxDelay::new(5.0).unwrap();
+        assert_eq!(Scenario::WaitRandom { max_delay: MaxDelay::DEFAULT }.to_string(), "wait_random()");
+        assert_eq!(Scenario::TaskWaitRandom { max_delay: five }.to_string(), "task_wait_random(5)");
+        assert_eq!(Scenario::MeasureTime { n: 5, max_delay: five }.to_string(), "measure_time(5, 5)");
     }
 }

@@ -1,155 +1,325 @@
-//! Seed sweeps: `measure_time` over many seeds, summarised next to the theory.
+//! Seed sweeps: `measure_time` over many seeds, streamed in seed order and summarised next to
+//! the theory.
 
-use std::fmt;
+use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
-use std::ops::Range;
-use std::str::FromStr;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::measure::check_measured_count;
-use crate::{Clock, Error, MaxDelay, Progress, RngKind, measure};
+use crate::delay::secs;
+use crate::measure::{check_measured_count, measure_alone, per_task};
+use crate::{Clock, Error, MaxDelay, RngKind};
 
 /// The `measure_time` of one seed.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SeedResult {
     /// The generator's seed.
     pub seed: u64,
-    /// The elapsed time of `wait_n`, in seconds, on the virtual clock.
-    pub elapsed: f64,
-    /// The elapsed time divided by `n`.
+    /// The elapsed time of `wait_n`, on the virtual clock (seconds in JSON).
+    #[serde(with = "secs")]
+    pub elapsed: Duration,
+    /// The elapsed time in seconds divided by `n`.
     pub measure_time: f64,
 }
 
-/// One shard of a seed range: the `k`-th of `of` (counting from 1).
-///
-/// Shard `k` holds the seeds at offsets `k - 1`, `k - 1 + of`, ... from the start of the
-/// range, so shards are the same size to within one seed and together hold every seed once.
+/// What a sweep runs: `measure_time(n, max_delay)` with a generator of `rng`, on `threads`
+/// threads.
 ///
 /// ```
-/// use waitsim::Partition;
+/// use waitsim::{MaxDelay, RngKind, Sweep};
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
-/// let shard: Partition = "2/3".parse()?;
-/// assert_eq!(shard.seeds(10..20).collect::<Vec<_>>(), [11, 14, 17]);
+/// let options = Sweep::new(100, MaxDelay::new(10.0)?).rng(RngKind::Cpython);
+/// assert_eq!((options.n, options.rng), (100, RngKind::Cpython));
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Partition {
-    k: u64,
-    of: u64,
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Sweep {
+    /// The number of waits per run.
+    pub n: usize,
+    /// The upper bound of each delay.
+    pub max_delay: MaxDelay,
+    /// The generator each seed seeds.
+    pub rng: RngKind,
+    /// How many threads run seeds at once.
+    pub threads: NonZeroUsize,
 }
 
-impl Partition {
-    /// The whole range as one shard.
-    pub const WHOLE: Partition = Partition { k: 1, of: 1 };
-
-    /// The `k`-th of `of` shards.
-    ///
-    /// # Errors
-    ///
-    /// Unless `1 <= k <= of`.
-    pub fn new(k: u64, of: u64) -> Result<Partition, Error> {
-        if (1..=of).contains(&k) {
-            Ok(Partition { k, of })
-        } else {
-            Err(Error::partition(format!("{k}/{of}")))
+impl Sweep {
+    /// A sweep of `measure_time(n, max_delay)` with ChaCha, on as many threads as the machine
+    /// runs at once.
+    #[must_use]
+    pub fn new(n: usize, max_delay: MaxDelay) -> Sweep {
+        Sweep {
+            n,
+            max_delay,
+            rng: RngKind::default(),
+            threads: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
         }
     }
 
-    /// The seeds of `range` in this shard, ascending.
-    pub fn seeds(self, range: Range<u64>) -> impl Iterator<Item = u64> {
-        let first = range.start.saturating_add(self.k - 1);
-        let step = usize::try_from(self.of).unwrap_or(usize::MAX);
-        (first..range.end.max(first)).step_by(step)
+    /// The same sweep with generators of `rng`.
+    #[must_use]
+    pub fn rng(self, rng: RngKind) -> Sweep {
+        Sweep { rng, ..self }
+    }
+
+    /// The same sweep on `threads` threads.
+    #[must_use]
+    pub fn threads(self, threads: NonZeroUsize) -> Sweep {
+        Sweep { threads, ..self }
     }
 }
 
-impl FromStr for Partition {
-    type Err = Error;
+/// How many results a worker may run ahead of the one the caller is waiting for.
+const AHEAD: usize = 256;
 
-    fn from_str(s: &str) -> Result<Partition, Error> {
-        let (k, of) = s.split_once('/').ok_or_else(|| Error::partition(s))?;
-        match (k.parse(), of.parse()) {
-            (Ok(k), Ok(of)) => Partition::new(k, of).map_err(|_| Error::partition(s)),
-            _ => Err(Error::partition(s)),
-        }
-    }
-}
-
-impl fmt::Display for Partition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.k, self.of)
-    }
-}
-
-/// Parses a seed range `A..B` (from `A` up to, not including, `B`).
+/// Runs [`measure`] for every seed, on the virtual clock, spread over the sweep's threads,
+/// and hands each result to `each` in the order of `seeds`, as soon as it and every result
+/// before it are ready. `each` can stop the sweep early with [`ControlFlow::Break`].
+///
+/// Returns the statistics of every result handed to `each`. Memory stays flat in the number
+/// of seeds: each thread reuses one runtime and runs at most a few hundred seeds ahead, and
+/// the statistics keep one count per distinct elapsed time. Every run starts on a whole
+/// millisecond of its runtime, so each result equals [`measure_time`](crate::measure_time)
+/// on a fresh runtime.
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use waitsim::{sweep, MaxDelay, Sweep};
+///
+/// # fn main() -> Result<(), waitsim::Error> {
+/// let mut seen = Vec::new();
+/// let stats = sweep(0..200, &Sweep::new(20, MaxDelay::new(10.0)?), |result| {
+///     seen.push(result.seed);
+///     ControlFlow::Continue(())
+/// })?;
+/// assert_eq!(seen, (0..200).collect::<Vec<_>>());
+/// let summary = stats.summary().unwrap();
+/// assert!((summary.mean - summary.theory_mean).abs() < 0.05);
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// # Errors
 ///
-/// If the text is not two integers around `..`, or `B < A`.
-///
-/// ```
-/// assert_eq!(waitsim::parse_seed_range("0..10000")?, 0..10000);
-/// # Ok::<(), waitsim::Error>(())
-/// ```
-pub fn parse_seed_range(s: &str) -> Result<Range<u64>, Error> {
-    let (a, b) = s.split_once("..").ok_or_else(|| Error::seed_range(s))?;
-    match (a.parse::<u64>(), b.parse::<u64>()) {
-        (Ok(a), Ok(b)) if a <= b => Ok(a..b),
-        _ => Err(Error::seed_range(s)),
-    }
-}
-
-/// Runs [`measure`] for every seed, on the virtual clock, spread over `threads` threads, and
-/// returns the results in the order of `seeds`.
-///
-/// Each thread reuses one virtual-clock runtime; every run starts on a whole millisecond of
-/// it, so each result equals [`measure_time`](crate::measure_time) on a fresh runtime.
-///
-/// # Errors
-///
-/// If `n` is `0` or above [`MAX_TASKS`](crate::MAX_TASKS), or a runtime cannot be built.
-pub fn sweep(
-    seeds: &[u64],
-    n: usize,
-    max_delay: MaxDelay,
-    rng: RngKind,
-    threads: NonZeroUsize,
-    progress: Option<&Progress>,
-) -> Result<Vec<SeedResult>, Error> {
+/// If `n` is `0` or above [`MAX_TASKS`](crate::MAX_TASKS) (before any seed runs), if a
+/// runtime cannot be built or a run fails, or if a worker thread stops unexpectedly.
+pub fn sweep<I>(
+    seeds: I,
+    options: &Sweep,
+    mut each: impl FnMut(SeedResult) -> ControlFlow<()>,
+) -> Result<Stats, Error>
+where
+    I: Iterator<Item = u64> + Clone + Send,
+{
+    let Sweep {
+        n,
+        max_delay,
+        rng,
+        threads,
+    } = *options;
     check_measured_count(n)?;
-    let threads = threads.get().min(seeds.len()).max(1);
-    let chunk = seeds.len().div_ceil(threads).max(1);
+    let mut stats = Stats::new(n, max_delay);
+    let threads = threads.get();
+    let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let workers: Vec<_> = seeds
-            .chunks(chunk)
-            .map(|chunk| {
-                scope.spawn(move || -> Result<Vec<SeedResult>, Error> {
+        let (senders, receivers): (Vec<_>, Vec<_>) =
+            (0..threads).map(|_| mpsc::sync_channel(AHEAD)).unzip();
+        let workers: Vec<_> = senders
+            .into_iter()
+            .enumerate()
+            .map(|(w, sender)| {
+                let mine = seeds.clone().skip(w).step_by(threads);
+                let stop = &stop;
+                scope.spawn(move || -> Result<(), Error> {
                     let runtime = Clock::Virtual.runtime()?;
-                    let mut results = Vec::with_capacity(chunk.len());
-                    for &seed in chunk {
-                        let m = runtime.block_on(measure(&mut rng.seeded(seed), n, max_delay))?;
-                        results.push(SeedResult {
+                    for seed in mine {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let m =
+                            runtime.block_on(measure_alone(&mut rng.seeded(seed), n, max_delay))?;
+                        let result = SeedResult {
                             seed,
-                            elapsed: m.elapsed_secs(),
+                            elapsed: m.elapsed(),
                             measure_time: m.per_task(),
-                        });
-                        if let Some(progress) = progress {
-                            progress.finish_one();
+                        };
+                        if sender.send(result).is_err() {
+                            break;
                         }
                     }
-                    Ok(results)
+                    Ok(())
                 })
             })
             .collect();
-        let mut results = Vec::with_capacity(seeds.len());
-        for worker in workers {
-            results.extend(worker.join().map_err(|_| Error::worker())??);
+        // Seed `i` of the sequence is the worker `i % threads`'s next result; a closed channel
+        // means that worker has run out of seeds (or failed, which joining it tells).
+        'results: for i in 0.. {
+            let Ok(result) = receivers[i % threads].recv() else {
+                break;
+            };
+            stats.add(result.elapsed);
+            if each(result).is_break() {
+                break 'results;
+            }
         }
-        Ok(results)
+        stop.store(true, Ordering::Relaxed);
+        drop(receivers);
+        for worker in workers {
+            worker.join().map_err(|_| Error::worker())??;
+        }
+        Ok(stats)
     })
+}
+
+/// The statistics of `measure_time` over a sweep, built one result at a time and merged
+/// across shards.
+///
+/// They keep a count for each distinct elapsed time (on the virtual clock, a whole number of
+/// milliseconds up to `max_delay`), so they are exact, their memory does not grow with the
+/// number of seeds beyond that, and the order results come in, or shards are merged in, makes
+/// no difference to the [`Summary`].
+///
+/// ```
+/// use std::time::Duration;
+/// use waitsim::{MaxDelay, Stats};
+///
+/// # fn main() -> Result<(), waitsim::Error> {
+/// let max_delay = MaxDelay::new(1.0)?;
+/// let (mut a, mut b) = (Stats::new(2, max_delay), Stats::new(2, max_delay));
+/// a.add(Duration::from_millis(800));
+/// b.add(Duration::from_millis(600));
+/// a.merge(&b)?;
+/// let summary = a.summary().unwrap();
+/// assert_eq!((summary.seeds, summary.min, summary.max), (2, 0.3, 0.4));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stats {
+    n: usize,
+    max_delay: MaxDelay,
+    count: u64,
+    /// How many results took each elapsed time, in nanoseconds.
+    elapsed: BTreeMap<u64, u64>,
+}
+
+impl Stats {
+    /// No results yet, for a sweep of `measure_time(n, max_delay)`.
+    #[must_use]
+    pub fn new(n: usize, max_delay: MaxDelay) -> Stats {
+        Stats {
+            n,
+            max_delay,
+            count: 0,
+            elapsed: BTreeMap::new(),
+        }
+    }
+
+    /// Counts one run that took `elapsed`.
+    pub fn add(&mut self, elapsed: Duration) {
+        // The longest supported wait is well within a u64 of nanoseconds.
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        *self.elapsed.entry(nanos).or_default() += 1;
+        self.count += 1;
+    }
+
+    /// Adds the results of another shard of the same sweep.
+    ///
+    /// # Errors
+    ///
+    /// If `other` counts a sweep of another `n` or `max_delay`.
+    pub fn merge(&mut self, other: &Stats) -> Result<(), Error> {
+        if (other.n, other.max_delay) != (self.n, self.max_delay) {
+            return Err(Error::mismatched_shards(
+                format!("n {}, max_delay {}", self.n, self.max_delay),
+                format!("n {}, max_delay {}", other.n, other.max_delay),
+            ));
+        }
+        for (&nanos, &count) in &other.elapsed {
+            *self.elapsed.entry(nanos).or_default() += count;
+        }
+        self.count += other.count;
+        Ok(())
+    }
+
+    /// How many results have been counted.
+    #[must_use]
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+
+    /// Whether no result has been counted.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Each distinct `measure_time`, ascending, with how many results gave it.
+    pub fn histogram(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        let n = self.n;
+        self.elapsed
+            .iter()
+            .map(move |(&nanos, &count)| (per_task(Duration::from_nanos(nanos), n), count))
+    }
+
+    /// The summary next to the theory; `None` when nothing has been counted.
+    #[must_use]
+    pub fn summary(&self) -> Option<Summary> {
+        let count = self.count;
+        if count == 0 {
+            return None;
+        }
+        let (m, nf) = (self.max_delay.as_secs_f64(), self.n as f64);
+        let total: u128 = self
+            .elapsed
+            .iter()
+            .map(|(&nanos, &c)| u128::from(nanos) * u128::from(c))
+            .sum();
+        let mean = total as f64 / count as f64 / 1e9 / nf;
+        let squares: f64 = self
+            .histogram()
+            .map(|(value, c)| c as f64 * (value - mean).powi(2))
+            .sum();
+        let variance = if count > 1 {
+            squares / (count - 1) as f64
+        } else {
+            0.0
+        };
+        // The value of nearest rank `q` (from 0 to 1).
+        let rank = |q: f64| {
+            let wanted = ((q * count as f64).ceil() as u64).clamp(1, count);
+            let mut seen = 0;
+            self.histogram()
+                .find(|&(_, c)| {
+                    seen += c;
+                    seen >= wanted
+                })
+                .map_or(0.0, |(value, _)| value)
+        };
+        let (min, max) = (rank(0.0), rank(1.0));
+        let rounding = if m > 0.0 { 0.0005 / nf } else { 0.0 };
+        Some(Summary {
+            n: self.n,
+            max_delay: self.max_delay,
+            seeds: usize::try_from(count).unwrap_or(usize::MAX),
+            mean,
+            std_dev: variance.sqrt(),
+            min,
+            p50: rank(0.5),
+            p99: rank(0.99),
+            max,
+            theory_mean: m / (nf + 1.0) + rounding,
+            theory_std_dev: m * (nf / ((nf + 1.0).powi(2) * (nf + 2.0))).sqrt() / nf,
+        })
+    }
 }
 
 /// Statistics of `measure_time` over a sweep, next to the theory for uniform delays.
@@ -181,97 +351,60 @@ pub struct Summary {
     pub theory_std_dev: f64,
 }
 
-impl Summary {
-    /// Summarises the results of a sweep. The order of `results` does not matter: shards
-    /// merged in any order give the same summary as one run over the whole range.
-    ///
-    /// Returns `None` when there are no results.
-    #[must_use]
-    pub fn of(results: &[SeedResult], n: usize, max_delay: MaxDelay) -> Option<Summary> {
-        let mut values: Vec<(u64, f64)> =
-            results.iter().map(|r| (r.seed, r.measure_time)).collect();
-        values.sort_by_key(|&(seed, _)| seed);
-        let values: Vec<f64> = values.into_iter().map(|(_, value)| value).collect();
-        let count = values.len();
-        if count == 0 {
-            return None;
-        }
-        let mean = values.iter().sum::<f64>() / count as f64;
-        let variance = if count > 1 {
-            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (count - 1) as f64
-        } else {
-            0.0
-        };
-        let mut sorted = values;
-        sorted.sort_by(f64::total_cmp);
-        let rank = |q: f64| sorted[((q * count as f64).ceil() as usize).clamp(1, count) - 1];
-        let (m, nf) = (max_delay.as_secs_f64(), n as f64);
-        let rounding = if m > 0.0 { 0.0005 / nf } else { 0.0 };
-        Some(Summary {
-            n,
-            max_delay,
-            seeds: count,
-            mean,
-            std_dev: variance.sqrt(),
-            min: sorted[0],
-            p50: rank(0.5),
-            p99: rank(0.99),
-            max: sorted[count - 1],
-            theory_mean: m / (nf + 1.0) + rounding,
-            theory_std_dev: m * (nf / ((nf + 1.0).powi(2) * (nf + 2.0))).sqrt() / nf,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn shards_cover_the_range_once() {
-        let range = 5..23;
-        let mut all: Vec<u64> = (1..=4)
-            .flat_map(|k| Partition::new(k, 4).unwrap().seeds(range.clone()))
-            .collect();
-        all.sort_unstable();
-        assert_eq!(all, range.collect::<Vec<_>>());
-        assert_eq!(Partition::new(7, 9).unwrap().seeds(0..3).count(), 0);
-    }
-
-    #[test]
-    fn bad_partitions_and_ranges_are_refused() {
-        for bad in ["0/3", "4/3", "1/0", "a/b", "3", "-1/2"] {
-            assert!(bad.parse::<Partition>().is_err(), "{bad}");
-        }
-        for bad in ["5..2", "1-10", "..3", "a..b", "0..-1"] {
-            assert!(parse_seed_range(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn sweep_refuses_a_bad_n_before_running() {
-        let one = NonZeroUsize::MIN;
         for n in [0, crate::MAX_TASKS + 1] {
-            let err = sweep(&[1, 2], n, MaxDelay::DEFAULT, RngKind::ChaCha, one, None).unwrap_err();
+            let mut ran = false;
+            let options = Sweep::new(n, MaxDelay::DEFAULT);
+            let err = sweep(1..3, &options, |_| {
+                ran = true;
+                ControlFlow::Continue(())
+            })
+            .unwrap_err();
             assert!(err.is_invalid_input(), "{err}");
+            assert!(!ran);
         }
+    }
+
+    #[test]
+    fn a_sweep_stops_when_asked() {
+        let mut seen = 0;
+        let stats = sweep(0..100_000, &Sweep::new(5, MaxDelay::DEFAULT), |_| {
+            seen += 1;
+            if seen == 10 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .unwrap();
+        assert_eq!((seen, stats.len()), (10, 10));
     }
 
     #[test]
     fn percentiles_are_nearest_rank() {
-        let results: Vec<SeedResult> = (1..=100)
-            .map(|i| SeedResult {
-                seed: i,
-                elapsed: i as f64,
-                measure_time: i as f64,
-            })
-            .collect();
-        let summary = Summary::of(&results, 1, MaxDelay::DEFAULT).unwrap();
+        let mut stats = Stats::new(1, MaxDelay::DEFAULT);
+        for i in (1..=100).rev() {
+            stats.add(Duration::from_secs(i));
+        }
+        let summary = stats.summary().unwrap();
         assert_eq!(
             (summary.min, summary.p50, summary.p99, summary.max),
             (1.0, 50.0, 99.0, 100.0)
         );
         assert_eq!(summary.mean, 50.5);
-        assert!(Summary::of(&[], 1, MaxDelay::DEFAULT).is_none());
+        assert!(Stats::new(1, MaxDelay::DEFAULT).summary().is_none());
+    }
+
+    #[test]
+    fn shards_of_another_sweep_do_not_merge() {
+        let mut a = Stats::new(1, MaxDelay::DEFAULT);
+        let err = a.merge(&Stats::new(2, MaxDelay::DEFAULT)).unwrap_err();
+        assert!(err.is_invalid_input());
+        assert!(err.to_string().contains("n 1, max_delay 10"), "{err}");
     }
 }

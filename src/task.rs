@@ -4,7 +4,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::delay::{draw, draw_sorted, sleep_from, vec_for};
-use crate::{Error, MaxDelay, Progress, UnitRng};
+use crate::{Error, MaxDelay, UnitRng};
 
 /// Spawns a random wait as a task and returns its handle, the analogue of Python's
 /// `asyncio.Task`.
@@ -30,7 +30,7 @@ use crate::{Error, MaxDelay, Progress, UnitRng};
 /// # }
 /// ```
 pub fn task_wait_random<R: UnitRng + ?Sized>(rng: &mut R, max_delay: MaxDelay) -> JoinHandle<f64> {
-    spawn_wait(Instant::now(), draw(rng, max_delay), None)
+    spawn_wait(Instant::now(), draw(rng, max_delay))
 }
 
 /// Runs `n` random waits as spawned tasks and returns their delays in ascending order.
@@ -68,39 +68,38 @@ pub async fn task_wait_n<R: UnitRng + ?Sized>(
     n: usize,
     max_delay: MaxDelay,
 ) -> Result<Vec<f64>, Error> {
-    task_wait_n_observed(rng, n, max_delay, None).await
+    task_wait_n_with(rng, n, max_delay, &mut || {}).await
 }
 
-/// [`task_wait_n`], counting finished waits in `progress`.
-pub(crate) async fn task_wait_n_observed<R: UnitRng + ?Sized>(
+/// [`task_wait_n`], calling `finished` as each task's result is collected.
+pub(crate) async fn task_wait_n_with<R: UnitRng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
-    progress: Option<&Progress>,
+    finished: &mut dyn FnMut(),
 ) -> Result<Vec<f64>, Error> {
     let mut delays = draw_sorted(rng, n, max_delay)?;
     let mut tasks = AbortOnDrop(vec_for(n)?);
     let start = Instant::now();
     // The tasks are spawned in ascending order of delay (the delays were drawn in index order,
     // so nothing observable depends on this), which is the order they finish in.
-    let spawn = |&delay: &f64| spawn_wait(start, delay, progress.cloned());
-    tasks.0.extend(delays.iter().map(spawn));
+    tasks
+        .0
+        .extend(delays.iter().map(|&delay| spawn_wait(start, delay)));
     // Await them in that order, writing each task's result back in place. Every handle is
-    // awaited once, so this is linear.
+    // awaited once, so this is linear, and each result is collected as soon as its task ends.
     for (slot, task) in delays.iter_mut().zip(tasks.0.iter_mut()) {
         *slot = task.await.map_err(Error::task)?;
+        finished();
     }
     // Every task has finished: release the handles without aborting anything.
     tasks.0.clear();
     Ok(delays)
 }
 
-fn spawn_wait(start: Instant, delay: f64, progress: Option<Progress>) -> JoinHandle<f64> {
+fn spawn_wait(start: Instant, delay: f64) -> JoinHandle<f64> {
     tokio::spawn(async move {
         sleep_from(start, delay).await;
-        if let Some(progress) = progress {
-            progress.finish_one();
-        }
         delay
     })
 }

@@ -1,9 +1,11 @@
 //! Timelines: when each wait of a run started and ended.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::delay::{draw_n, secs_f64, vec_for};
+use crate::delay::{draw_n, secs, vec_for};
 use crate::wait::wait_sorted_timed;
 use crate::{Error, MaxDelay, UnitRng};
 
@@ -14,10 +16,12 @@ pub struct Span {
     pub index: usize,
     /// The delay drawn for it, in seconds.
     pub delay: f64,
-    /// When it started, in seconds from the start of the run.
-    pub start: f64,
-    /// When it was seen to end, in seconds from the start of the run.
-    pub end: f64,
+    /// When it started, from the start of the run (seconds in JSON).
+    #[serde(with = "secs")]
+    pub start: Duration,
+    /// When it was seen to end, from the start of the run (seconds in JSON).
+    #[serde(with = "secs")]
+    pub end: Duration,
     /// Its place in the order the waits ended in, from 0.
     pub rank: usize,
 }
@@ -30,11 +34,11 @@ pub struct Span {
 /// use waitsim::{seeded, timeline, Clock, MaxDelay};
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
-/// let t = Clock::Virtual.block_on(timeline(&mut seeded(1), 4, MaxDelay::DEFAULT))??;
+/// let t = Clock::Virtual.run(timeline(&mut seeded(1), 4, MaxDelay::DEFAULT))?;
 /// assert_eq!(t.tasks.len(), 4);
 /// // All waits start together; the run lasts as long as the longest, not the sum.
-/// assert!(t.tasks.iter().all(|span| span.start == 0.0));
-/// assert!(t.elapsed < t.sum_of_delays);
+/// assert!(t.tasks.iter().all(|span| span.start.is_zero()));
+/// assert!(t.elapsed.as_secs_f64() < t.sum_of_delays);
 /// # Ok(())
 /// # }
 /// ```
@@ -44,8 +48,9 @@ pub struct Timeline {
     pub n: usize,
     /// The upper bound of each delay.
     pub max_delay: MaxDelay,
-    /// The time the whole run took, in seconds.
-    pub elapsed: f64,
+    /// The time the whole run took (seconds in JSON).
+    #[serde(with = "secs")]
+    pub elapsed: Duration,
     /// The sum of all delays, in seconds.
     pub sum_of_delays: f64,
     /// Every wait, in index order.
@@ -79,7 +84,7 @@ pub async fn timeline<R: UnitRng + ?Sized>(
     sorted.extend(order.iter().map(|&index| draws[index]));
     let start = Instant::now();
     let ends = wait_sorted_timed(&sorted).await?;
-    let elapsed = secs_f64(start.elapsed());
+    let elapsed = start.elapsed();
     let mut tasks = vec_for(n)?;
     tasks.extend(
         order
@@ -89,8 +94,8 @@ pub async fn timeline<R: UnitRng + ?Sized>(
             .map(|(rank, (&index, &end))| Span {
                 index,
                 delay: draws[index],
-                start: 0.0,
-                end: secs_f64(end),
+                start: Duration::ZERO,
+                end,
                 rank,
             }),
     );

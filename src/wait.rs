@@ -10,7 +10,7 @@ use tokio::task::coop;
 use tokio::time::{Instant, Sleep};
 
 use crate::delay::{draw, draw_sorted, sleep_from, vec_for};
-use crate::{Error, MaxDelay, Progress, UnitRng};
+use crate::{Error, MaxDelay, UnitRng};
 
 /// Waits a random delay in `[0, max_delay]` seconds and returns it.
 ///
@@ -74,23 +74,37 @@ pub async fn wait_n<R: UnitRng + ?Sized>(
     n: usize,
     max_delay: MaxDelay,
 ) -> Result<Vec<f64>, Error> {
-    wait_n_observed(rng, n, max_delay, None).await
+    wait_n_with(rng, n, max_delay, &mut || {}).await
 }
 
-/// [`wait_n`], counting finished waits in `progress`.
-pub(crate) async fn wait_n_observed<R: UnitRng + ?Sized>(
+/// [`wait_n`], calling `finished` as each wait ends.
+pub(crate) async fn wait_n_with<R: UnitRng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
-    progress: Option<&Progress>,
+    finished: &mut dyn FnMut(),
 ) -> Result<Vec<f64>, Error> {
     let delays = draw_sorted(rng, n, max_delay)?;
-    let count = |_: Instant| {
-        if let Some(progress) = progress {
-            progress.finish_one();
-        }
-    };
-    WaitAll::new(&delays, count)?.await;
+    WaitAll::new(&delays, |_: Instant| finished())?.await;
+    Ok(delays)
+}
+
+/// [`wait_n`] on a paused runtime that runs nothing else: once every timer is registered, the
+/// clock is moved straight to the largest delay, so the timer fires every wait due by then in
+/// one pass instead of stopping at each deadline. The result, and the virtual time it takes
+/// (the largest delay rounded up to the timer's tick), are those of [`wait_n`].
+///
+/// Only for a runtime the caller owns and pauses: anything else running on it would see the
+/// clock jump.
+pub(crate) async fn wait_n_alone<R: UnitRng + ?Sized>(
+    rng: &mut R,
+    n: usize,
+    max_delay: MaxDelay,
+) -> Result<Vec<f64>, Error> {
+    let delays = draw_sorted(rng, n, max_delay)?;
+    let mut all = WaitAll::new(&delays, |_: Instant| {})?;
+    all.jump = true;
+    all.await;
     Ok(delays)
 }
 
@@ -122,6 +136,8 @@ struct WaitAll<'a, F> {
     start: Instant,
     registered: usize,
     pending: VecDeque<Pin<Box<Sleep>>>,
+    /// Whether to move the paused clock to the last deadline once every timer is registered.
+    jump: bool,
 }
 
 impl<'a, F: FnMut(Instant) + Unpin> WaitAll<'a, F> {
@@ -133,6 +149,7 @@ impl<'a, F: FnMut(Instant) + Unpin> WaitAll<'a, F> {
             start: Instant::now(),
             registered: 0,
             pending,
+            jump: false,
         })
     }
 }
@@ -155,6 +172,24 @@ impl<F: FnMut(Instant) + Unpin> Future for WaitAll<'_, F> {
                 (this.finished)(Instant::now());
             }
             this.registered += 1;
+        }
+        if std::mem::take(&mut this.jump)
+            && let Some(&last) = this.delays.last()
+        {
+            // To the last whole millisecond at or before the last deadline: the timer fires
+            // everything due by then in one pass, and the clock's own step to the final tick
+            // ends the run, as it would have without the jump.
+            let last_ms = Duration::from_secs_f64(last).as_millis();
+            let until = start + Duration::from_millis(u64::try_from(last_ms).unwrap_or(u64::MAX));
+            let now = Instant::now();
+            if until > now {
+                // `advance` moves the clock at its first poll, then yields once so that the
+                // timer fires what is due; the clock has moved whatever this poll returns.
+                let mut advance = std::pin::pin!(tokio::time::advance(until - now));
+                if advance.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+            }
         }
         while let Some(front) = this.pending.front_mut() {
             if !coop::has_budget_remaining() {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
-use waitsim::{SeedResult, Summary, Timeline};
+use waitsim::{Stats, Summary, Timeline, secs_f64};
 
 /// The colour of the timeline's bars: the tests count the bars by it.
 pub const BAR: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
@@ -22,7 +22,8 @@ pub fn timeline_svg(path: &Path, timeline: &Timeline, title: &str) -> Drawn {
     let height = (120 + 14 * timeline.n).clamp(320, 4000) as u32;
     let root = SVGBackend::new(path, (960, height)).into_drawing_area();
     root.fill(&WHITE)?;
-    let x_end = timeline.sum_of_delays.max(timeline.elapsed).max(1e-3) * 1.05;
+    let elapsed = secs_f64(timeline.elapsed);
+    let x_end = timeline.sum_of_delays.max(elapsed).max(1e-3) * 1.05;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 20))
         .margin(16)
@@ -37,15 +38,12 @@ pub fn timeline_svg(path: &Path, timeline: &Timeline, title: &str) -> Drawn {
         .draw()?;
     chart.draw_series(timeline.tasks.iter().map(|span| {
         let y = span.rank as f64;
-        Rectangle::new([(span.start, y + 0.1), (span.end, y + 0.9)], BAR.filled())
+        let (start, end) = (secs_f64(span.start), secs_f64(span.end));
+        Rectangle::new([(start, y + 0.1), (end, y + 0.9)], BAR.filled())
     }))?;
     let top = timeline.n.max(1) as f64;
     let marks = [
-        (
-            timeline.elapsed,
-            ELAPSED,
-            format!("elapsed {} s", timeline.elapsed),
-        ),
+        (elapsed, ELAPSED, format!("elapsed {elapsed} s")),
         (
             timeline.sum_of_delays,
             SUM,
@@ -87,8 +85,9 @@ fn draw_marks<'a, 'b: 'a>(
 /// The timeline as text: one line per task, sorted by delay, scaled to the elapsed time.
 pub fn timeline_text(timeline: &Timeline) -> String {
     const WIDTH: usize = 50;
-    let scale = if timeline.elapsed > 0.0 {
-        WIDTH as f64 / timeline.elapsed
+    let elapsed = secs_f64(timeline.elapsed);
+    let scale = if elapsed > 0.0 {
+        WIDTH as f64 / elapsed
     } else {
         0.0
     };
@@ -96,7 +95,7 @@ pub fn timeline_text(timeline: &Timeline) -> String {
     spans.sort_by_key(|span| span.rank);
     let mut out = String::new();
     for span in spans {
-        let filled = ((span.end * scale).round() as usize).min(WIDTH);
+        let filled = ((secs_f64(span.end) * scale).round() as usize).min(WIDTH);
         out.push_str(&format!(
             "task {:>3} |{}{}| {} s\n",
             span.index,
@@ -105,14 +104,14 @@ pub fn timeline_text(timeline: &Timeline) -> String {
             span.delay
         ));
     }
-    let ratio = if timeline.elapsed > 0.0 {
-        timeline.sum_of_delays / timeline.elapsed
+    let ratio = if elapsed > 0.0 {
+        timeline.sum_of_delays / elapsed
     } else {
         0.0
     };
     out.push_str(&format!(
-        "elapsed {} s; sum of delays {} s ({ratio:.1} times the elapsed time)\n",
-        timeline.elapsed, timeline.sum_of_delays
+        "elapsed {elapsed} s; sum of delays {} s ({ratio:.1} times the elapsed time)\n",
+        timeline.sum_of_delays
     ));
     out
 }
@@ -122,26 +121,25 @@ fn bins_for(min: f64, max: f64, bins: usize) -> usize {
     if max > min { bins } else { 1 }
 }
 
-/// Counts of values in `bins` equal bins over `[min, max]`.
-fn histogram(values: &[f64], bins: usize, min: f64, max: f64) -> Vec<usize> {
+/// Counts of a sweep's values in `bins` equal bins over `[min, max]`.
+pub fn histogram(stats: &Stats, bins: usize, min: f64, max: f64) -> Vec<u64> {
     let width = (max - min) / bins as f64;
     let mut counts = vec![0; bins];
-    for &value in values {
+    for (value, count) in stats.histogram() {
         let bin = if width > 0.0 {
             ((value - min) / width) as usize
         } else {
             0
         };
-        counts[bin.min(bins - 1)] += 1;
+        counts[bin.min(bins - 1)] += count;
     }
     counts
 }
 
 /// A histogram of `measure_time` over a sweep, with the theory's mean marked.
-pub fn sweep_svg(path: &Path, results: &[SeedResult], summary: &Summary, title: &str) -> Drawn {
+pub fn sweep_svg(path: &Path, stats: &Stats, summary: &Summary, title: &str) -> Drawn {
     let bins = bins_for(summary.min, summary.max, 40);
-    let values: Vec<f64> = results.iter().map(|r| r.measure_time).collect();
-    let counts = histogram(&values, bins, summary.min, summary.max);
+    let counts = histogram(stats, bins, summary.min, summary.max);
     let width = ((summary.max - summary.min) / bins as f64).max(f64::MIN_POSITIVE);
     let tallest = counts.iter().copied().max().unwrap_or(1) as f64;
     let root = SVGBackend::new(path, (960, 540)).into_drawing_area();
@@ -183,11 +181,10 @@ pub fn sweep_svg(path: &Path, results: &[SeedResult], summary: &Summary, title: 
 }
 
 /// The histogram as text: twenty bins, bars scaled to the fullest.
-pub fn sweep_text(results: &[SeedResult], summary: &Summary) -> String {
+pub fn sweep_text(stats: &Stats, summary: &Summary) -> String {
     const WIDTH: usize = 50;
     let bins = bins_for(summary.min, summary.max, 20);
-    let values: Vec<f64> = results.iter().map(|r| r.measure_time).collect();
-    let counts = histogram(&values, bins, summary.min, summary.max);
+    let counts = histogram(stats, bins, summary.min, summary.max);
     let tallest = counts.iter().copied().max().unwrap_or(1).max(1);
     let width = (summary.max - summary.min) / bins as f64;
     let mut out = String::new();
@@ -195,7 +192,7 @@ pub fn sweep_text(results: &[SeedResult], summary: &Summary) -> String {
         out.push_str(&format!(
             "{:>12.6} |{:<WIDTH$}| {count}\n",
             summary.min + width * i as f64,
-            "#".repeat(count * WIDTH / tallest)
+            "#".repeat((count * WIDTH as u64 / tallest) as usize)
         ));
     }
     out

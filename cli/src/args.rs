@@ -1,0 +1,196 @@
+//! The command line's syntax: options, subcommands and how each value is read.
+
+use std::fmt::Display;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{Args, Parser, Subcommand};
+use waitsim::{Clock, MaxDelay, Partition, RngKind, SeedRange};
+
+/// Seeded, virtual-clock simulations of concurrent random waits.
+///
+/// Every run draws its delays from a seeded generator; without --seed, a seed is drawn from the
+/// operating system and printed on stderr, so any run can be replayed exactly.
+///
+/// Numbers: N and seeds are whole numbers in decimal digits, without a sign; MAX_DELAY is a
+/// decimal number of seconds (`2.5`, `1e3`), where `-0` means 0 and any other negative value is
+/// refused with its accepted range.
+#[derive(Debug, Parser)]
+#[command(name = "waitsim", version, allow_negative_numbers = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub options: Options,
+}
+
+/// The options every subcommand takes.
+#[derive(Clone, Debug, Args)]
+pub struct Options {
+    /// The generator's seed, an integer in [0, 2^64 - 1] [default: drawn from the OS]
+    #[arg(long, global = true, value_parser = parsed::<Seed>)]
+    pub seed: Option<Seed>,
+
+    /// The clock the waits run on: `virtual` (instant, reproducible) or `real`
+    #[arg(long, global = true, default_value_t, value_parser = parsed::<Clock>)]
+    pub clock: Clock,
+
+    /// The random generator: `chacha`, or `cpython` for the delays Python's `random.seed(SEED)`
+    /// gives [default: chacha]
+    #[arg(long, global = true, value_parser = parsed::<RngKind>)]
+    pub rng: Option<RngKind>,
+
+    /// Print JSON on stdout and nothing else there: one object (for `sweep`, one line per seed
+    /// and a summary line)
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+impl Options {
+    /// The generator: the one given, or the default.
+    pub fn rng(&self) -> RngKind {
+        self.rng.unwrap_or_default()
+    }
+}
+
+/// Every subcommand takes numbers, so `-1` is a value (to be refused with its range), not a flag.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Wait a random delay in [0, MAX_DELAY] seconds and print it
+    #[command(allow_negative_numbers = true)]
+    WaitRandom {
+        /// The longest delay, in seconds
+        #[arg(default_value_t = MaxDelay::DEFAULT, value_parser = parsed::<MaxDelay>)]
+        max_delay: MaxDelay,
+    },
+    /// Run N random waits concurrently and print their delays in ascending order
+    #[command(allow_negative_numbers = true)]
+    WaitN(Many),
+    /// Time N concurrent random waits and print the elapsed time divided by N
+    #[command(allow_negative_numbers = true)]
+    MeasureTime(Measured),
+    /// Wait a random delay as a spawned task and print it
+    #[command(allow_negative_numbers = true)]
+    TaskWaitRandom {
+        /// The longest delay, in seconds
+        #[arg(value_parser = parsed::<MaxDelay>)]
+        max_delay: MaxDelay,
+    },
+    /// Run N random waits as spawned tasks and print their delays in ascending order
+    #[command(allow_negative_numbers = true)]
+    TaskWaitN(Many),
+    /// Run the seed's five example programs, in order
+    Demo,
+    /// Show when each of N concurrent waits started and ended: as text, JSON or an SVG picture
+    #[command(allow_negative_numbers = true)]
+    Timeline {
+        #[command(flatten)]
+        many: Many,
+        /// Draw the timeline as an SVG picture in FILE
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
+    /// Run measure-time N MAX_DELAY for every seed of a range, on every core, and summarise
+    /// it next to the theory
+    #[command(allow_negative_numbers = true)]
+    Sweep(SweepArgs),
+    /// Combine the JSON lines of sweep shards (--partition) into the summary of the whole range
+    SweepMerge {
+        /// Files of JSON lines written by `sweep --json`
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// `N MAX_DELAY`, for the routines that run `n` waits.
+#[derive(Clone, Copy, Debug, Args)]
+pub struct Many {
+    /// The number of waits
+    #[arg(value_parser = parsed::<TaskCount>)]
+    pub n: TaskCount,
+    /// The longest delay, in seconds
+    #[arg(value_parser = parsed::<MaxDelay>)]
+    pub max_delay: MaxDelay,
+}
+
+/// `N MAX_DELAY` for a measurement, which divides by `N`.
+#[derive(Clone, Copy, Debug, Args)]
+pub struct Measured {
+    /// The number of waits, at least 1
+    #[arg(value_parser = parsed::<MeasuredCount>)]
+    pub n: MeasuredCount,
+    /// The longest delay, in seconds
+    #[arg(value_parser = parsed::<MaxDelay>)]
+    pub max_delay: MaxDelay,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub many: Measured,
+    /// The seeds: A..B runs every seed from A up to, not including, B
+    #[arg(long, value_name = "A..B", value_parser = parsed::<SeedRange>)]
+    pub seeds: SeedRange,
+    /// Run only the K-th of N shards of the seeds
+    #[arg(long, value_name = "K/N", default_value = "1/1", value_parser = parsed::<Partition>)]
+    pub partition: Partition,
+    /// Draw the histogram of measure_time as an SVG picture in FILE
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Show the progress bar even with --json
+    #[arg(long)]
+    pub progress: bool,
+}
+
+/// Reads any value the way its type reads text, giving the type's own one-line message.
+pub fn parsed<T>(text: &str) -> Result<T, String>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    text.parse().map_err(|err: T::Err| err.to_string())
+}
+
+/// A seed: a whole number in decimal digits, in `[0, 2^64 - 1]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seed(pub u64);
+
+impl FromStr for Seed {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Seed, String> {
+        match text.parse::<u64>() {
+            Ok(seed) if text.bytes().all(|b| b.is_ascii_digit()) => Ok(Seed(seed)),
+            _ => Err(format!(
+                "invalid seed `{text}`: expected an integer in [0, {}]",
+                u64::MAX
+            )),
+        }
+    }
+}
+
+/// A number of waits, read by [`waitsim::parse_task_count`].
+#[derive(Clone, Copy, Debug)]
+pub struct TaskCount(pub usize);
+
+impl FromStr for TaskCount {
+    type Err = waitsim::Error;
+
+    fn from_str(text: &str) -> Result<TaskCount, waitsim::Error> {
+        waitsim::parse_task_count(text).map(TaskCount)
+    }
+}
+
+/// A number of waits to measure: a [`TaskCount`] of at least 1.
+#[derive(Clone, Copy, Debug)]
+pub struct MeasuredCount(pub usize);
+
+impl FromStr for MeasuredCount {
+    type Err = waitsim::Error;
+
+    fn from_str(text: &str) -> Result<MeasuredCount, waitsim::Error> {
+        let n = waitsim::parse_task_count(text)?;
+        waitsim::check_measured_count(n)?;
+        Ok(MeasuredCount(n))
+    }
+}

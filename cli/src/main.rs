@@ -1,0 +1,194 @@
+//! The `waitsim` command: every routine from the command line, replayable from its seed.
+
+use std::io::{self, IsTerminal};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use clap::CommandFactory;
+use clap::Parser;
+use clap::error::ErrorKind;
+use serde::Serialize;
+use waitsim::{Case, Clock, Report, RngKind, Scenario};
+
+mod args;
+mod demo;
+mod output;
+mod plot;
+mod sweep;
+
+use args::{Cli, Command, Many, Measured, Options};
+use output::{Failure, emit, print_json, with_progress_bar, write_report};
+
+/// mimalloc, because a million spawned tasks are a million 128-byte-aligned allocations: with
+/// it `task-wait-n 1000000` takes a quarter of the time and 60% of the memory it takes with the
+/// system allocator (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.status)
+        }
+    }
+}
+
+fn try_main() -> Result<(), Failure> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err)
+            if matches!(
+                err.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) =>
+        {
+            // Help and version go to stdout with status 0; nothing can be done if that fails.
+            let _ = err.print();
+            return Ok(());
+        }
+        Err(err) => return Err(Failure::usage(one_line(&err))),
+    };
+    // Without the handler, Ctrl-C still ends the process, only less tidily.
+    let _ = ctrlc::set_handler(|| {
+        if io::stderr().is_terminal() {
+            // Erase a progress bar that may be on the line.
+            eprint!("\r\x1b[2K");
+        }
+        eprintln!("error: interrupted");
+        std::process::exit(130);
+    });
+    let options = &cli.options;
+    // Every argument has been checked by now, so the seed line is never followed by a usage
+    // error. The sweeps take their seeds from --seeds instead.
+    let seed = || {
+        waitsim::seed_or_report(options.seed.map(|seed| seed.0), |seed| {
+            eprintln!("seed: {seed}");
+        })
+    };
+    let one = |scenario| -> Result<(), Failure> {
+        let case = Case {
+            rng: options.rng(),
+            clock: options.clock,
+            ..Case::new(scenario, seed()?)
+        };
+        let report = run_with_bar(&case, options.json)?;
+        if options.json {
+            print_json(&report)
+        } else {
+            emit(|out| write_report(out, &report))
+        }
+    };
+    match &cli.command {
+        &Command::WaitRandom { max_delay } => one(Scenario::WaitRandom { max_delay }),
+        &Command::TaskWaitRandom { max_delay } => one(Scenario::TaskWaitRandom { max_delay }),
+        &Command::WaitN(Many { n, max_delay }) => one(Scenario::WaitN { n: n.0, max_delay }),
+        &Command::TaskWaitN(Many { n, max_delay }) => {
+            one(Scenario::TaskWaitN { n: n.0, max_delay })
+        }
+        &Command::MeasureTime(Measured { n, max_delay }) => {
+            one(Scenario::MeasureTime { n: n.0, max_delay })
+        }
+        Command::Demo => demo::run(seed()?, options.rng(), options.clock, options.json),
+        Command::Timeline { many, svg } => draw_timeline(many, svg.as_deref(), seed()?, options),
+        Command::Sweep(args) => sweep::run(args, options),
+        Command::SweepMerge { files } => sweep::merge(files, options),
+    }
+}
+
+/// Runs and shows a timeline: as JSON, as an SVG picture, or as text for small `n`.
+fn draw_timeline(
+    many: &Many,
+    svg: Option<&Path>,
+    seed: u64,
+    options: &Options,
+) -> Result<(), Failure> {
+    let mut rng = options.rng().seeded(seed);
+    let timeline = options
+        .clock
+        .run(waitsim::timeline(&mut rng, many.n.0, many.max_delay))?;
+    if let Some(path) = svg {
+        let title = format!(
+            "wait_n({}, {}): {} seed {}, {} clock",
+            many.n.0, many.max_delay, options.rng(), seed, options.clock
+        );
+        plot::timeline_svg(path, &timeline, &title).map_err(|err| {
+            Failure::environment(format!("cannot draw `{}`: {err}", path.display()))
+        })?;
+    }
+    if options.json {
+        return print_json(&TimelineReport {
+            seed,
+            rng: options.rng(),
+            clock: options.clock,
+            timeline,
+        });
+    }
+    if timeline.n <= plot::MAX_TERMINAL_TASKS {
+        emit(|out| out.write_all(plot::timeline_text(&timeline).as_bytes()))
+    } else if svg.is_some() {
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "a timeline of {} tasks is too tall for the terminal (at most {}): use --svg FILE or --json",
+            timeline.n,
+            plot::MAX_TERMINAL_TASKS
+        )))
+    }
+}
+
+/// A timeline with what it takes to replay it.
+#[derive(Serialize)]
+struct TimelineReport {
+    seed: u64,
+    rng: RngKind,
+    clock: Clock,
+    #[serde(flatten)]
+    timeline: waitsim::Timeline,
+}
+
+/// Reduces a usage error to one line: its message and details, without usage or tips.
+fn one_line(err: &clap::Error) -> String {
+    if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let names: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|command| format!("`{}`", command.get_name()))
+            .collect();
+        return format!(
+            "no command given: expected one of {} (see `waitsim --help`)",
+            names.join(", ")
+        );
+    }
+    let rendered = err.render().to_string();
+    let text = rendered.split("\nUsage:").next().unwrap_or_default();
+    let words: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            !line.is_empty()
+                && !line.starts_with("tip:")
+                && !line.starts_with("For more information")
+        })
+        .collect();
+    let line = words.join(" ");
+    line.strip_prefix("error: ").unwrap_or(&line).to_string()
+}
+
+/// Runs a case, with a progress bar on stderr for real waits of a second or more when stderr
+/// is a terminal.
+fn run_with_bar(case: &Case, json: bool) -> Result<Report, Failure> {
+    let total = case.scenario.n().unwrap_or(1) as u64;
+    let show = case.clock == Clock::Real
+        && !json
+        && case.scenario.max_delay().as_secs_f64() >= 1.0
+        && io::stderr().is_terminal();
+    let report = with_progress_bar(total, "waits finished", show, Duration::ZERO, |finished| {
+        case.run_with(&mut || {
+            finished.fetch_add(1, Ordering::Relaxed);
+        })
+    });
+    Ok(report?)
+}

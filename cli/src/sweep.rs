@@ -1,0 +1,246 @@
+//! `waitsim sweep` and `waitsim sweep-merge`: `measure_time` over many seeds.
+
+use std::collections::BTreeSet;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use waitsim::{MaxDelay, RngKind, SeedResult, Stats, Summary, Sweep, secs_f64};
+
+use crate::args::{Options, SweepArgs};
+use crate::output::{Failure, emit, print_json, with_progress_bar};
+use crate::plot;
+
+/// The most seeds one sweep runs; spread more over shards with `--partition`.
+const MAX_SEEDS: u64 = 10_000_000;
+
+/// One seed's line of `sweep --json`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedLine {
+    seed: u64,
+    n: usize,
+    max_delay: MaxDelay,
+    rng: RngKind,
+    elapsed: f64,
+    measure_time: f64,
+}
+
+/// The last line of `sweep --json`, and the output of `sweep-merge --json`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SummaryLine {
+    rng: RngKind,
+    summary: Summary,
+}
+
+/// Refuses the options that mean nothing to a sweep.
+fn check_options(command: &str, options: &Options) -> Result<(), Failure> {
+    if options.seed.is_some() {
+        return Err(Failure::usage(format!(
+            "`{command}` takes no --seed: its seeds come from --seeds A..B"
+        )));
+    }
+    if options.clock != waitsim::Clock::Virtual {
+        return Err(Failure::usage(format!(
+            "`{command}` runs on the virtual clock only, not `{}`",
+            options.clock
+        )));
+    }
+    Ok(())
+}
+
+pub fn run(args: &SweepArgs, options: &Options) -> Result<(), Failure> {
+    check_options("sweep", options)?;
+    let (n, max_delay) = (args.many.n.0, args.many.max_delay);
+    let (range, shard) = (args.seeds, args.partition);
+    // The limit is on what this run does: a shard of a larger range is fine.
+    let count = shard.len(range);
+    if count > MAX_SEEDS {
+        return Err(Failure::usage(format!(
+            "invalid seed range `{range}`: shard {shard} holds {count} seeds, expected at most \
+             {MAX_SEEDS} in one run (spread them over more shards with --partition K/N)"
+        )));
+    }
+    if count == 0 {
+        return Err(Failure::usage(format!(
+            "the sweep holds no seeds: `{range}` (shard {shard}) is empty"
+        )));
+    }
+    let options_sweep = Sweep::new(n, max_delay).rng(options.rng());
+    let show = io::stderr().is_terminal() && (!options.json || args.progress);
+    let started = Instant::now();
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut written: io::Result<()> = Ok(());
+    // Only sweeps that last more than a second get a bar.
+    let stats = with_progress_bar(count, "seeds", show, Duration::from_secs(1), |finished| {
+        waitsim::sweep(shard.seeds(range), &options_sweep, |result| {
+            finished.fetch_add(1, Ordering::Relaxed);
+            if options.json {
+                written = write_line(&mut out, &result, n, max_delay, options.rng());
+                if written.is_err() {
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        })
+    })?;
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => {}
+        // The reader has gone: nothing more to say to it.
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
+        Err(err) => {
+            return Err(Failure::environment(format!(
+                "cannot write to stdout: {err}"
+            )));
+        }
+    }
+    drop(out);
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!(
+        "swept {} seeds in {seconds:.2} s ({:.0} seeds/s on {} threads)",
+        stats.len(),
+        stats.len() as f64 / seconds.max(1e-9),
+        options_sweep.threads
+    );
+    let title = format!(
+        "measure_time({n}, {max_delay}) over seeds {range} (shard {shard}), {}",
+        options.rng()
+    );
+    finish(&stats, options.rng(), options.json, args.svg.as_deref(), &title)
+}
+
+/// Writes one seed's JSON line.
+fn write_line(
+    out: &mut impl Write,
+    result: &SeedResult,
+    n: usize,
+    max_delay: MaxDelay,
+    rng: RngKind,
+) -> io::Result<()> {
+    let line = SeedLine {
+        seed: result.seed,
+        n,
+        max_delay,
+        rng,
+        elapsed: secs_f64(result.elapsed),
+        measure_time: result.measure_time,
+    };
+    serde_json::to_writer(&mut *out, &line)?;
+    writeln!(out)
+}
+
+/// Prints the summary (and draws the histogram) of a sweep or of merged shards.
+fn finish(
+    stats: &Stats,
+    rng: RngKind,
+    json: bool,
+    svg: Option<&Path>,
+    title: &str,
+) -> Result<(), Failure> {
+    let Some(summary) = stats.summary() else {
+        return Err(Failure::usage(
+            "the sweep holds no seeds: give a larger --seeds range",
+        ));
+    };
+    if let Some(path) = svg {
+        plot::sweep_svg(path, stats, &summary, title).map_err(|err| {
+            Failure::environment(format!("cannot draw `{}`: {err}", path.display()))
+        })?;
+    }
+    if json {
+        return print_json(&SummaryLine { rng, summary });
+    }
+    let mut text = format!("{title}\n");
+    let rows = [
+        ("seeds", summary.seeds.to_string(), String::new()),
+        (
+            "mean",
+            format!("{:.9}", summary.mean),
+            format!("theory {:.9}", summary.theory_mean),
+        ),
+        (
+            "std_dev",
+            format!("{:.9}", summary.std_dev),
+            format!("theory {:.9}", summary.theory_std_dev),
+        ),
+        ("min", format!("{:.9}", summary.min), String::new()),
+        ("p50", format!("{:.9}", summary.p50), String::new()),
+        ("p99", format!("{:.9}", summary.p99), String::new()),
+        ("max", format!("{:.9}", summary.max), String::new()),
+    ];
+    for (key, value, theory) in rows {
+        let row = format!("{key:<9}{value:<16}{theory}");
+        text.push_str(row.trim_end());
+        text.push('\n');
+    }
+    text.push('\n');
+    text.push_str(&plot::sweep_text(stats, &summary));
+    emit(|out| out.write_all(text.as_bytes()))
+}
+
+pub fn merge(files: &[PathBuf], options: &Options) -> Result<(), Failure> {
+    check_options("sweep-merge", options)?;
+    let mut stats: Option<Stats> = None;
+    let mut seen = BTreeSet::new();
+    let mut shape: Option<(usize, MaxDelay, RngKind)> = None;
+    for path in files {
+        let cannot = |err: &dyn std::fmt::Display| {
+            Failure::usage(format!("cannot read `{}`: {err}", path.display()))
+        };
+        let file = std::fs::File::open(path).map_err(|err| cannot(&err))?;
+        for (number, line) in BufReader::new(file).lines().enumerate() {
+            let line = line.map_err(|err| cannot(&err))?;
+            if line.trim().is_empty() || serde_json::from_str::<SummaryLine>(&line).is_ok() {
+                continue;
+            }
+            let at = format!("{}:{}", path.display(), number + 1);
+            let not_a_line =
+                |err: serde_json::Error| Failure::usage(format!("{at}: not a line of `sweep --json`: {err}"));
+            let seed: SeedLine = serde_json::from_str(&line).map_err(not_a_line)?;
+            let result: SeedResult = serde_json::from_str(&line).map_err(not_a_line)?;
+            let this = (seed.n, seed.max_delay, seed.rng);
+            match shape {
+                None => shape = Some(this),
+                Some(first) if first != this => {
+                    return Err(Failure::usage(format!(
+                        "{at}: a sweep of n {}, max_delay {}, rng {} cannot merge with one of n {}, \
+                         max_delay {}, rng {}",
+                        this.0, this.1, this.2, first.0, first.1, first.2
+                    )));
+                }
+                Some(_) => {}
+            }
+            if !seen.insert(seed.seed) {
+                return Err(Failure::usage(format!(
+                    "{at}: seed {} appears twice",
+                    seed.seed
+                )));
+            }
+            stats
+                .get_or_insert_with(|| Stats::new(seed.n, seed.max_delay))
+                .add(result.elapsed);
+        }
+    }
+    let (Some((n, max_delay, rng)), Some(stats)) = (shape, stats) else {
+        return Err(Failure::usage(
+            "the files hold no seed lines of `sweep --json`",
+        ));
+    };
+    // The files say which generator they swept; an --rng that says otherwise is a mistake.
+    if let Some(given) = options.rng
+        && given != rng
+    {
+        return Err(Failure::usage(format!(
+            "--rng {given} disagrees with the files, which were swept with `{rng}`"
+        )));
+    }
+    let title = format!(
+        "measure_time({n}, {max_delay}) over {} merged seeds, {rng}",
+        stats.len()
+    );
+    finish(&stats, rng, options.json, None, &title)
+}
