@@ -3,14 +3,19 @@
 //! ```text
 //! cargo run --example measure_time
 //! ```
+//!
+//! The call is the program's, from `waitsim::demo`, the one list of the seed's programs.
 
-use waitsim::{Clock, MaxDelay, measure_time, seeded};
+use waitsim::{Clock, Scenario, demo, measure_time, seeded};
 
 fn main() -> Result<(), waitsim::Error> {
-    let (n, max_delay) = (5, MaxDelay::new(9.0)?);
-    println!(
-        "{}",
-        measure_time(&mut seeded(2), n, max_delay, Clock::Virtual)?
-    );
+    for call in demo::calls("2-main.py").unwrap_or_default() {
+        if let &Scenario::MeasureTime { n, max_delay } = call {
+            println!(
+                "{}",
+                measure_time(&mut seeded(2), n, max_delay, Clock::Virtual)?
+            );
+        }
+    }
     Ok(())
 }

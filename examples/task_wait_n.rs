@@ -3,14 +3,19 @@
 //! ```text
 //! cargo run --example task_wait_n
 //! ```
+//!
+//! The call is the program's, from `waitsim::demo`, the one list of the seed's programs.
 
-use waitsim::{Clock, MaxDelay, seeded, task_wait_n};
+use waitsim::{Clock, Scenario, demo, seeded, task_wait_n};
 
 fn main() -> Result<(), waitsim::Error> {
-    let (n, max_delay) = (5, MaxDelay::new(6.0)?);
-    println!(
-        "{:?}",
-        Clock::Virtual.block_on(task_wait_n(&mut seeded(4), n, max_delay))??
-    );
+    for call in demo::calls("4-main.py").unwrap_or_default() {
+        if let &Scenario::TaskWaitN { n, max_delay } = call {
+            println!(
+                "{:?}",
+                Clock::Virtual.run(task_wait_n(&mut seeded(4), n, max_delay))?
+            );
+        }
+    }
     Ok(())
 }

@@ -3,15 +3,21 @@
 //! ```text
 //! cargo run --example task_wait_random
 //! ```
+//!
+//! The call is the program's, from `waitsim::demo`, the one list of the seed's programs.
 
-use waitsim::{Clock, MaxDelay, seeded, task_wait_random};
+use waitsim::{Clock, Scenario, demo, seeded, task_wait_random};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    Clock::Virtual.block_on(async {
-        let task = task_wait_random(&mut seeded(3), MaxDelay::new(5.0)?);
-        println!("{}", std::any::type_name_of_val(&task));
-        let delay = task.await?;
-        println!("{delay}");
-        Ok(())
-    })?
+    for call in demo::calls("3-main.py").unwrap_or_default() {
+        if let &Scenario::TaskWaitRandom { max_delay } = call {
+            Clock::Virtual.run(async {
+                let task = task_wait_random(&mut seeded(3), max_delay);
+                println!("{}", demo::TASK_TYPE);
+                println!("{}", task.await?);
+                Ok::<_, Box<dyn std::error::Error>>(())
+            })?;
+        }
+    }
+    Ok(())
 }

@@ -3,14 +3,18 @@
 //! ```text
 //! cargo run --example wait_n
 //! ```
+//!
+//! The calls are the program's, from `waitsim::demo`, the one list of the seed's programs.
 
-use waitsim::{Clock, MaxDelay, seeded, wait_n};
+use waitsim::{Clock, Scenario, demo, seeded, wait_n};
 
 fn main() -> Result<(), waitsim::Error> {
     let mut rng = seeded(1);
-    for (n, max_delay) in [(5, 5.0), (10, 7.0), (10, 0.0)] {
-        let delays = Clock::Virtual.block_on(wait_n(&mut rng, n, MaxDelay::new(max_delay)?))??;
-        println!("{delays:?}");
+    for call in demo::calls("1-main.py").unwrap_or_default() {
+        if let &Scenario::WaitN { n, max_delay } = call {
+            // `Clock::run` is the seed's `asyncio.run`.
+            println!("{:?}", Clock::Virtual.run(wait_n(&mut rng, n, max_delay))?);
+        }
     }
     Ok(())
 }

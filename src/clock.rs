@@ -133,8 +133,15 @@ mod tests {
         let inner: Result<(), Error> =
             Clock::Virtual.run(async { Err(crate::MaxDelay::new(-1.0).unwrap_err()) });
         assert!(inner.unwrap_err().is_invalid_input());
-        let nested = Clock::Virtual.block_on(async { Clock::Virtual.run(async { Ok::<_, Error>(()) }) });
-        assert!(nested.unwrap().unwrap_err().to_string().contains("inside a tokio runtime"));
+        let nested =
+            Clock::Virtual.block_on(async { Clock::Virtual.run(async { Ok::<_, Error>(()) }) });
+        assert!(
+            nested
+                .unwrap()
+                .unwrap_err()
+                .to_string()
+                .contains("inside a tokio runtime")
+        );
     }
 
     #[test]

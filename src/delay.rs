@@ -245,11 +245,16 @@ pub(crate) mod secs {
 
     use super::secs_f64;
 
-    pub(crate) fn serialize<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        duration: &Duration,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_f64(secs_f64(*duration))
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Duration, D::Error> {
         let secs = f64::deserialize(deserializer)?;
         super::duration_from_secs(secs).ok_or_else(|| {
             serde::de::Error::custom(format_args!(
@@ -259,15 +264,21 @@ pub(crate) mod secs {
     }
 }
 
-/// The duration whose seconds, as [`secs_f64`] gives them, are `secs`; for a number that is no
-/// such value, the duration nearest to it. `None` for a negative, NaN or too large number.
+/// The duration whose seconds, as [`secs_f64`] gives them, are `secs`: exact whenever `secs`
+/// prints with at most nine decimals (every whole number of nanoseconds a float can tell
+/// apart); otherwise the nearest duration. `None` for a negative, NaN or too large number.
 pub(crate) fn duration_from_secs(secs: f64) -> Option<Duration> {
-    let near = Duration::try_from_secs_f64(secs).ok()?;
-    let one = Duration::from_nanos(1);
-    [near, near.saturating_sub(one), near.saturating_add(one)]
-        .into_iter()
-        .find(|&candidate| secs_f64(candidate) == secs)
-        .or(Some(near))
+    // Rust prints a float as the shortest decimal that reads back to it, never in exponent
+    // form, so the digits are the value `secs_f64` was rounded from.
+    let text = secs.to_string();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    match (whole.parse::<u64>(), fraction.len()) {
+        (Ok(whole), 0..=9) => {
+            let nanos = format!("{fraction:0<9}").parse::<u32>().ok()?;
+            Some(Duration::new(whole, nanos))
+        }
+        _ => Duration::try_from_secs_f64(secs).ok(),
+    }
 }
 
 /// The timer future of one wait of `delay` seconds that starts at `start`.
@@ -352,9 +363,21 @@ mod tests {
 
     #[test]
     fn durations_read_back_from_their_seconds() {
-        for nanos in [0, 1, 999, 1_000_000, 6_544_000_000, 899_036_557_691_000_000, 1_000_000_001] {
+        for nanos in [
+            0,
+            1,
+            999,
+            1_000_000,
+            6_544_000_000,
+            899_036_557_691_000_000,
+            1_000_000_001,
+        ] {
             let duration = Duration::from_nanos(nanos);
-            assert_eq!(duration_from_secs(secs_f64(duration)), Some(duration), "{nanos}");
+            assert_eq!(
+                duration_from_secs(secs_f64(duration)),
+                Some(duration),
+                "{nanos}"
+            );
         }
         for bad in [-1.0, f64::NAN, f64::INFINITY] {
             assert_eq!(duration_from_secs(bad), None);
@@ -365,10 +388,22 @@ mod tests {
     fn parse_task_count_takes_digits_up_to_the_limit() {
         assert_eq!(parse_task_count("0").unwrap(), 0);
         assert_eq!(parse_task_count("100000000").unwrap(), MAX_TASKS);
-        for bad in ["", "-1", "+3", "2.5", " 4", "x", "100000001", "99999999999999999999999"] {
+        for bad in [
+            "",
+            "-1",
+            "+3",
+            "2.5",
+            " 4",
+            "x",
+            "100000001",
+            "99999999999999999999999",
+        ] {
             let err = parse_task_count(bad).unwrap_err();
             assert!(err.is_invalid_input());
-            assert!(err.to_string().starts_with(&format!("invalid n `{bad}`")), "{err}");
+            assert!(
+                err.to_string().starts_with(&format!("invalid n `{bad}`")),
+                "{err}"
+            );
         }
     }
 

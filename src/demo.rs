@@ -33,30 +33,53 @@ pub const PROGRAMS: &[Program] = &[
     Program {
         file: "0-main.py",
         calls: &[
-            Scenario::WaitRandom { max_delay: MaxDelay::DEFAULT },
-            Scenario::WaitRandom { max_delay: secs(5.0) },
-            Scenario::WaitRandom { max_delay: secs(15.0) },
+            Scenario::WaitRandom {
+                max_delay: MaxDelay::DEFAULT,
+            },
+            Scenario::WaitRandom {
+                max_delay: secs(5.0),
+            },
+            Scenario::WaitRandom {
+                max_delay: secs(15.0),
+            },
         ],
     },
     Program {
         file: "1-main.py",
         calls: &[
-            Scenario::WaitN { n: 5, max_delay: secs(5.0) },
-            Scenario::WaitN { n: 10, max_delay: secs(7.0) },
-            Scenario::WaitN { n: 10, max_delay: MaxDelay::ZERO },
+            Scenario::WaitN {
+                n: 5,
+                max_delay: secs(5.0),
+            },
+            Scenario::WaitN {
+                n: 10,
+                max_delay: secs(7.0),
+            },
+            Scenario::WaitN {
+                n: 10,
+                max_delay: MaxDelay::ZERO,
+            },
         ],
     },
     Program {
         file: "2-main.py",
-        calls: &[Scenario::MeasureTime { n: 5, max_delay: secs(9.0) }],
+        calls: &[Scenario::MeasureTime {
+            n: 5,
+            max_delay: secs(9.0),
+        }],
     },
     Program {
         file: "3-main.py",
-        calls: &[Scenario::TaskWaitRandom { max_delay: secs(5.0) }],
+        calls: &[Scenario::TaskWaitRandom {
+            max_delay: secs(5.0),
+        }],
     },
     Program {
         file: "4-main.py",
-        calls: &[Scenario::TaskWaitN { n: 5, max_delay: secs(6.0) }],
+        calls: &[Scenario::TaskWaitN {
+            n: 5,
+            max_delay: secs(6.0),
+        }],
     },
 ];
 

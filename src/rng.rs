@@ -90,7 +90,6 @@ impl RngKind {
             RngKind::Cpython => Generator(Inner::Cpython(Box::new(CpythonRandom::seed(seed)))),
         }
     }
-
 }
 
 impl Named for RngKind {

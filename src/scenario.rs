@@ -272,7 +272,11 @@ impl Case {
             let delays = match scenario {
                 Scenario::WaitRandom { .. } => vec![wait_random(&mut rng, max_delay).await],
                 Scenario::TaskWaitRandom { .. } => {
-                    vec![task_wait_random(&mut rng, max_delay).await.map_err(Error::task)?]
+                    vec![
+                        task_wait_random(&mut rng, max_delay)
+                            .await
+                            .map_err(Error::task)?,
+                    ]
                 }
                 Scenario::WaitN { n, .. } => wait_n_with(&mut rng, n, max_delay, finished).await?,
                 Scenario::TaskWaitN { n, .. } => {
@@ -326,8 +330,24 @@ mod tests {
     #[test]
     fn calls_print_as_the_seed_writes_them() {
         let five = MaxDelay::new(5.0).unwrap();
-        assert_eq!(Scenario::WaitRandom { max_delay: MaxDelay::DEFAULT }.to_string(), "wait_random()");
-        assert_eq!(Scenario::TaskWaitRandom { max_delay: five }.to_string(), "task_wait_random(5)");
-        assert_eq!(Scenario::MeasureTime { n: 5, max_delay: five }.to_string(), "measure_time(5, 5)");
+        assert_eq!(
+            Scenario::WaitRandom {
+                max_delay: MaxDelay::DEFAULT
+            }
+            .to_string(),
+            "wait_random()"
+        );
+        assert_eq!(
+            Scenario::TaskWaitRandom { max_delay: five }.to_string(),
+            "task_wait_random(5)"
+        );
+        assert_eq!(
+            Scenario::MeasureTime {
+                n: 5,
+                max_delay: five
+            }
+            .to_string(),
+            "measure_time(5, 5)"
+        );
     }
 }

@@ -226,7 +226,11 @@ mod tests {
             for of in 1..=7 {
                 for k in 1..=of {
                     let shard = Partition::new(k, of).unwrap();
-                    assert_eq!(shard.len(range), shard.seeds(range).count() as u64, "{range} {shard}");
+                    assert_eq!(
+                        shard.len(range),
+                        shard.seeds(range).count() as u64,
+                        "{range} {shard}"
+                    );
                 }
             }
         }
@@ -239,7 +243,15 @@ mod tests {
             assert!(err.is_invalid_input(), "{bad}");
             assert!(err.to_string().contains(&format!("`{bad}`")), "{err}");
         }
-        for bad in ["5..2", "1-10", "..3", "a..b", "0..-1", "+0..3", "0..18446744073709551616"] {
+        for bad in [
+            "5..2",
+            "1-10",
+            "..3",
+            "a..b",
+            "0..-1",
+            "+0..3",
+            "0..18446744073709551616",
+        ] {
             let err = bad.parse::<SeedRange>().unwrap_err();
             assert!(err.is_invalid_input(), "{bad}");
             assert!(err.to_string().contains(&format!("`{bad}`")), "{err}");

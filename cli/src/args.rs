@@ -53,7 +53,8 @@ impl Options {
     }
 }
 
-/// Every subcommand takes numbers, so `-1` is a value (to be refused with its range), not a flag.
+/// The subcommands. Those that take numbers read `-1` or `-2.5` as a value (refused with its
+/// accepted range), not as a flag.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Wait a random delay in [0, MAX_DELAY] seconds and print it

@@ -44,7 +44,10 @@ pub fn run(seed: u64, rng: RngKind, clock: Clock, json: bool) -> Result<(), Fail
         let call = scenario.to_string();
         if !json {
             let mut out = String::new();
-            if calls.last().is_none_or(|last: &DemoCall| last.program != file) {
+            if calls
+                .last()
+                .is_none_or(|last: &DemoCall| last.program != file)
+            {
                 let _ = writeln!(out, "{file}");
             }
             let _ = writeln!(out, "  {call:<22}{}", render_result(&report));

@@ -113,7 +113,11 @@ fn draw_timeline(
     if let Some(path) = svg {
         let title = format!(
             "wait_n({}, {}): {} seed {}, {} clock",
-            many.n.0, many.max_delay, options.rng(), seed, options.clock
+            many.n.0,
+            many.max_delay,
+            options.rng(),
+            seed,
+            options.clock
         );
         plot::timeline_svg(path, &timeline, &title).map_err(|err| {
             Failure::environment(format!("cannot draw `{}`: {err}", path.display()))

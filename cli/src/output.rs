@@ -66,7 +66,11 @@ pub fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         }
         None => row(out, "delays", &"")?,
     }
-    row(out, "elapsed", &format_args!("{} s", secs_f64(report.elapsed)))?;
+    row(
+        out,
+        "elapsed",
+        &format_args!("{} s", secs_f64(report.elapsed)),
+    )?;
     if let Some(per_task) = report.measure_time {
         row(out, "measure_time", &format_args!("{per_task} s"))?;
     }

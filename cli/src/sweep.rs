@@ -110,7 +110,13 @@ pub fn run(args: &SweepArgs, options: &Options) -> Result<(), Failure> {
         "measure_time({n}, {max_delay}) over seeds {range} (shard {shard}), {}",
         options.rng()
     );
-    finish(&stats, options.rng(), options.json, args.svg.as_deref(), &title)
+    finish(
+        &stats,
+        options.rng(),
+        options.json,
+        args.svg.as_deref(),
+        &title,
+    )
 }
 
 /// Writes one seed's JSON line.
@@ -198,8 +204,9 @@ pub fn merge(files: &[PathBuf], options: &Options) -> Result<(), Failure> {
                 continue;
             }
             let at = format!("{}:{}", path.display(), number + 1);
-            let not_a_line =
-                |err: serde_json::Error| Failure::usage(format!("{at}: not a line of `sweep --json`: {err}"));
+            let not_a_line = |err: serde_json::Error| {
+                Failure::usage(format!("{at}: not a line of `sweep --json`: {err}"))
+            };
             let seed: SeedLine = serde_json::from_str(&line).map_err(not_a_line)?;
             let result: SeedResult = serde_json::from_str(&line).map_err(not_a_line)?;
             let this = (seed.n, seed.max_delay, seed.rng);

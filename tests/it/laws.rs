@@ -196,16 +196,6 @@ proptest! {
         }).unwrap();
         prop_assert_eq!(from_task.to_bits(), from_future.to_bits());
     }
-
-    #[test]
-    fn max_delay_accepts_exactly_the_finite_range(secs in any::<f64>()) {
-        let accepted = MaxDelay::new(secs).is_ok();
-        prop_assert_eq!(accepted, (0.0..=MaxDelay::MAX.as_secs_f64()).contains(&secs));
-        if let Err(err) = MaxDelay::new(secs) {
-            prop_assert!(err.is_invalid_input());
-            prop_assert!(err.to_string().contains(&format!("`{secs}`")), "{}", err);
-        }
-    }
 }
 
 proptest! {
@@ -237,6 +227,33 @@ proptest! {
         prop_assert_eq!(bits(&multi.1), bits(&current.0));
         prop_assert_eq!(bits(&current.1), bits(&current.0));
     }
+}
+
+#[test]
+fn max_delay_accepts_its_boundaries_and_refuses_their_neighbours() {
+    let next_up = |x: f64| f64::from_bits(x.to_bits() + 1);
+    let max = MaxDelay::MAX.as_secs_f64();
+    for ok in [0.0, -0.0, f64::from_bits(1), 1.0, 10.0, max] {
+        let accepted = MaxDelay::new(ok).unwrap();
+        // Taken as given, except that -0 is 0.
+        assert_eq!(accepted.as_secs_f64().to_bits(), (ok + 0.0).to_bits());
+    }
+    // The least negative float, the float above the maximum, and the non-finite.
+    for bad in [
+        -f64::from_bits(1),
+        next_up(max),
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ] {
+        let err = MaxDelay::new(bad).unwrap_err();
+        assert!(err.is_invalid_input());
+        assert!(err.to_string().contains(&format!("`{bad}`")), "{err}");
+    }
+    assert_eq!(
+        max, 946_080_000.0,
+        "30 years of 365 days, tokio's longest sleep"
+    );
 }
 
 #[test]

@@ -1,9 +1,8 @@
 //! All integration tests, in one binary.
 
-mod cli;
 mod cpython;
 mod laws;
-mod pictures;
 mod snapshots;
 mod stats;
+mod sweeps;
 mod tidy;

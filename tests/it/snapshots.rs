@@ -1,7 +1,7 @@
 //! Exact outputs for the named scenarios in `fixtures/scenarios/`, one snapshot each in
 //! `snapshots/`.
 
-use waitsim::Scenario;
+use waitsim::Case;
 
 /// The settings every snapshot of the crate is taken with: stored in the top-level
 /// `snapshots/` folder, named after the test and the fixture only.
@@ -18,9 +18,9 @@ fn scenario() {
     settings().bind(|| {
         insta::glob!("../../fixtures/scenarios", "*.json", |path| {
             let text = std::fs::read_to_string(path).unwrap();
-            let scenario: Scenario = serde_json::from_str(&text)
+            let case: Case = serde_json::from_str(&text)
                 .unwrap_or_else(|err| panic!("{}: {err}", path.display()));
-            let report = scenario.run().unwrap();
+            let report = case.run().unwrap();
             insta::assert_json_snapshot!(report);
         });
     });

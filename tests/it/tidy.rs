@@ -45,8 +45,9 @@ fn fixtures_match_snapshots(folder: &str, test: &str) {
 
 #[test]
 fn every_other_snapshot_is_named_in_a_test() {
-    let sources: String = fs::read_dir(root().join("tests/it"))
-        .unwrap()
+    let sources: String = ["tests/it", "cli/tests/cli"]
+        .iter()
+        .flat_map(|dir| fs::read_dir(root().join(dir)).unwrap())
         .map(|entry| fs::read_to_string(entry.unwrap().path()).unwrap())
         .collect();
     let orphans: Vec<String> = names_in("snapshots", ".snap")
@@ -55,6 +56,30 @@ fn every_other_snapshot_is_named_in_a_test() {
         .filter(|name| !sources.contains(&format!("\"{name}\"")))
         .collect();
     assert!(orphans.is_empty(), "snapshots no test takes: {orphans:?}");
+}
+
+#[test]
+fn the_demo_programs_each_have_a_fixture() {
+    // The library's list is the one home of the seed's programs; the fixtures pin their
+    // outputs, so each call of each program has one.
+    let fixtures: Vec<waitsim::Scenario> = fs::read_dir(root().join("fixtures/scenarios"))
+        .unwrap()
+        .map(|entry| {
+            let text = fs::read_to_string(entry.unwrap().path()).unwrap();
+            serde_json::from_str::<waitsim::Case>(&text)
+                .unwrap()
+                .scenario
+        })
+        .collect();
+    for program in waitsim::demo::PROGRAMS {
+        for call in program.calls {
+            assert!(
+                fixtures.contains(call),
+                "{}: `{call}` has no fixture",
+                program.file
+            );
+        }
+    }
 }
 
 #[test]

@@ -1,31 +1,11 @@
 //! The real `waitsim` binary: its outputs, its replays and its errors.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Output, Stdio};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
 
-use waitsim::{Report, Scenario};
+use waitsim::{Case, Report, Routine};
 
-use crate::snapshots::settings;
-
-fn waitsim() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_waitsim"));
-    command
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE");
-    command
-}
-
-fn run(args: &[&str]) -> Output {
-    waitsim().args(args).output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
+use crate::{run, settings, stderr, stdout, waitsim};
 
 /// Runs a command that must succeed quietly and snapshots its stdout.
 fn snapshot(name: &str, args: &[&str]) {
@@ -86,11 +66,11 @@ fn json_is_one_object_equal_to_the_library_report() {
     let text = stdout(&output);
     assert_eq!(text.lines().count(), 1);
     let report: Report = serde_json::from_str(&text).unwrap();
-    let scenario: Scenario =
+    let case: Case =
         serde_json::from_str(r#"{ "routine": "wait_n", "seed": 12, "n": 300, "max_delay": 0.75 }"#)
             .unwrap();
     // Bit for bit: JSON floats are printed with full round-trip precision.
-    assert_eq!(report, scenario.run().unwrap());
+    assert_eq!(report, case.run().unwrap());
 }
 
 #[test]
@@ -105,7 +85,8 @@ fn text_and_json_give_the_same_numbers() {
         .map(|line| line.trim_start_matches("delays").trim().parse().unwrap())
         .collect();
     assert_eq!(delays, report.delays);
-    assert!(text.contains(&format!("elapsed      {} s", report.elapsed)));
+    let elapsed = waitsim::secs_f64(report.elapsed);
+    assert!(text.contains(&format!("elapsed      {elapsed} s")));
 }
 
 #[test]
@@ -125,13 +106,44 @@ fn without_a_seed_one_is_drawn_printed_and_replayable() {
 }
 
 #[test]
-fn real_clock_is_reported_and_a_zero_delay_costs_nothing() {
+fn on_the_real_clock_zero_delays_end_on_the_first_tick() {
     let output = run(&[
         "wait-n", "1000", "0", "--clock", "real", "--seed", "1", "--json",
     ]);
     let report: Report = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(report.clock, waitsim::Clock::Real);
     assert!(report.delays.iter().all(|&d| d == 0.0));
+    // A thousand waits of nothing cost no more than a few timer ticks of real time, where
+    // waiting for each in turn on a busy machine would not; a generous bound, never flaky.
+    assert!(
+        report.elapsed < std::time::Duration::from_millis(500),
+        "{:?}",
+        report.elapsed
+    );
+}
+
+#[test]
+fn demo_is_the_library_list_of_programs() {
+    let output = run(&["demo", "--seed", "5", "--json"]);
+    let demo: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let calls = demo["calls"].as_array().unwrap();
+    let listed: Vec<(&str, String)> = waitsim::demo::PROGRAMS
+        .iter()
+        .flat_map(|p| p.calls.iter().map(move |c| (p.file, c.to_string())))
+        .collect();
+    assert_eq!(calls.len(), listed.len());
+    for (k, (call, (file, expression))) in calls.iter().zip(&listed).enumerate() {
+        assert_eq!(call["program"], *file);
+        assert_eq!(call["call"], *expression);
+        // Call k is replayable alone with seed + k.
+        assert_eq!(call["seed"], 5 + k as u64);
+    }
+    let routines: Vec<Routine> = listed
+        .iter()
+        .zip(calls)
+        .map(|(_, call)| serde_json::from_value(call["routine"].clone()).unwrap())
+        .collect();
+    assert!(routines.contains(&Routine::TaskWaitN));
 }
 
 #[test]
@@ -141,8 +153,6 @@ fn bad_input_gets_one_error_line_and_status_two() {
         (&["wait-n", "5", "-1"], "invalid max_delay `-1`"),
         (&["wait-n", "5", "NaN"], "invalid max_delay `NaN`"),
         (&["wait-n", "5", "inf"], "invalid max_delay `inf`"),
-        // Not a number to clap, so a flag: refused as such.
-        (&["wait-n", "5", "-inf"], "unexpected argument '-i'"),
         (&["wait-n", "5", "soon"], "invalid max_delay `soon`"),
         (&["wait-n", "5", "1e400"], "invalid max_delay `1e400`"),
         (
@@ -159,6 +169,8 @@ fn bad_input_gets_one_error_line_and_status_two() {
             &["wait-n", "100000001", "5"],
             "invalid n `100000001`: expected at most 100000000",
         ),
+        (&["wait-n", "+3", "5"], "invalid n `+3`"),
+        (&["wait-n", "5", "5", "--seed", "+3"], "invalid seed `+3`"),
         (
             &["task-wait-n", "99999999999999999999999", "5"],
             "would not fit",
@@ -228,10 +240,15 @@ fn help_and_version_succeed() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn ctrl_c_stops_a_real_wait_with_status_130() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+
+    // A wait of up to 20 s, never left behind: killed outright if the signal is not obeyed.
     let mut child = waitsim()
-        .args(["wait-random", "600", "--clock", "real"])
+        .args(["wait-random", "20", "--clock", "real"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -241,16 +258,60 @@ fn ctrl_c_stops_a_real_wait_with_status_130() {
     let mut seed_line = String::new();
     err.read_line(&mut seed_line).unwrap();
     assert!(seed_line.starts_with("seed: "), "{seed_line}");
-    let killed = Command::new("kill")
+    let killed = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let status = child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("SIGINT did not stop the wait within 10 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     let mut rest = String::new();
     err.read_to_string(&mut rest).unwrap();
     assert_eq!(status.code(), Some(130));
     assert_eq!(rest, "error: interrupted\n");
+}
+
+#[test]
+fn the_cli_replays_python_seeds() {
+    // Python: random.seed(2**64 - 1); sorted(random.uniform(0, 6) for _ in range(5))
+    let output = run(&[
+        "task-wait-n",
+        "5",
+        "6",
+        "--rng",
+        "cpython",
+        "--seed",
+        "18446744073709551615",
+        "--json",
+    ]);
+    let report: Report = serde_json::from_slice(&output.stdout).unwrap();
+    let cases: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/cpython/cases.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let golden = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["routine"] == "task_wait_n" && c["seed"] == u64::MAX && c["n"] == 5)
+        .unwrap();
+    let golden: Vec<f64> = serde_json::from_value(golden["delays"].clone()).unwrap();
+    let bits = |delays: &[f64]| delays.iter().map(|d| d.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&report.delays), bits(&golden));
 }
 
 #[test]

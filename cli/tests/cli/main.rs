@@ -1,0 +1,52 @@
+//! The real `waitsim` binary: its outputs, pictures, replays and errors. All in one test
+//! binary, with one way to run the command.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+mod pictures;
+mod run;
+
+/// The command, with no backtrace settings inherited from the caller's environment.
+pub fn waitsim() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_waitsim"));
+    command
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE");
+    command
+}
+
+/// Runs the command to the end and collects what it printed.
+pub fn run(args: &[&str]) -> Output {
+    waitsim().args(args).output().unwrap()
+}
+
+/// Runs a command that must succeed, and returns its stdout.
+pub fn stdout_of(args: &[&str]) -> String {
+    let output = run(args);
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    stdout(&output)
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// A path for a file a test writes, under cargo's temporary folder for tests.
+pub fn temp(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
+}
+
+/// The settings every snapshot of the command is taken with: stored in the top-level
+/// `snapshots/` folder beside the library's, named after the test only.
+pub fn settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../../../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings
+}
