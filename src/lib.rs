@@ -173,11 +173,15 @@ mod cpython;
 mod delay;
 pub mod demo;
 mod error;
+pub mod harness;
+pub mod laws;
 mod measure;
 mod name;
 mod rng;
 mod scenario;
 mod seeds;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 mod sweep;
 mod task;
 mod timeline;

@@ -1,7 +1,10 @@
 //! All integration tests, in one binary.
 
+mod catalogue;
 mod cpython;
+mod harness;
 mod laws;
+mod readme;
 mod snapshots;
 mod stats;
 mod sweeps;

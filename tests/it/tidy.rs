@@ -83,6 +83,18 @@ fn the_demo_programs_each_have_a_fixture() {
 }
 
 #[test]
+fn the_readme_example_test_file_is_run_as_written() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let test = fs::read_to_string(root().join("tests/it/readme.rs")).unwrap();
+    let (_, code) = test.split_once("\n\n").unwrap();
+    let block = format!("```rust\n{code}```");
+    assert!(
+        readme.contains(&block),
+        "tests/it/readme.rs differs from the README's test file"
+    );
+}
+
+#[test]
 fn ci_runs_the_readme_test_command() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     let ci = fs::read_to_string(root().join(".ci/run")).unwrap();

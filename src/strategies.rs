@@ -1,0 +1,75 @@
+//! proptest strategies for the inputs of the seed's routines, to compose in your own
+//! `proptest!` blocks (behind the `proptest` feature).
+//!
+//! ```
+//! use proptest::prelude::*;
+//! use waitsim::laws::{self, Input};
+//! use waitsim::strategies;
+//!
+//! proptest! {
+//!     #![proptest_config(ProptestConfig::with_cases(16))]
+//!     // With `#[test]` above it in a test file.
+//!     fn my_wait_n_obeys_the_laws(input in strategies::inputs(), rng in strategies::rng_kinds()) {
+//!         prop_assert!(laws::wait_n(waitsim::wait_n, rng, input).is_ok());
+//!     }
+//! }
+//! # fn main() { my_wait_n_obeys_the_laws(); }
+//! ```
+
+use proptest::prelude::*;
+
+use crate::laws::Input;
+use crate::{MaxDelay, RngKind, Scenario};
+
+/// Any seed.
+pub fn seeds() -> impl Strategy<Value = u64> {
+    any::<u64>()
+}
+
+/// Every generator kind waitsim offers.
+pub fn rng_kinds() -> impl Strategy<Value = RngKind> {
+    prop::sample::select(RngKind::ALL)
+}
+
+/// Numbers of waits: mostly up to 2,000, sometimes many more.
+pub fn sizes() -> impl Strategy<Value = usize> {
+    prop_oneof![20 => 0usize..=2000, 1 => Just(20_000), 1 => Just(100_000)]
+}
+
+/// Bounds from zero through fractions and the seed's whole seconds to [`MaxDelay::MAX`].
+pub fn max_delays() -> impl Strategy<Value = MaxDelay> {
+    prop_oneof![
+        Just(0.0),
+        0.0..1.0,
+        (0u32..=20).prop_map(f64::from),
+        0.0..1e6,
+        Just(1e6),
+        Just(MaxDelay::MAX.as_secs_f64()),
+    ]
+    .prop_map(|secs| MaxDelay::new(secs).unwrap_or(MaxDelay::DEFAULT))
+}
+
+/// Inputs of the laws: any seed, a size up to 300 (the laws run each input several times),
+/// any bound.
+pub fn inputs() -> impl Strategy<Value = Input> {
+    (seeds(), 0usize..=300, max_delays()).prop_map(|(seed, n, max_delay)| Input {
+        seed,
+        n,
+        max_delay,
+    })
+}
+
+/// Calls of any of the five routines, with sizes up to 2,000 (at least 1 for
+/// `measure_time`).
+pub fn scenarios() -> impl Strategy<Value = Scenario> {
+    (0usize..5, 0usize..=2000, max_delays()).prop_map(|(which, n, max_delay)| match which {
+        0 => Scenario::WaitRandom { max_delay },
+        1 => Scenario::WaitN { n, max_delay },
+        2 => Scenario::MeasureTime {
+            n: n.max(1),
+            max_delay,
+        },
+        3 => Scenario::TaskWaitRandom { max_delay },
+        _ => Scenario::TaskWaitN { n, max_delay },
+    })
+}

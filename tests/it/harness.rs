@@ -1,0 +1,219 @@
+//! The harness from the outside: a failing test reports its seed and a replay command, the
+//! command reproduces the failure, the seed is recorded and tried first, and the determinism
+//! check catches a body that is not deterministic. The tests run this test binary again, with
+//! the environment a user would set, on the `victim_*` tests below, which do nothing unless
+//! `WAITSIM_TEST_VICTIM` is set.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use waitsim::harness::{self, Harness, Sim};
+use waitsim::{MaxDelay, UnitRng, wait_n};
+
+/// Fails at every seed whose first draw is below 0.1: about one in ten.
+#[test]
+fn victim_fails_on_some_seeds() {
+    if std::env::var_os("WAITSIM_TEST_VICTIM").is_none() {
+        return;
+    }
+    harness::run(async |mut sim: Sim| {
+        let u = sim.rng.next_unit();
+        let delays = wait_n(&mut sim.rng, 3, MaxDelay::DEFAULT)
+            .await
+            .map_err(|err| err.to_string())?;
+        if u < 0.1 {
+            return Err(format!("planted failure: first draw {u}"));
+        }
+        Ok::<_, String>(delays)
+    });
+}
+
+/// Returns which of two ready branches `tokio::select!` took: chosen at random by tokio.
+#[test]
+fn victim_selects_at_random() {
+    if std::env::var_os("WAITSIM_TEST_VICTIM").is_none() {
+        return;
+    }
+    harness::run(async |_sim: Sim| {
+        let mut picks = Vec::new();
+        for _ in 0..32 {
+            let pick = tokio::select! {
+                () = std::future::ready(()) => 'a',
+                () = std::future::ready(()) => 'b',
+            };
+            picks.push(pick);
+        }
+        Ok::<_, String>(picks)
+    });
+}
+
+/// Runs one victim in this test binary with `vars`, its regressions file in `dir`.
+fn victim(name: &str, dir: &Path, vars: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env("WAITSIM_TEST_VICTIM", "1")
+        .env("CARGO_MANIFEST_DIR", dir)
+        .env("RUST_BACKTRACE", "0");
+    for var in [
+        "WAITSIM_SEED",
+        "WAITSIM_SEEDS",
+        "WAITSIM_CASES",
+        "WAITSIM_RNG",
+        "WAITSIM_SHARD",
+        "WAITSIM_CHECK_DETERMINISM",
+    ] {
+        command.env_remove(var);
+    }
+    command.envs(vars.iter().copied()).output().unwrap()
+}
+
+fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+/// The seed of a failure report.
+fn failed_seed(report: &str) -> u64 {
+    let at = report.find("failed at seed ").expect(report) + "failed at seed ".len();
+    report[at..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_failure_names_its_seed_and_its_replay_reproduces_it() {
+    let dir = fresh_dir("harness-replay");
+    let name = "harness::victim_fails_on_some_seeds";
+    let first = victim(name, &dir, &[]);
+    assert!(!first.status.success());
+    let report = text(&first);
+    let seed = failed_seed(&report);
+    assert!(
+        report.contains(&format!(
+            "test `{name}` failed at seed {seed} (generator chacha, shard 1/1)"
+        )),
+        "{report}"
+    );
+    assert!(report.contains("planted failure"), "{report}");
+    let replay = format!("WAITSIM_SEED={seed} cargo test {name} -- --exact");
+    assert!(report.contains(&replay), "{report}");
+
+    // The seed is recorded, and a later run tries it first.
+    let file = std::fs::read_to_string(dir.join(harness::REGRESSIONS_FILE)).unwrap();
+    assert!(
+        file.lines()
+            .any(|line| line.starts_with(&format!("{name} chacha {seed} #"))),
+        "{file}"
+    );
+    assert!(file.starts_with("# "), "the file explains itself");
+    let later = victim(name, &dir, &[("WAITSIM_SEEDS", "1000..1256")]);
+    assert_eq!(
+        failed_seed(&text(&later)),
+        seed,
+        "the recorded seed is tried first"
+    );
+
+    // The replay, as printed, fails on the same seed with the same message.
+    let replayed = victim(name, &dir, &[("WAITSIM_SEED", &seed.to_string())]);
+    assert!(!replayed.status.success());
+    let again = text(&replayed);
+    assert_eq!(failed_seed(&again), seed);
+    let message = |report: &str| {
+        report
+            .lines()
+            .find(|l| l.contains("planted failure"))
+            .map(str::to_owned)
+    };
+    assert_eq!(message(&again), message(&report));
+
+    // A seed before the first failure, replayed, passes.
+    if seed > 0 {
+        let ok = victim(name, &dir, &[("WAITSIM_SEED", "0")]);
+        assert!(ok.status.success(), "{}", text(&ok));
+    }
+}
+
+#[test]
+fn shards_split_the_seeds_and_a_malformed_variable_is_named() {
+    let dir = fresh_dir("harness-env");
+    let name = "harness::victim_fails_on_some_seeds";
+    let whole = failed_seed(&text(&victim(name, &dir, &[("WAITSIM_SEEDS", "0..400")])));
+    let _ = std::fs::remove_file(dir.join(harness::REGRESSIONS_FILE));
+    // The shard that holds the whole run's first failure fails there, in the report's words.
+    let of = 3;
+    let k = whole % of + 1;
+    let shard = format!("{k}/{of}");
+    let report = text(&victim(
+        name,
+        &dir,
+        &[("WAITSIM_SEEDS", "0..400"), ("WAITSIM_SHARD", &shard)],
+    ));
+    assert_eq!(failed_seed(&report), whole);
+    assert!(report.contains(&format!("shard {shard}")), "{report}");
+
+    let bad = victim(name, &dir, &[("WAITSIM_RNG", "mersenne")]);
+    assert!(!bad.status.success());
+    let report = text(&bad);
+    assert!(
+        report.contains("invalid WAITSIM_RNG `mersenne`: expected `chacha` or `cpython`"),
+        "{report}"
+    );
+}
+
+#[test]
+fn the_determinism_check_catches_select_picking_at_random() {
+    let dir = fresh_dir("harness-determinism");
+    let name = "harness::victim_selects_at_random";
+    // Without the check, each run is fine by itself.
+    assert!(
+        victim(name, &dir, &[("WAITSIM_CASES", "8")])
+            .status
+            .success()
+    );
+    let checked = victim(
+        name,
+        &dir,
+        &[("WAITSIM_CASES", "8"), ("WAITSIM_CHECK_DETERMINISM", "1")],
+    );
+    assert!(!checked.status.success());
+    let report = text(&checked);
+    assert!(report.contains("not deterministic: two runs of the same seed returned different results, first differing at byte"), "{report}");
+    assert_eq!(failed_seed(&report), 0);
+}
+
+#[test]
+fn a_deterministic_body_passes_the_determinism_check() {
+    let seeds = Harness::new()
+        .regressions(None)
+        .check_determinism()
+        .try_run(async |mut sim: Sim| {
+            let mut tasks = tokio::task::JoinSet::new();
+            for i in 0..10u32 {
+                let delay = std::time::Duration::from_secs_f64(sim.rng.next_unit());
+                tasks.spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    (i, tokio::time::Instant::now())
+                });
+            }
+            let start = tokio::time::Instant::now();
+            let order: Vec<(u32, u128)> = tasks
+                .join_all()
+                .await
+                .into_iter()
+                .map(|(i, at)| (i, (at - start).as_nanos()))
+                .collect();
+            Ok::<_, String>(order)
+        })
+        .unwrap();
+    assert!(seeds >= 1);
+}
