@@ -80,7 +80,7 @@ impl Sweep {
 /// How many results a worker may run ahead of the one the caller is waiting for.
 const AHEAD: usize = 256;
 
-/// Runs [`measure`] for every seed, on the virtual clock, spread over the sweep's threads,
+/// Runs [`measure`](crate::measure) for every seed, on the virtual clock, spread over the sweep's threads,
 /// and hands each result to `each` in the order of `seeds`, as soon as it and every result
 /// before it are ready. `each` can stop the sweep early with [`ControlFlow::Break`].
 ///

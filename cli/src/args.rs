@@ -101,6 +101,53 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Grade a Python implementation of the exercise (its five files in DIR) on a virtual
+    /// clock, against the laws and CPython's draws. The code in DIR is run, not sandboxed.
+    ///
+    /// Exit status: 0 when every check passes, 1 when one fails, 2 for bad usage.
+    CheckPython(CheckPythonArgs),
+}
+
+/// `check-python`'s arguments.
+#[derive(Debug, Args)]
+pub struct CheckPythonArgs {
+    /// The folder with `0-basic_async_syntax.py` ... `4-tasks.py`
+    pub dir: PathBuf,
+    /// The seeds: each gives every routine one case, with its own n and max_delay
+    #[arg(long, value_name = "A..B", default_value = "0..50", value_parser = parsed::<SeedRange>)]
+    pub seeds: SeedRange,
+    /// Check only this routine
+    #[arg(long, value_parser = ["wait_random", "wait_n", "measure_time", "task_wait_random", "task_wait_n"])]
+    pub routine: Option<String>,
+    /// The Python to run [default: python3]
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// The most real time one case may take, in seconds
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parsed::<Limit>)]
+    pub timeout: Limit,
+}
+
+/// A time limit: a positive, finite number of seconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limit(pub f64);
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl FromStr for Limit {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Limit, String> {
+        match text.parse::<f64>() {
+            Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Limit(secs)),
+            _ => Err(format!(
+                "invalid time limit `{text}`: expected a number of seconds in (0, 3600]"
+            )),
+        }
+    }
 }
 
 /// `N MAX_DELAY`, for the routines that run `n` waits.

@@ -16,6 +16,7 @@ mod args;
 mod demo;
 mod output;
 mod plot;
+mod python;
 mod sweep;
 
 use args::{Cli, Command, Many, Measured, Options};
@@ -31,7 +32,9 @@ fn main() -> ExitCode {
     match try_main() {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            if !failure.message.is_empty() {
+                eprintln!("error: {}", failure.message);
+            }
             ExitCode::from(failure.status)
         }
     }
@@ -96,6 +99,7 @@ fn try_main() -> Result<(), Failure> {
         Command::Timeline { many, svg } => draw_timeline(many, svg.as_deref(), seed()?, options),
         Command::Sweep(args) => sweep::run(args, options),
         Command::SweepMerge { files } => sweep::merge(files, options),
+        Command::CheckPython(args) => python::run(args, options),
     }
 }
 

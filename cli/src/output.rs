@@ -26,6 +26,14 @@ impl Failure {
         }
     }
 
+    /// A failure already reported on stdout: no line on stderr, only the status.
+    pub fn quiet(status: u8) -> Failure {
+        Failure {
+            message: String::new(),
+            status,
+        }
+    }
+
     /// A failure of the environment (output, files, resources): status 1.
     pub fn environment(message: impl Into<String>) -> Failure {
         Failure {

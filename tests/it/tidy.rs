@@ -44,6 +44,20 @@ fn fixtures_match_snapshots(folder: &str, test: &str) {
 }
 
 #[test]
+fn every_python_implementation_has_a_report_and_every_report_an_implementation() {
+    let dirs: BTreeSet<String> = fs::read_dir(root().join("fixtures/python"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let reports: BTreeSet<String> = names_in("snapshots", ".snap")
+        .into_iter()
+        .filter_map(|name| name.strip_prefix("check_python@").map(str::to_owned))
+        .collect();
+    assert!(!dirs.is_empty());
+    assert_eq!(dirs, reports);
+}
+
+#[test]
 fn every_other_snapshot_is_named_in_a_test() {
     let sources: String = ["tests/it", "cli/tests/cli"]
         .iter()

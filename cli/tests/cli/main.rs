@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 mod pictures;
+mod python;
 mod run;
 
 /// The command, with no backtrace settings inherited from the caller's environment.
