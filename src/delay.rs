@@ -13,9 +13,11 @@ use crate::rng::UnitRng;
 /// The most tasks one call of [`wait_n`](crate::wait_n) or [`task_wait_n`](crate::task_wait_n)
 /// accepts: one hundred million.
 ///
-/// Every task holds its own entry on tokio's timer, about 130 bytes for `wait_n` and about
-/// 300 bytes for `task_wait_n`, so the cap keeps a single call within tens of gigabytes. A larger
-/// `n` is refused with an error before anything is allocated.
+/// This is the type's limit, not the machine's: every wait holds its own entry on tokio's
+/// timer, about 130 bytes for `wait_n` and about 280 bytes for `task_wait_n`, so `MAX_TASKS`
+/// waits need 14 to 31 GB. A larger `n` is refused with an error before anything is
+/// allocated; whether a given `n` fits this machine is [`memory::check`](crate::memory::check)'s
+/// question.
 pub const MAX_TASKS: usize = 100_000_000;
 
 /// The upper bound of a random delay, in seconds: finite, non-negative, at most
@@ -118,9 +120,13 @@ impl From<MaxDelay> for f64 {
 impl FromStr for MaxDelay {
     type Err = Error;
 
-    /// Parses a decimal number of seconds, such as `10`, `0.5` or `1e3`.
+    /// Parses a decimal number of seconds, such as `10`, `0.5` or `1e3`, written without a
+    /// sign: `+3` and `-0` are refused, as they are in every number waitsim reads from text.
     fn from_str(s: &str) -> Result<MaxDelay, Error> {
-        match s.trim().parse::<f64>() {
+        if s.starts_with(['+', '-']) {
+            return Err(Error::max_delay(s));
+        }
+        match s.parse::<f64>() {
             Ok(secs) => MaxDelay::new(secs).map_err(|_| Error::max_delay(s)),
             Err(_) => Err(Error::max_delay(s)),
         }
@@ -330,6 +336,9 @@ mod tests {
             err.to_string(),
             "invalid max_delay `abc`: expected a finite number of seconds in [0, 946080000]"
         );
+        for signed in ["+3", "-0", "-1", " 1"] {
+            assert!(signed.parse::<MaxDelay>().is_err(), "{signed}");
+        }
         let err = "1e400".parse::<MaxDelay>().unwrap_err();
         assert!(
             err.to_string().starts_with("invalid max_delay `1e400`"),

@@ -21,6 +21,11 @@ enum Kind {
     NotATaskCount(String),
     TooManyTasks(String),
     OutOfMemory(usize),
+    NotEnoughMemory {
+        need: u64,
+        available: u64,
+        limit: &'static str,
+    },
     InsideRuntime,
     Runtime(std::io::Error),
     Task(tokio::task::JoinError),
@@ -64,6 +69,14 @@ impl Error {
 
     pub(crate) fn out_of_memory(n: usize) -> Error {
         Error::new(Kind::OutOfMemory(n))
+    }
+
+    pub(crate) fn not_enough_memory(need: u64, available: u64, limit: &'static str) -> Error {
+        Error::new(Kind::NotEnoughMemory {
+            need,
+            available,
+            limit,
+        })
     }
 
     pub(crate) fn inside_runtime() -> Error {
@@ -140,6 +153,7 @@ impl Error {
             | Kind::MismatchedShards(..)
             | Kind::Env { .. } => true,
             Kind::OutOfMemory(_)
+            | Kind::NotEnoughMemory { .. }
             | Kind::InsideRuntime
             | Kind::Runtime(_)
             | Kind::Task(_)
@@ -174,6 +188,12 @@ impl fmt::Display for Error {
             Kind::OutOfMemory(n) => {
                 write!(f, "cannot allocate memory for {n} delays: not enough memory on this machine")
             }
+            Kind::NotEnoughMemory { need, available, limit } => write!(
+                f,
+                "not enough memory: the run needs about {}, and {} is available ({limit})",
+                crate::memory::show(*need),
+                crate::memory::show(*available)
+            ),
             Kind::InsideRuntime => f.write_str(
                 "cannot start a runtime from inside a tokio runtime: use the async form instead",
             ),

@@ -11,7 +11,7 @@
 //! | [`Law::Length`] | `n` delays |
 //! | [`Law::InRange`] | every delay a finite float in `[0, max_delay]` |
 //! | [`Law::Ascending`] | the delays in ascending order |
-//! | [`Law::Concurrent`] | the virtual time taken is the largest delay rounded up to the timer's tick, not the sum |
+//! | [`Law::Concurrent`] | the virtual time taken is the largest delay rounded up to the timer's tick, not the sum (a delay below half a nanosecond is no wait at all: a `Duration` holds whole nanoseconds) |
 //! | [`Law::MeasureTime`] | `measure_time * n` within one tick of the largest delay |
 //! | [`Law::Deterministic`] | the same seed twice gives the same bits |
 //! | [`Law::Prefix`] | the delays for `n` are among those for `n + 1` |

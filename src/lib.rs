@@ -176,6 +176,7 @@ mod error;
 pub mod harness;
 pub mod laws;
 mod measure;
+pub mod memory;
 mod name;
 mod rng;
 mod scenario;

@@ -84,7 +84,7 @@ const AHEAD: usize = 256;
 /// and hands each result to `each` in the order of `seeds`, as soon as it and every result
 /// before it are ready. `each` can stop the sweep early with [`ControlFlow::Break`].
 ///
-/// Returns the statistics of every result handed to `each`. Memory stays flat in the number
+/// Returns the statistics of every result `each` took (returned [`ControlFlow::Continue`] for). Memory stays flat in the number
 /// of seeds: each thread reuses one runtime and runs at most a few hundred seeds ahead, and
 /// the statistics keep one count per distinct elapsed time. Every run starts on a whole
 /// millisecond of its runtime, so each result equals [`measure_time`](crate::measure_time)
@@ -165,10 +165,11 @@ where
             let Ok(result) = receivers[i % threads].recv() else {
                 break;
             };
-            stats.add(result.elapsed);
+            let elapsed = result.elapsed;
             if each(result).is_break() {
                 break 'results;
             }
+            stats.add(elapsed);
         }
         stop.store(true, Ordering::Relaxed);
         drop(receivers);
@@ -271,6 +272,13 @@ impl Stats {
     }
 
     /// The summary next to the theory; `None` when nothing has been counted.
+    ///
+    /// The theory is exact for the timer's tick: a run lasts the largest of `n` uniform delays
+    /// on `[0, M]`, made a `Duration` (to the nearest nanosecond, so a delay below half a
+    /// nanosecond is no wait at all) and rounded up to a whole millisecond. Its expectation is
+    /// summed tick by tick while `M` spans at most two million ticks; beyond, the continuous
+    /// approximation `M n / (n + 1) + 1/2 tick` is off by at most `n / (6 T)` ticks, `T` being
+    /// `M` in ticks.
     #[must_use]
     pub fn summary(&self) -> Option<Summary> {
         let count = self.count;
@@ -305,7 +313,7 @@ impl Stats {
                 .map_or(0.0, |(value, _)| value)
         };
         let (min, max) = (rank(0.0), rank(1.0));
-        let rounding = if m > 0.0 { 0.0005 / nf } else { 0.0 };
+        let (theory_mean, theory_std_dev) = theory(m, self.n);
         Some(Summary {
             n: self.n,
             max_delay: self.max_delay,
@@ -316,10 +324,48 @@ impl Stats {
             p50: rank(0.5),
             p99: rank(0.99),
             max,
-            theory_mean: m / (nf + 1.0) + rounding,
-            theory_std_dev: m * (nf / ((nf + 1.0).powi(2) * (nf + 2.0))).sqrt() / nf,
+            theory_mean,
+            theory_std_dev,
         })
     }
+}
+
+/// The most ticks the theory sums over; beyond, it uses the continuous approximation.
+const EXACT_TICKS: f64 = 2_000_000.0;
+
+/// The theory's mean and standard deviation of `measure_time(n, m)` on the virtual clock.
+///
+/// The run lasts the largest of `n` uniform delays on `[0, m]`, made a `Duration` (rounded to
+/// the nearest nanosecond) and rounded up to the timer's millisecond tick. It lasts more than
+/// `k` ticks when the largest delay is at least `t_k = k ms + 0.5 ns`, which has probability
+/// `1 - (t_k / m)^n`; so `E[ticks] = sum over k of P(ticks > k)` and `E[ticks^2] = sum of
+/// (2k + 1) P(ticks > k)`, summed exactly while `m` spans at most two million ticks. Beyond
+/// that the sums are the continuous `T n / (n + 1) + 1/2` and `T^2 n / ((n + 1)^2 (n + 2)) +
+/// 1/12` for `T = m / 1 ms`, whose mean is off by at most `n / (6 T)` ticks (the
+/// Euler-Maclaurin bound for the rounding of a density of variation `n / T`): below a
+/// millionth of a tick per wait.
+fn theory(m: f64, n: usize) -> (f64, f64) {
+    let nf = n as f64;
+    let ticks = m / 1e-3;
+    let (mean, square) = if ticks <= EXACT_TICKS {
+        let (mut mean, mut square) = (0.0, 0.0);
+        for k in 0.. {
+            let threshold = k as f64 * 1e-3 + 0.5e-9;
+            if threshold >= m {
+                break;
+            }
+            let beyond = 1.0 - (threshold / m).powf(nf);
+            mean += beyond;
+            square += (2 * k + 1) as f64 * beyond;
+        }
+        (mean, square)
+    } else {
+        let mean = ticks * nf / (nf + 1.0) + 0.5;
+        let variance = ticks * ticks * nf / ((nf + 1.0).powi(2) * (nf + 2.0)) + 1.0 / 12.0;
+        (mean, variance + mean * mean)
+    };
+    let variance = (square - mean * mean).max(0.0);
+    (mean * 1e-3 / nf, variance.sqrt() * 1e-3 / nf)
 }
 
 /// Statistics of `measure_time` over a sweep, next to the theory for uniform delays.
@@ -343,11 +389,12 @@ pub struct Summary {
     pub p99: f64,
     /// The largest `measure_time`.
     pub max: f64,
-    /// The theory's mean: `max_delay / (n + 1)` (the largest of `n` uniform draws on
-    /// `[0, M]` has mean `M n / (n + 1)`), plus half a timer tick over `n` for the rounding
-    /// up to a whole millisecond.
+    /// The theory's mean: the expected largest of `n` uniform draws on `[0, M]` (about
+    /// `M n / (n + 1)`), rounded up to the timer's millisecond tick, over `n`; exact for the
+    /// tick (see [`Stats::summary`]).
     pub theory_mean: f64,
-    /// The theory's standard deviation: `M sqrt(n / ((n + 1)^2 (n + 2))) / n`.
+    /// The theory's standard deviation, exact for the tick as the mean is (about
+    /// `M sqrt(n / ((n + 1)^2 (n + 2))) / n` where `M` spans many ticks).
     pub theory_std_dev: f64,
 }
 
@@ -382,7 +429,8 @@ mod tests {
             }
         })
         .unwrap();
-        assert_eq!((seen, stats.len()), (10, 10));
+        // The result `each` stopped at is not counted: it was not taken.
+        assert_eq!((seen, stats.len()), (10, 9));
     }
 
     #[test]
@@ -398,6 +446,29 @@ mod tests {
         );
         assert_eq!(summary.mean, 50.5);
         assert!(Stats::new(1, MaxDelay::DEFAULT).summary().is_none());
+    }
+
+    #[test]
+    fn the_theory_is_exact_for_the_tick() {
+        // One wait below a tick lasts one tick, unless it is below half a nanosecond (and so
+        // no wait at all), which one draw in 800,000 is for a bound of 0.4 ms.
+        let (mean, _) = theory(0.0004, 1);
+        assert!(
+            (mean - (1.0 - 0.5e-9 / 0.0004) * 0.001).abs() < 1e-15,
+            "{mean}"
+        );
+        assert_eq!(theory(1e-10, 5), (0.0, 0.0));
+        assert_eq!(theory(0.0, 3), (0.0, 0.0));
+        // One wait of up to 1.5 ticks: one tick if under 1 ms (two thirds), else two.
+        let (mean, _) = theory(0.0015, 1);
+        assert!(
+            (mean - (2.0 / 3.0 * 0.001 + 1.0 / 3.0 * 0.002)).abs() < 1e-9,
+            "{mean}"
+        );
+        // Where the sum and the approximation meet, they agree.
+        let exact = theory(1999.0, 10);
+        let approx = theory(2001.0, 10);
+        assert!((exact.0 / 1999.0 - approx.0 / 2001.0).abs() < 1e-9);
     }
 
     #[test]

@@ -12,11 +12,11 @@ use waitsim::{Clock, MaxDelay, Partition, RngKind, SeedRange};
 /// Every run draws its delays from a seeded generator; without --seed, a seed is drawn from the
 /// operating system and printed on stderr, so any run can be replayed exactly.
 ///
-/// Numbers: N and seeds are whole numbers in decimal digits, without a sign; MAX_DELAY is a
-/// decimal number of seconds (`2.5`, `1e3`), where `-0` means 0 and any other negative value is
-/// refused with its accepted range.
+/// Numbers are written without a sign: N and seeds in decimal digits, MAX_DELAY as a decimal
+/// number of seconds (`2.5`, `1e3`). A value that starts with `-` or `+` (`-1`, `-inf`, `+3`,
+/// even `-0`) is read as a value and refused with its accepted range.
 #[derive(Debug, Parser)]
-#[command(name = "waitsim", version, allow_negative_numbers = true)]
+#[command(name = "waitsim", version, allow_negative_numbers = true, after_help = EXIT_STATUSES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -24,11 +24,19 @@ pub struct Cli {
     pub options: Options,
 }
 
+/// The exit statuses, as `--help` and the README list them.
+pub const EXIT_STATUSES: &str = "Exit status:
+  0    success (also when the reader of stdout goes away, as with `| head`)
+  1    output or resource failure: stdout closed or full, a file that cannot be written, not
+       enough memory for the run; for check-python, a check that failed
+  2    bad usage: a value refused with its accepted range, before any work
+  130  interrupted by SIGINT, SIGTERM or SIGHUP; the output written is whole lines";
+
 /// The options every subcommand takes.
 #[derive(Clone, Debug, Args)]
 pub struct Options {
     /// The generator's seed, an integer in [0, 2^64 - 1] [default: drawn from the OS]
-    #[arg(long, global = true, value_parser = parsed::<Seed>)]
+    #[arg(long, global = true, value_parser = parsed::<Seed>, allow_hyphen_values = true)]
     pub seed: Option<Seed>,
 
     /// The clock the waits run on: `virtual` (instant, reproducible) or `real`
@@ -61,7 +69,7 @@ pub enum Command {
     #[command(allow_negative_numbers = true)]
     WaitRandom {
         /// The longest delay, in seconds
-        #[arg(default_value_t = MaxDelay::DEFAULT, value_parser = parsed::<MaxDelay>)]
+        #[arg(default_value_t = MaxDelay::DEFAULT, value_parser = parsed::<MaxDelay>, allow_hyphen_values = true)]
         max_delay: MaxDelay,
     },
     /// Run N random waits concurrently and print their delays in ascending order
@@ -74,7 +82,7 @@ pub enum Command {
     #[command(allow_negative_numbers = true)]
     TaskWaitRandom {
         /// The longest delay, in seconds
-        #[arg(value_parser = parsed::<MaxDelay>)]
+        #[arg(value_parser = parsed::<MaxDelay>, allow_hyphen_values = true)]
         max_delay: MaxDelay,
     },
     /// Run N random waits as spawned tasks and print their delays in ascending order
@@ -154,10 +162,10 @@ impl FromStr for Limit {
 #[derive(Clone, Copy, Debug, Args)]
 pub struct Many {
     /// The number of waits
-    #[arg(value_parser = parsed::<TaskCount>)]
+    #[arg(value_parser = parsed::<TaskCount>, allow_hyphen_values = true)]
     pub n: TaskCount,
     /// The longest delay, in seconds
-    #[arg(value_parser = parsed::<MaxDelay>)]
+    #[arg(value_parser = parsed::<MaxDelay>, allow_hyphen_values = true)]
     pub max_delay: MaxDelay,
 }
 
@@ -165,10 +173,10 @@ pub struct Many {
 #[derive(Clone, Copy, Debug, Args)]
 pub struct Measured {
     /// The number of waits, at least 1
-    #[arg(value_parser = parsed::<MeasuredCount>)]
+    #[arg(value_parser = parsed::<MeasuredCount>, allow_hyphen_values = true)]
     pub n: MeasuredCount,
     /// The longest delay, in seconds
-    #[arg(value_parser = parsed::<MaxDelay>)]
+    #[arg(value_parser = parsed::<MaxDelay>, allow_hyphen_values = true)]
     pub max_delay: MaxDelay,
 }
 
@@ -177,7 +185,7 @@ pub struct SweepArgs {
     #[command(flatten)]
     pub many: Measured,
     /// The seeds: A..B runs every seed from A up to, not including, B
-    #[arg(long, value_name = "A..B", value_parser = parsed::<SeedRange>)]
+    #[arg(long, value_name = "A..B", value_parser = parsed::<SeedRange>, allow_hyphen_values = true)]
     pub seeds: SeedRange,
     /// Run only the K-th of N shards of the seeds
     #[arg(long, value_name = "K/N", default_value = "1/1", value_parser = parsed::<Partition>)]

@@ -6,6 +6,7 @@ use serde::Serialize;
 use waitsim::demo::{PROGRAMS, TASK_TYPE};
 use waitsim::{Case, Clock, Report, RngKind, Routine};
 
+use crate::interrupt::{interrupted, stopped};
 use crate::output::{Failure, emit, print_json};
 
 /// One call of the demo: the seed's expression and what it gave.
@@ -52,6 +53,9 @@ pub fn run(seed: u64, rng: RngKind, clock: Clock, json: bool) -> Result<(), Fail
             }
             let _ = writeln!(out, "  {call:<22}{}", render_result(&report));
             emit(|stdout| stdout.write_all(out.as_bytes()))?;
+            if interrupted() {
+                return Err(stopped(format_args!("after {} of the demo's calls", k + 1)));
+            }
         }
         calls.push(DemoCall {
             program: file,

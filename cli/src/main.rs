@@ -1,7 +1,6 @@
 //! The `waitsim` command: every routine from the command line, replayable from its seed.
 
 use std::io::{self, IsTerminal};
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -14,13 +13,17 @@ use waitsim::{Case, Clock, Report, RngKind, Scenario};
 
 mod args;
 mod demo;
+mod interrupt;
 mod output;
 mod plot;
 mod python;
 mod sweep;
 
 use args::{Cli, Command, Many, Measured, Options};
-use output::{Failure, emit, print_json, with_progress_bar, write_report};
+use output::{
+    Failure, OutputFile, check_stdout, emit, print_json, say, with_progress_bar, write_report,
+};
+use waitsim::memory;
 
 /// mimalloc, because a million spawned tasks are a million 128-byte-aligned allocations: with
 /// it `task-wait-n 1000000` takes a quarter of the time and 60% of the memory it takes with the
@@ -33,7 +36,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.message.is_empty() {
-                eprintln!("error: {}", failure.message);
+                say(format_args!("error: {}", failure.message));
             }
             ExitCode::from(failure.status)
         }
@@ -41,6 +44,15 @@ fn main() -> ExitCode {
 }
 
 fn try_main() -> Result<(), Failure> {
+    let outcome = dispatch();
+    // A signal that came while the output was being written: it is whole now; say so.
+    if outcome.is_ok() && interrupt::interrupted() {
+        return Err(interrupt::stopped("after its output was complete"));
+    }
+    outcome
+}
+
+fn dispatch() -> Result<(), Failure> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err)
@@ -55,24 +67,18 @@ fn try_main() -> Result<(), Failure> {
         }
         Err(err) => return Err(Failure::usage(one_line(&err))),
     };
-    // Without the handler, Ctrl-C still ends the process, only less tidily.
-    let _ = ctrlc::set_handler(|| {
-        if io::stderr().is_terminal() {
-            // Erase a progress bar that may be on the line.
-            eprint!("\r\x1b[2K");
-        }
-        eprintln!("error: interrupted");
-        std::process::exit(130);
-    });
+    interrupt::install();
+    check_stdout()?;
     let options = &cli.options;
     // Every argument has been checked by now, so the seed line is never followed by a usage
     // error. The sweeps take their seeds from --seeds instead.
     let seed = || {
         waitsim::seed_or_report(options.seed.map(|seed| seed.0), |seed| {
-            eprintln!("seed: {seed}");
+            say(format_args!("seed: {seed}"));
         })
     };
     let one = |scenario| -> Result<(), Failure> {
+        memory::check(memory::needed(&scenario))?;
         let case = Case {
             rng: options.rng(),
             clock: options.clock,
@@ -96,7 +102,19 @@ fn try_main() -> Result<(), Failure> {
             one(Scenario::MeasureTime { n: n.0, max_delay })
         }
         Command::Demo => demo::run(seed()?, options.rng(), options.clock, options.json),
-        Command::Timeline { many, svg } => draw_timeline(many, svg.as_deref(), seed()?, options),
+        Command::Timeline { many, svg } => {
+            // Everything the arguments tell is checked before the seed and the run.
+            let n = many.n.0;
+            if n > plot::MAX_TERMINAL_TASKS && svg.is_none() && !options.json {
+                return Err(Failure::usage(format!(
+                    "a timeline of {n} tasks is too tall for the terminal (at most {}): use --svg FILE or --json",
+                    plot::MAX_TERMINAL_TASKS
+                )));
+            }
+            let file = svg.as_deref().map(OutputFile::prepare).transpose()?;
+            memory::check(memory::timeline_needed(n))?;
+            draw_timeline(many, file, seed()?, options)
+        }
         Command::Sweep(args) => sweep::run(args, options),
         Command::SweepMerge { files } => sweep::merge(files, options),
         Command::CheckPython(args) => python::run(args, options),
@@ -106,7 +124,7 @@ fn try_main() -> Result<(), Failure> {
 /// Runs and shows a timeline: as JSON, as an SVG picture, or as text for small `n`.
 fn draw_timeline(
     many: &Many,
-    svg: Option<&Path>,
+    svg: Option<OutputFile>,
     seed: u64,
     options: &Options,
 ) -> Result<(), Failure> {
@@ -114,7 +132,7 @@ fn draw_timeline(
     let timeline = options
         .clock
         .run(waitsim::timeline(&mut rng, many.n.0, many.max_delay))?;
-    if let Some(path) = svg {
+    if let Some(file) = svg {
         let title = format!(
             "wait_n({}, {}): {} seed {}, {} clock",
             many.n.0,
@@ -123,9 +141,9 @@ fn draw_timeline(
             seed,
             options.clock
         );
-        plot::timeline_svg(path, &timeline, &title).map_err(|err| {
-            Failure::environment(format!("cannot draw `{}`: {err}", path.display()))
-        })?;
+        plot::timeline_svg(file.path(), &timeline, &title)
+            .map_err(|err| Failure::environment(format!("cannot draw the timeline: {err}")))?;
+        file.commit()?;
     }
     if options.json {
         return print_json(&TimelineReport {
@@ -137,14 +155,9 @@ fn draw_timeline(
     }
     if timeline.n <= plot::MAX_TERMINAL_TASKS {
         emit(|out| out.write_all(plot::timeline_text(&timeline).as_bytes()))
-    } else if svg.is_some() {
-        Ok(())
     } else {
-        Err(Failure::usage(format!(
-            "a timeline of {} tasks is too tall for the terminal (at most {}): use --svg FILE or --json",
-            timeline.n,
-            plot::MAX_TERMINAL_TASKS
-        )))
+        // Too tall for the terminal: refused before the run unless drawn or printed as JSON.
+        Ok(())
     }
 }
 

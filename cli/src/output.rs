@@ -1,8 +1,9 @@
 //! What the command prints: reports as text or JSON on stdout, one-line failures, and the
 //! progress bar on stderr.
 
-use std::fmt::Display;
+use std::fmt::{self, Display};
 use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -53,6 +54,97 @@ impl From<waitsim::Error> for Failure {
     }
 }
 
+/// Writes one line on stderr. A line that cannot be written is dropped: there is nowhere left
+/// to say so, and it must not change how the command ends.
+pub fn say(line: fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// Refuses to run when stdout was closed before the command started (`>&-`): its output would
+/// be lost. The Rust runtime puts `/dev/null`, opened for reading and writing, in the place of
+/// a closed standard stream, which a shell's `> /dev/null` (opened for writing) is not.
+pub fn check_stdout() -> Result<(), Failure> {
+    #[cfg(target_os = "linux")]
+    {
+        let target = std::fs::read_link("/proc/self/fd/1").ok();
+        let flags = std::fs::read_to_string("/proc/self/fdinfo/1")
+            .ok()
+            .and_then(|info| {
+                let line = info.lines().find(|line| line.starts_with("flags:"))?;
+                u32::from_str_radix(line.trim_start_matches("flags:").trim(), 8).ok()
+            });
+        const ACCESS: u32 = 0o3;
+        const READ_WRITE: u32 = 0o2;
+        if target.as_deref() == Some(std::path::Path::new("/dev/null"))
+            && flags.is_some_and(|flags| flags & ACCESS == READ_WRITE)
+        {
+            return Err(Failure::environment(
+                "cannot write to stdout: it is closed (the output would be lost)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A file to write whole or not at all: written beside its target under a temporary name,
+/// then renamed onto it. Dropped before [`OutputFile::commit`], it leaves nothing behind.
+pub struct OutputFile {
+    target: PathBuf,
+    temporary: PathBuf,
+}
+
+impl OutputFile {
+    /// Checks, before any work, that `target` can be written: not a directory or a device, in
+    /// a folder that exists and takes a new file (the temporary one is created to find out).
+    pub fn prepare(target: &Path) -> Result<OutputFile, Failure> {
+        let cannot = |why: &dyn Display| {
+            Failure::environment(format!("cannot write `{}`: {why}", target.display()))
+        };
+        if let Ok(meta) = std::fs::metadata(target)
+            && !meta.is_file()
+        {
+            return Err(cannot(&"it is not a regular file"));
+        }
+        let name = target
+            .file_name()
+            .ok_or_else(|| cannot(&"it names no file"))?
+            .to_string_lossy()
+            .into_owned();
+        let folder = match target.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if !folder.is_dir() {
+            return Err(cannot(&format_args!("no folder `{}`", folder.display())));
+        }
+        let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
+        std::fs::File::create(&temporary).map_err(|err| cannot(&err))?;
+        Ok(OutputFile {
+            target: target.to_path_buf(),
+            temporary,
+        })
+    }
+
+    /// Where to write the file's contents.
+    pub fn path(&self) -> &Path {
+        &self.temporary
+    }
+
+    /// Puts the written file in its place.
+    pub fn commit(self) -> Result<(), Failure> {
+        std::fs::rename(&self.temporary, &self.target).map_err(|err| {
+            Failure::environment(format!("cannot write `{}`: {err}", self.target.display()))
+        })
+    }
+}
+
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        // After a commit there is nothing left here to remove.
+        let _ = std::fs::remove_file(&self.temporary);
+    }
+}
+
 /// Prints a report as the text table of the single-routine commands.
 pub fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let row =
@@ -94,10 +186,17 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
 }
 
 /// Streams output to stdout through a buffer, so that no large output is built in memory
-/// first; a closed pipe (as with `| head`) ends the command quietly.
+/// first. A closed pipe (as with `| head`) ends the command quietly; any other failure to
+/// write is one line on stderr and status 1.
 pub fn emit(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
+    crate::interrupt::begin_output();
     let mut out = BufWriter::new(io::stdout().lock());
-    match write(&mut out).and_then(|()| out.flush()) {
+    written(write(&mut out).and_then(|()| out.flush()))
+}
+
+/// How a write to stdout ended, as the command's outcome.
+pub fn written(outcome: io::Result<()>) -> Result<(), Failure> {
+    match outcome {
         Ok(()) => Ok(()),
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(err) => Err(Failure::environment(format!(

@@ -2,16 +2,18 @@
 
 use std::collections::BTreeSet;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::num::NonZeroUsize;
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use waitsim::{MaxDelay, RngKind, SeedResult, Stats, Summary, Sweep, secs_f64};
+use waitsim::{MaxDelay, RngKind, SeedResult, Stats, Summary, Sweep, memory, secs_f64};
 
 use crate::args::{Options, SweepArgs};
-use crate::output::{Failure, emit, print_json, with_progress_bar};
+use crate::interrupt::{interrupted, stopped};
+use crate::output::{Failure, OutputFile, emit, print_json, say, with_progress_bar};
 use crate::plot;
 
 /// The most seeds one sweep runs; spread more over shards with `--partition`.
@@ -70,14 +72,34 @@ pub fn run(args: &SweepArgs, options: &Options) -> Result<(), Failure> {
             "the sweep holds no seeds: `{range}` (shard {shard}) is empty"
         )));
     }
-    let options_sweep = Sweep::new(n, max_delay).rng(options.rng());
+    let file = args.svg.as_deref().map(OutputFile::prepare).transpose()?;
+    // Each thread runs one measurement at a time: as many threads as fit in memory.
+    let one_run = memory::needed(&waitsim::Scenario::MeasureTime { n, max_delay });
+    let wanted = Sweep::new(n, max_delay).threads.get();
+    let threads = memory::fitting(one_run, wanted)
+        .and_then(NonZeroUsize::new)
+        .ok_or_else(|| {
+            memory::check(one_run).err().map_or_else(
+                || Failure::environment("not enough memory for one run"),
+                Failure::from,
+            )
+        })?;
+    let options_sweep = Sweep::new(n, max_delay).rng(options.rng()).threads(threads);
     let show = io::stderr().is_terminal() && (!options.json || args.progress);
     let started = Instant::now();
+    if options.json {
+        // Lines stream from here on: a signal stops the sweep between two of them.
+        crate::interrupt::begin_output();
+    }
     let mut out = BufWriter::new(io::stdout().lock());
     let mut written: io::Result<()> = Ok(());
+    let mut last = None;
     // Only sweeps that last more than a second get a bar.
     let stats = with_progress_bar(count, "seeds", show, Duration::from_secs(1), |finished| {
         waitsim::sweep(shard.seeds(range), &options_sweep, |result| {
+            if interrupted() {
+                return ControlFlow::Break(());
+            }
             finished.fetch_add(1, Ordering::Relaxed);
             if options.json {
                 written = write_line(&mut out, &result, n, max_delay, options.rng());
@@ -85,38 +107,45 @@ pub fn run(args: &SweepArgs, options: &Options) -> Result<(), Failure> {
                     return ControlFlow::Break(());
                 }
             }
+            last = Some(result.seed);
             ControlFlow::Continue(())
         })
     })?;
-    match written.and_then(|()| out.flush()) {
-        Ok(()) => {}
+    let flushed = written.and_then(|()| out.flush());
+    if flushed
+        .as_ref()
+        .is_err_and(|err| err.kind() == io::ErrorKind::BrokenPipe)
+    {
         // The reader has gone: nothing more to say to it.
-        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
-        Err(err) => {
-            return Err(Failure::environment(format!(
-                "cannot write to stdout: {err}"
-            )));
-        }
+        return Ok(());
+    }
+    crate::output::written(flushed)?;
+    if interrupted() {
+        let done = stats.len();
+        let covered = match last {
+            Some(last) if options.json => format!(
+                ": the {done} lines written are the first seeds of shard {shard} of `{range}`, up to \
+                 seed {last}, and sweep-merge reads them as a partial shard"
+            ),
+            _ => String::new(),
+        };
+        return Err(stopped(format_args!(
+            "after {done} of {count} seeds{covered}"
+        )));
     }
     drop(out);
     let seconds = started.elapsed().as_secs_f64();
-    eprintln!(
+    say(format_args!(
         "swept {} seeds in {seconds:.2} s ({:.0} seeds/s on {} threads)",
         stats.len(),
         stats.len() as f64 / seconds.max(1e-9),
         options_sweep.threads
-    );
+    ));
     let title = format!(
         "measure_time({n}, {max_delay}) over seeds {range} (shard {shard}), {}",
         options.rng()
     );
-    finish(
-        &stats,
-        options.rng(),
-        options.json,
-        args.svg.as_deref(),
-        &title,
-    )
+    finish(&stats, options.rng(), options.json, file, &title)
 }
 
 /// Writes one seed's JSON line.
@@ -139,12 +168,46 @@ fn write_line(
     writeln!(out)
 }
 
+/// Checks a line of `sweep --json` as strictly as `sweep` checks its arguments, and for what
+/// `sweep` would have written: the elapsed time is a whole number of milliseconds, no longer
+/// than `max_delay` rounded up to one, and `measure_time` is exactly elapsed / n.
+fn check_line(line: &SeedLine, result: &SeedResult) -> Result<(), String> {
+    waitsim::check_measured_count(line.n).map_err(|err| err.to_string())?;
+    let elapsed = result.elapsed;
+    if !elapsed.subsec_nanos().is_multiple_of(1_000_000) {
+        return Err(format!(
+            "elapsed {} is not a whole number of milliseconds, as every elapsed time on the \
+             virtual clock is",
+            line.elapsed
+        ));
+    }
+    let longest = Duration::from_secs_f64(line.max_delay.as_secs_f64())
+        .as_nanos()
+        .div_ceil(1_000_000);
+    if elapsed.as_millis() > longest {
+        return Err(format!(
+            "elapsed {} is longer than max_delay {} rounded up to the millisecond",
+            line.elapsed, line.max_delay
+        ));
+    }
+    let per_task = secs_f64(elapsed) / line.n as f64;
+    if line.measure_time.to_bits() != per_task.to_bits()
+        || result.measure_time.to_bits() != per_task.to_bits()
+    {
+        return Err(format!(
+            "measure_time {} is not elapsed / n = {} / {} = {per_task}",
+            line.measure_time, line.elapsed, line.n
+        ));
+    }
+    Ok(())
+}
+
 /// Prints the summary (and draws the histogram) of a sweep or of merged shards.
 fn finish(
     stats: &Stats,
     rng: RngKind,
     json: bool,
-    svg: Option<&Path>,
+    svg: Option<OutputFile>,
     title: &str,
 ) -> Result<(), Failure> {
     let Some(summary) = stats.summary() else {
@@ -152,10 +215,10 @@ fn finish(
             "the sweep holds no seeds: give a larger --seeds range",
         ));
     };
-    if let Some(path) = svg {
-        plot::sweep_svg(path, stats, &summary, title).map_err(|err| {
-            Failure::environment(format!("cannot draw `{}`: {err}", path.display()))
-        })?;
+    if let Some(file) = svg {
+        plot::sweep_svg(file.path(), stats, &summary, title)
+            .map_err(|err| Failure::environment(format!("cannot draw the histogram: {err}")))?;
+        file.commit()?;
     }
     if json {
         return print_json(&SummaryLine { rng, summary });
@@ -209,6 +272,7 @@ pub fn merge(files: &[PathBuf], options: &Options) -> Result<(), Failure> {
             };
             let seed: SeedLine = serde_json::from_str(&line).map_err(not_a_line)?;
             let result: SeedResult = serde_json::from_str(&line).map_err(not_a_line)?;
+            check_line(&seed, &result).map_err(|why| Failure::usage(format!("{at}: {why}")))?;
             let this = (seed.n, seed.max_delay, seed.rng);
             match shape {
                 None => shape = Some(this),

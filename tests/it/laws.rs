@@ -134,6 +134,28 @@ fn max_delay_accepts_its_boundaries_and_refuses_their_neighbours() {
 }
 
 #[test]
+fn a_delay_below_half_a_nanosecond_is_no_wait_at_all() {
+    // A `Duration` holds whole nanoseconds: the delay is drawn and returned, but the wait
+    // rounds to nothing, so it takes no time, not a tick.
+    let (delay, elapsed) = Clock::Virtual
+        .run(async {
+            let start = tokio::time::Instant::now();
+            let delay = wait_random(&mut seeded(3), MaxDelay::new(1e-10)?).await;
+            Ok::<_, waitsim::Error>((delay, start.elapsed()))
+        })
+        .unwrap();
+    assert!(delay > 0.0 && delay <= 1e-10, "{delay}");
+    assert_eq!(elapsed, Duration::ZERO);
+    let input = Input {
+        seed: 3,
+        n: 7,
+        max_delay: MaxDelay::new(1e-10).unwrap(),
+    };
+    laws::wait_random(wait_random, RngKind::ChaCha, input).unwrap();
+    laws::wait_n(wait_n, RngKind::ChaCha, input).unwrap();
+}
+
+#[test]
 fn wait_n_of_zero_is_empty_and_instant() {
     let elapsed = Clock::Virtual
         .run(async {

@@ -1,0 +1,211 @@
+//! Memory as a checked budget: what a run needs, what the machine allows, and a typed error
+//! when the one exceeds the other, before anything is allocated.
+//!
+//! [`MAX_TASKS`](crate::MAX_TASKS) is the type's limit: the most waits a call accepts at all.
+//! What a machine allows is usually far less: every wait holds a timer entry in memory (see
+//! [`bytes_per_wait`]), so `wait_n` with the full `MAX_TASKS` needs about 14 GB and
+//! `task_wait_n` about 31 GB. [`check`] compares a run's need with the least of the
+//! cgroup's memory limit, the process's address-space limit and the memory the system has
+//! available.
+//!
+//! ```
+//! use waitsim::memory;
+//! use waitsim::{MaxDelay, Scenario};
+//!
+//! let small = Scenario::WaitN { n: 1_000, max_delay: MaxDelay::DEFAULT };
+//! assert!(memory::needed(&small) < 50_000_000);
+//! memory::check(memory::needed(&small)).unwrap();
+//!
+//! let huge = Scenario::TaskWaitN { n: waitsim::MAX_TASKS, max_delay: MaxDelay::DEFAULT };
+//! assert!(memory::needed(&huge) > 30_000_000_000);
+//! ```
+
+use crate::{Error, Routine, Scenario};
+
+/// What a process needs besides its waits: the runtime, the generator, buffers.
+pub const BASE_BYTES: u64 = 32_000_000;
+
+/// The memory one wait of `routine` holds at its peak, in bytes, rounded up from what was
+/// measured (peak resident memory at 10^6 and 4 × 10^6 waits, release build): `wait_n` and
+/// `measure_time` 129 bytes (the delay, its boxed `Sleep` and its place in the queue),
+/// `task_wait_n` 283 bytes (a spawned task each), `timeline` 159 bytes.
+#[must_use]
+pub fn bytes_per_wait(routine: Routine) -> u64 {
+    match routine {
+        Routine::TaskWaitN | Routine::TaskWaitRandom => 310,
+        _ => 145,
+    }
+}
+
+/// The memory a timeline of `n` waits needs at its peak, in bytes: its spans beside the waits.
+#[must_use]
+pub fn timeline_needed(n: usize) -> u64 {
+    BASE_BYTES.saturating_add((n as u64).saturating_mul(175))
+}
+
+/// The memory a run of `scenario` needs at its peak, in bytes.
+#[must_use]
+pub fn needed(scenario: &Scenario) -> u64 {
+    let waits = scenario.n().unwrap_or(1) as u64;
+    BASE_BYTES.saturating_add(waits.saturating_mul(bytes_per_wait(scenario.routine())))
+}
+
+/// The memory this process can still have, and what limits it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Available {
+    /// The bytes available.
+    pub bytes: u64,
+    /// What sets the figure: `the cgroup's memory limit`, `the address-space limit` or `the
+    /// system's available memory`.
+    pub limit: &'static str,
+}
+
+/// The least of what the cgroup's limit, the address-space limit and the system's available
+/// memory leave this process; `None` where none of them can be read (outside Linux).
+#[must_use]
+pub fn available() -> Option<Available> {
+    let mut least: Option<Available> = None;
+    let mut consider = |bytes: Option<u64>, limit| {
+        if let Some(bytes) = bytes
+            && least.is_none_or(|least| bytes < least.bytes)
+        {
+            least = Some(Available { bytes, limit });
+        }
+    };
+    consider(cgroup_room(), "the cgroup's memory limit");
+    consider(address_space_room(), "the address-space limit");
+    consider(meminfo("MemAvailable:"), "the system's available memory");
+    least
+}
+
+/// Refuses a run that needs more memory than [`available`] says there is.
+///
+/// # Errors
+///
+/// [`Error`] naming both figures, for which [`Error::is_invalid_input`] is false: the input
+/// is valid, the machine is too small for it.
+pub fn check(need: u64) -> Result<(), Error> {
+    match available() {
+        Some(room) if need > room.bytes => {
+            Err(Error::not_enough_memory(need, room.bytes, room.limit))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How many runs that each need `need` bytes fit in memory at once, at most `wanted`; `None`
+/// when not even one does.
+#[must_use]
+pub fn fitting(need: u64, wanted: usize) -> Option<usize> {
+    match available() {
+        None => Some(wanted),
+        Some(room) => {
+            let fit = usize::try_from(room.bytes / need.max(1)).unwrap_or(usize::MAX);
+            (fit > 0).then(|| fit.min(wanted))
+        }
+    }
+}
+
+/// Bytes written for people: `14.5 GB`, `310 MB`.
+pub(crate) fn show(bytes: u64) -> String {
+    if bytes >= 1_000_000_000 {
+        format!("{:.1} GB", bytes as f64 / 1e9)
+    } else {
+        format!("{} MB", bytes.div_ceil(1_000_000))
+    }
+}
+
+fn read(path: &str) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+/// A `Key:   N kB` line of a `/proc` file, in bytes.
+fn kb_line(text: &str, key: &str) -> Option<u64> {
+    let line = text.lines().find(|line| line.starts_with(key))?;
+    let kb: u64 = line[key.len()..].split_whitespace().next()?.parse().ok()?;
+    Some(kb.saturating_mul(1024))
+}
+
+fn meminfo(key: &str) -> Option<u64> {
+    kb_line(&read("/proc/meminfo")?, key)
+}
+
+/// The soft address-space limit less what the process has mapped already.
+fn address_space_room() -> Option<u64> {
+    let limits = read("/proc/self/limits")?;
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max address space"))?;
+    let soft: u64 = line["Max address space".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let mapped = kb_line(&read("/proc/self/status")?, "VmSize:").unwrap_or(0);
+    Some(soft.saturating_sub(mapped))
+}
+
+/// The cgroup's memory limit less what the cgroup uses (cgroup v2, then v1).
+fn cgroup_room() -> Option<u64> {
+    let (limit, used) = [
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ]
+    .iter()
+    .find_map(|(limit, used)| {
+        let limit: u64 = read(limit)?.trim().parse().ok()?;
+        let used: u64 = read(used)?.trim().parse().ok().unwrap_or(0);
+        Some((limit, used))
+    })?;
+    Some(limit.saturating_sub(used))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MaxDelay;
+
+    #[test]
+    fn the_need_grows_with_the_waits_and_their_kind() {
+        let joined = Scenario::WaitN {
+            n: 1_000_000,
+            max_delay: MaxDelay::DEFAULT,
+        };
+        let tasks = Scenario::TaskWaitN {
+            n: 1_000_000,
+            max_delay: MaxDelay::DEFAULT,
+        };
+        assert!(needed(&tasks) > 2 * needed(&joined) - BASE_BYTES);
+        let max = Scenario::WaitN {
+            n: crate::MAX_TASKS,
+            max_delay: MaxDelay::DEFAULT,
+        };
+        assert!(needed(&max) > 14_000_000_000);
+    }
+
+    #[test]
+    fn sizes_are_written_for_people() {
+        assert_eq!(show(14_532_000_000), "14.5 GB");
+        assert_eq!(show(309_000_001), "310 MB");
+    }
+
+    #[test]
+    fn an_impossible_need_is_refused_and_a_small_one_is_not() {
+        check(1_000_000).unwrap();
+        if available().is_some() {
+            let err = check(u64::MAX).unwrap_err();
+            assert!(!err.is_invalid_input());
+            assert!(
+                err.to_string()
+                    .starts_with("not enough memory: the run needs about"),
+                "{err}"
+            );
+            assert_eq!(fitting(u64::MAX, 4), None);
+            assert_eq!(fitting(1, 4), Some(4));
+        }
+    }
+}
