@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+mod hostile;
 mod pictures;
 mod python;
 mod run;

@@ -1,0 +1,420 @@
+//! The command with the environment against it: unwritable and closed streams, readers that
+//! go away, signals at random moments, an address-space limit, unusable output paths and
+//! inconsistent shards. Every case is bounded in time and leaves no process behind; the
+//! parts that need a Unix shell or signals are Unix-only and say so elsewhere.
+
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{run, stderr, stdout_of, temp, waitsim};
+
+/// Waits for `child` at most `limit`; kills it and fails the test past that.
+fn finish_within(mut child: Child, limit: Duration, what: &str) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The statuses the command may end with, as the README's table lists them.
+const DOCUMENTED: [i32; 4] = [0, 1, 2, 130];
+
+fn documented(status: ExitStatus, what: &str) -> i32 {
+    let code = status
+        .code()
+        .unwrap_or_else(|| panic!("{what}: ended by a signal: {status}"));
+    assert!(
+        DOCUMENTED.contains(&code),
+        "{what}: undocumented status {code}"
+    );
+    code
+}
+
+#[cfg(unix)]
+fn shell(script: &str) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_waitsim"))
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .unwrap()
+}
+
+#[cfg(not(unix))]
+#[test]
+fn unix_only_cases_are_skipped() {
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "hostile: streams, signals and limits are tested on Unix only"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn stderr_full_or_closed_changes_nothing() {
+    for redirect in ["2>/dev/full", "2>&-"] {
+        let bad = shell(&format!(r#""$0" wait-n -1 5 {redirect}"#));
+        assert_eq!(documented(bad.status, redirect), 2, "{redirect}");
+        // The seed line goes nowhere; the run and its output do not care.
+        let good = shell(&format!(r#""$0" wait-n 5 5 --json {redirect}"#));
+        assert_eq!(documented(good.status, redirect), 0, "{redirect}");
+        assert!(String::from_utf8_lossy(&good.stdout).starts_with("{\"routine\":\"wait_n\""));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn stdout_closed_or_full_is_one_line_and_status_one() {
+    for (redirect, says) in [
+        (">&-", "it is closed"),
+        (">/dev/full", "No space left on device"),
+    ] {
+        let output = shell(&format!(r#""$0" wait-n 5 10 --seed 1 {redirect}"#));
+        assert_eq!(documented(output.status, redirect), 1, "{redirect}");
+        let err = stderr(&output);
+        assert_eq!(err.lines().count(), 1, "{redirect}: {err}");
+        assert!(
+            err.starts_with("error: cannot write to stdout: ") && err.contains(says),
+            "{err}"
+        );
+    }
+    // A sweep into a full disk stops at the first failed write, with the same line.
+    let output = shell(r#""$0" sweep 3 5 --seeds 0..2000000 --json >/dev/full"#);
+    assert_eq!(documented(output.status, "sweep >/dev/full"), 1);
+    assert!(
+        stderr(&output).contains("error: cannot write to stdout: "),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_reader_that_goes_away_stops_a_sweep_at_once() {
+    use std::io::Read as _;
+    let mut child = waitsim()
+        .args(["sweep", "1", "10", "--seeds", "0..10000000", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 10];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    assert_eq!(&first, b"{\"seed\":0,");
+    drop(child.stdout.take());
+    let stopped = Instant::now();
+    let status = finish_within(child, Duration::from_secs(5), "a sweep whose reader left");
+    assert!(
+        stopped.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        stopped.elapsed()
+    );
+    assert_eq!(documented(status, "sweep | head"), 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_reader_that_goes_away_with_stderr_on_the_same_pipe() {
+    let started = Instant::now();
+    let output = shell(r#""$0" sweep 1 10 --seeds 0..300000 --json 2>&1 | head -c 10; echo " $?""#);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("{\"seed\":0,"), "{text}");
+    assert!(!text.contains("panicked"), "{text}");
+}
+
+/// Sends `signal` to a running `sweep --json > file` after `delay`, and checks the file: only
+/// whole lines, each a seed's JSON line, and the stderr line saying which seeds they cover.
+#[cfg(unix)]
+fn interrupt_a_sweep(signal: &str, delay: Duration, file: &std::path::Path) -> usize {
+    let out = std::fs::File::create(file).unwrap();
+    let child = waitsim()
+        .args(["sweep", "2", "10", "--seeds", "0..5000000", "--json"])
+        .stdout(out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    std::thread::sleep(delay);
+    let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
+    assert!(sent.success());
+    let output = {
+        let status = finish_within(child, Duration::from_secs(10), "an interrupted sweep");
+        assert_eq!(documented(status, signal), 130, "{signal} after {delay:?}");
+        std::fs::read_to_string(file).unwrap()
+    };
+    assert!(
+        output.is_empty() || output.ends_with('\n'),
+        "a torn last line: {signal} after {delay:?}"
+    );
+    let mut count = 0;
+    for (i, line) in output.lines().enumerate() {
+        let value: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|err| panic!("line {} is not JSON ({err}): {line}", i + 1));
+        assert_eq!(value["seed"], i, "the lines are the first seeds, in order");
+        count += 1;
+    }
+    count
+}
+
+#[cfg(unix)]
+#[test]
+fn signals_at_random_moments_leave_only_whole_lines() {
+    // The moments are drawn from a seeded generator: the same every run.
+    let mut rng = waitsim::seeded(13);
+    let mut trials = 0;
+    for signal in ["-INT", "-TERM"] {
+        for k in 0..15 {
+            let delay = Duration::from_secs_f64(0.05 + 0.3 * waitsim::UnitRng::next_unit(&mut rng));
+            let file = temp(&format!("interrupted-{}-{k}.jsonl", &signal[1..]));
+            let lines = interrupt_a_sweep(signal, delay, &file);
+            trials += 1;
+            if lines > 0 && k == 0 {
+                // A partial shard merges: its summary counts exactly its lines.
+                let merged = stdout_of(&["sweep-merge", "--json", file.to_str().unwrap()]);
+                let summary: serde_json::Value = serde_json::from_str(&merged).unwrap();
+                assert_eq!(summary["summary"]["seeds"], lines);
+            }
+        }
+    }
+    assert_eq!(trials, 30);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_sweep_says_which_seeds_its_lines_cover() {
+    let file = temp("interrupted-report.jsonl");
+    let out = std::fs::File::create(&file).unwrap();
+    let mut child = waitsim()
+        .args(["sweep", "2", "10", "--seeds", "0..5000000", "--json"])
+        .stdout(out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    let status = finish_within(child, Duration::from_secs(10), "an interrupted sweep");
+    assert_eq!(status.code(), Some(130));
+    let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "error: interrupted after {lines} of 5000000 seeds: the {lines} lines written"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("sweep-merge reads them as a partial shard"),
+        "{err}"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_that_cannot_fit_is_refused_at_once() {
+    let started = Instant::now();
+    let output = shell(r#"ulimit -v 3000000; exec "$0" wait-n 100000000 10"#);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(documented(output.status, "ulimit -v"), 1);
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: not enough memory: the run needs about 14.5 GB, and ")
+            && err.contains("(the address-space limit)"),
+        "{err}"
+    );
+    // What fits, runs.
+    let small = shell(r#"ulimit -v 3000000; exec "$0" wait-n 100000 10 --seed 1 --json"#);
+    assert_eq!(
+        documented(small.status, "ulimit -v, small"),
+        0,
+        "{}",
+        stderr(&small)
+    );
+}
+
+#[test]
+fn unusable_output_paths_cost_no_simulation_and_leave_no_file() {
+    let folder = temp("svg-folder");
+    std::fs::create_dir_all(&folder).unwrap();
+    let missing = temp("no-such-folder/picture.svg");
+    let mut cases = vec![
+        (
+            folder.to_str().unwrap().to_owned(),
+            "it is not a regular file",
+        ),
+        (missing.to_str().unwrap().to_owned(), "no folder"),
+    ];
+    if cfg!(unix) {
+        cases.push(("/dev/full".to_owned(), "it is not a regular file"));
+    }
+    for (path, says) in cases {
+        // Three million waits would take seconds: the path is refused first.
+        for args in [
+            vec!["timeline", "3000000", "10", "--svg", &path],
+            vec![
+                "sweep",
+                "1000",
+                "10",
+                "--seeds",
+                "0..100000",
+                "--svg",
+                &path,
+            ],
+        ] {
+            let started = Instant::now();
+            let output = run(&args);
+            assert!(
+                started.elapsed() < Duration::from_millis(500),
+                "{args:?}: {:?}",
+                started.elapsed()
+            );
+            assert_eq!(documented(output.status, &path), 1, "{args:?}");
+            let err = stderr(&output);
+            assert!(
+                err.starts_with(&format!("error: cannot write `{path}`: {says}")),
+                "{err}"
+            );
+        }
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&folder).unwrap().collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(!missing.exists());
+    // A timeline too tall for the terminal is refused before it runs.
+    let started = Instant::now();
+    let tall = run(&["timeline", "3000000", "10"]);
+    assert_eq!(documented(tall.status, "tall timeline"), 2);
+    assert!(started.elapsed() < Duration::from_millis(500));
+}
+
+#[test]
+fn sweep_merge_refuses_every_inconsistent_line_by_file_and_number() {
+    let good =
+        r#"{"seed":1,"n":2,"max_delay":5.0,"rng":"chacha","elapsed":4.25,"measure_time":2.125}"#;
+    let cases = [
+        (
+            r#"{"seed":1,"n":0,"max_delay":5.0,"rng":"chacha","elapsed":4.25,"measure_time":2.125}"#,
+            "invalid n `0`",
+        ),
+        (
+            r#"{"seed":1,"n":100000001,"max_delay":5.0,"rng":"chacha","elapsed":4.25,"measure_time":0.0}"#,
+            "invalid n `100000001`",
+        ),
+        (
+            r#"{"seed":1,"n":2,"max_delay":5.0,"rng":"chacha","elapsed":4.25,"measure_time":-2.125}"#,
+            "is not elapsed / n",
+        ),
+        (
+            r#"{"seed":1,"n":2,"max_delay":5.0,"rng":"chacha","elapsed":4.25,"measure_time":2.0}"#,
+            "is not elapsed / n",
+        ),
+        (
+            r#"{"seed":1,"n":2,"max_delay":5.0,"rng":"chacha","elapsed":4.2501,"measure_time":2.12505}"#,
+            "not a whole number of milliseconds",
+        ),
+        (
+            r#"{"seed":1,"n":2,"max_delay":5.0,"rng":"chacha","elapsed":6.0,"measure_time":3.0}"#,
+            "longer than max_delay 5",
+        ),
+        (
+            r#"{"seed":1,"n":2,"max_delay":5.0,"rng":"chacha","elapsed":-1.0,"measure_time":-0.5}"#,
+            "invalid duration",
+        ),
+        (
+            r#"{"seed":1,"n":2,"max_delay":5.0,"rng":"chacha","elapsed":null,"measure_time":2.125}"#,
+            "not a line of `sweep --json`",
+        ),
+        (
+            r#"{"seed":1,"n":2,"max_delay":-5.0,"rng":"chacha","elapsed":4.25,"measure_time":2.125}"#,
+            "invalid max_delay",
+        ),
+        (
+            r#"{"seed":1,"n":2,"max_delay":5.0,"rng":"mt","elapsed":4.25,"measure_time":2.125}"#,
+            "not a line of `sweep --json`",
+        ),
+        (
+            r#"{"seed":1,"n":2,"max_delay":5.0,"rng":"chacha","elapsed":4.25,"measure_time":2.125,"x":1}"#,
+            "unknown field",
+        ),
+        ("not json", "not a line of `sweep --json`"),
+    ];
+    for (k, (bad, says)) in cases.iter().enumerate() {
+        let file = temp(&format!("bad-shard-{k}.jsonl"));
+        std::fs::write(
+            &file,
+            format!("{}\n{bad}\n", good.replace("\"seed\":1", "\"seed\":0")),
+        )
+        .unwrap();
+        let output = run(&["sweep-merge", file.to_str().unwrap()]);
+        assert_eq!(documented(output.status, bad), 2, "{bad}");
+        let err = stderr(&output);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!("error: {}:2: ", file.display())) && err.contains(says),
+            "{bad}: {err}"
+        );
+    }
+    // The good line merges, and the summary reads back with finite numbers only.
+    let file = temp("good-shard.jsonl");
+    std::fs::write(&file, format!("{good}\n")).unwrap();
+    let merged = stdout_of(&["sweep-merge", "--json", file.to_str().unwrap()]);
+    let summary: serde_json::Value = serde_json::from_str(&merged).unwrap();
+    for (key, value) in summary["summary"].as_object().unwrap() {
+        assert!(value.as_f64().is_some_and(f64::is_finite), "{key}: {value}");
+    }
+}
+
+#[test]
+fn every_ending_is_in_the_table() {
+    let help = stdout_of(&["--help"]);
+    for code in DOCUMENTED {
+        assert!(
+            help.contains(&format!("\n  {code} ")),
+            "--help lists {code}"
+        );
+    }
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    for code in DOCUMENTED {
+        assert!(
+            readme.contains(&format!("| {code} | ")),
+            "the README lists {code}"
+        );
+    }
+    let endings: [(&[&str], i32); 4] = [
+        (&["wait-n", "5", "5", "--seed", "1"], 0),
+        (&["measure-time", "0", "5"], 2),
+        (&["wait-random", "-inf"], 2),
+        (&["sweep-merge", "/no/such/file"], 2),
+    ];
+    for (args, code) in endings {
+        assert_eq!(
+            documented(run(args).status, &format!("{args:?}")),
+            code,
+            "{args:?}"
+        );
+    }
+}
