@@ -7,7 +7,7 @@
 //!
 //! | law | what it says |
 //! |---|---|
-//! | [`Law::Completes`] | the call returns, without a panic or an error, within a virtual day |
+//! | [`Law::Completes`] | the call returns, without a panic or an error, within 30 virtual years |
 //! | [`Law::Length`] | `n` delays |
 //! | [`Law::InRange`] | every delay a finite float in `[0, max_delay]` |
 //! | [`Law::Ascending`] | the delays in ascending order |
@@ -106,7 +106,7 @@ impl Input {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Law {
-    /// The call returns, without a panic or an error, within a virtual day.
+    /// The call returns, without a panic or an error, within 30 virtual years.
     Completes,
     /// `n` delays.
     Length,
@@ -295,6 +295,11 @@ struct Judge {
 }
 
 impl Judge {
+    /// The call gave no result: `what` it gave instead.
+    fn no_result(&self, what: String) -> Violation {
+        self.broken(Law::Completes, None, "a result", what)
+    }
+
     fn broken(
         &self,
         law: Law,
@@ -333,31 +338,12 @@ impl Judge {
         }));
         let (value, elapsed) = match outcome {
             Ok((Ok(value), elapsed)) => (value, elapsed),
-            Ok((Err(_), _)) => {
-                return Err(self.broken(
-                    Law::Completes,
-                    None,
-                    "a result",
-                    "no end within 30 virtual years",
-                ));
-            }
+            Ok((Err(_), _)) => return Err(self.no_result("no end within 30 virtual years".into())),
             Err(panic) => {
-                return Err(self.broken(
-                    Law::Completes,
-                    None,
-                    "a result",
-                    format!("a panic: {}", panic_message(&*panic)),
-                ));
+                return Err(self.no_result(format!("a panic: {}", panic_message(&*panic))));
             }
         };
-        let value = lift(value).map_err(|err| {
-            self.broken(
-                Law::Completes,
-                None,
-                "a result",
-                format!("the error `{err}`"),
-            )
-        })?;
+        let value = lift(value).map_err(|err| self.no_result(format!("the error `{err}`")))?;
         Ok(Run {
             value,
             elapsed,
@@ -373,22 +359,8 @@ impl Judge {
     ) -> Result<Run<T>, Violation> {
         let mut rng = self.rng.seeded(self.input.seed);
         let value = catch_unwind(AssertUnwindSafe(|| call(&mut rng)))
-            .map_err(|panic| {
-                self.broken(
-                    Law::Completes,
-                    None,
-                    "a result",
-                    format!("a panic: {}", panic_message(&*panic)),
-                )
-            })?
-            .map_err(|err| {
-                self.broken(
-                    Law::Completes,
-                    None,
-                    "a result",
-                    format!("the error `{err}`"),
-                )
-            })?;
+            .map_err(|panic| self.no_result(format!("a panic: {}", panic_message(&*panic))))?
+            .map_err(|err| self.no_result(format!("the error `{err}`")))?;
         Ok(Run {
             value,
             elapsed: Duration::ZERO,

@@ -129,6 +129,24 @@
 //! # }
 //! ```
 //!
+//! # Example: your own code, over many seeds
+//!
+//! The [`harness`] runs a test body once per seed, each on a fresh virtual-clock runtime, with
+//! the seeds, the generator and the shard taken from the environment, a replay command and a
+//! regressions file for the seed that fails, and an optional determinism check. The [`laws`]
+//! check any implementation of the seed's routines; `waitsim::strategies` (with the `proptest`
+//! feature) feed them to `proptest!`.
+//!
+//! ```
+//! use waitsim::harness::Harness;
+//! use waitsim::laws::{self, Input};
+//!
+//! // waitsim's own `task_wait_n` obeys every law of `wait_n`, for 256 seeds.
+//! Harness::new()
+//!     .regressions(None)
+//!     .each_seed(|seed, rng| laws::wait_n(waitsim::task_wait_n, rng, Input::from_seed(seed)));
+//! ```
+//!
 //! # The determinism contract
 //!
 //! - **Randomness is injected.** Every routine draws from the generator it is given, and only
@@ -163,7 +181,8 @@
 //!
 //! A `max_delay` must be finite, non-negative and at most [`MaxDelay::MAX`] (tokio's longest
 //! sleep); `n` at most [`MAX_TASKS`]; and `measure_time` needs `n >= 1`. Inputs outside those
-//! give an [`Error`], never a panic.
+//! give an [`Error`], never a panic. [`MAX_TASKS`] is the type's limit; whether a run fits the
+//! machine's memory is [`memory::check`]'s question.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -532,33 +532,6 @@ fn judge(
             fail("runs", counter(input, None, "a result".into(), note), None);
             break;
         };
-        if let Some(error) = &line.error {
-            fail(
-                "runs",
-                counter(
-                    input,
-                    None,
-                    "a result".into(),
-                    format!("an exception: {error}"),
-                ),
-                None,
-            );
-            if routine == "task_wait_random" && line.task == Some(false) {
-                let returned = line.returned.clone().unwrap_or_default();
-                fail(
-                    "task",
-                    counter(
-                        input,
-                        None,
-                        "an asyncio.Task".into(),
-                        format!("a {returned}"),
-                    ),
-                    None,
-                );
-            }
-            continue;
-        }
-        ran += 1;
         if routine == "task_wait_random" && line.task == Some(false) {
             let returned = line.returned.clone().unwrap_or_default();
             fail(
@@ -572,6 +545,20 @@ fn judge(
                 None,
             );
         }
+        if let Some(error) = &line.error {
+            fail(
+                "runs",
+                counter(
+                    input,
+                    None,
+                    "a result".into(),
+                    format!("an exception: {error}"),
+                ),
+                None,
+            );
+            continue;
+        }
+        ran += 1;
         if line.sleeps > 0 {
             fail(
                 "non-blocking",

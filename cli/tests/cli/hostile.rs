@@ -3,26 +3,10 @@
 //! inconsistent shards. Every case is bounded in time and leaves no process behind; the
 //! parts that need a Unix shell or signals are Unix-only and say so elsewhere.
 
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{run, stderr, stdout_of, temp, waitsim};
-
-/// Waits for `child` at most `limit`; kills it and fails the test past that.
-fn finish_within(mut child: Child, limit: Duration, what: &str) -> ExitStatus {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} did not end within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
+use crate::{finish_within, run, stderr, stdout_of, temp, waitsim};
 
 /// The statuses the command may end with, as the README's table lists them.
 const DOCUMENTED: [i32; 4] = [0, 1, 2, 130];

@@ -244,7 +244,6 @@ fn help_and_version_succeed() {
 #[test]
 fn ctrl_c_stops_a_real_wait_with_status_130() {
     use std::io::Read;
-    use std::time::{Duration, Instant};
 
     // A wait of up to 20 s, never left behind: killed outright if the signal is not obeyed.
     let mut child = waitsim()
@@ -263,18 +262,7 @@ fn ctrl_c_stops_a_real_wait_with_status_130() {
         .status()
         .unwrap();
     assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("SIGINT did not stop the wait within 10 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = crate::finish_within(child, std::time::Duration::from_secs(10), "SIGINT");
     let mut rest = String::new();
     err.read_to_string(&mut rest).unwrap();
     assert_eq!(status.code(), Some(130));
