@@ -121,6 +121,16 @@ fn a_reader_that_goes_away_with_stderr_on_the_same_pipe() {
     assert!(!text.contains("panicked"), "{text}");
 }
 
+/// Waits, at most ten seconds, until `file` holds something.
+#[cfg(unix)]
+fn wait_for_output(file: &std::path::Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::metadata(file).map_or(0, |meta| meta.len()) == 0 {
+        assert!(Instant::now() < deadline, "no output in {}", file.display());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 /// Sends `signal` to a running `sweep --json > file` after `delay`, and checks the file: only
 /// whole lines, each a seed's JSON line, and the stderr line saying which seeds they cover.
 #[cfg(unix)]
@@ -133,6 +143,9 @@ fn interrupt_a_sweep(signal: &str, delay: Duration, file: &std::path::Path) -> u
         .spawn()
         .unwrap();
     let pid = child.id().to_string();
+    // From its first line on, the command handles the signal itself; the moment is drawn
+    // from there.
+    wait_for_output(file);
     std::thread::sleep(delay);
     let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
     assert!(sent.success());
@@ -163,7 +176,7 @@ fn signals_at_random_moments_leave_only_whole_lines() {
     let mut trials = 0;
     for signal in ["-INT", "-TERM"] {
         for k in 0..15 {
-            let delay = Duration::from_secs_f64(0.05 + 0.3 * waitsim::UnitRng::next_unit(&mut rng));
+            let delay = Duration::from_secs_f64(0.3 * waitsim::UnitRng::next_unit(&mut rng));
             let file = temp(&format!("interrupted-{}-{k}.jsonl", &signal[1..]));
             let lines = interrupt_a_sweep(signal, delay, &file);
             trials += 1;
@@ -189,7 +202,8 @@ fn an_interrupted_sweep_says_which_seeds_its_lines_cover() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    wait_for_output(&file);
+    std::thread::sleep(Duration::from_millis(100));
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
