@@ -61,18 +61,7 @@ fn checks(routine: &str) -> &'static [&'static str] {
             "non-blocking",
             "parity",
         ],
-        "task_wait_n" => &[
-            "import",
-            "shape",
-            "runs",
-            "length",
-            "in-range",
-            "ascending",
-            "concurrent",
-            "non-blocking",
-            "parity",
-            "same-as-wait_n",
-        ],
+        // `wait_n` and `task_wait_n`; `task_wait_n` also gets a row comparing it with `wait_n`.
         _ => &[
             "import",
             "shape",
@@ -714,10 +703,7 @@ fn judge(
     }
     if ran == 0 {
         for (name, skip) in names.iter().zip(skipped.iter_mut()) {
-            if !matches!(
-                *name,
-                "import" | "shape" | "runs" | "task" | "same-as-wait_n"
-            ) {
+            if !matches!(*name, "import" | "shape" | "runs" | "task") {
                 *skip = Some("no case ran".into());
             }
         }
@@ -746,7 +732,6 @@ fn rows(
     names
         .iter()
         .zip(failures.into_iter().zip(skipped))
-        .filter(|(name, _)| **name != "same-as-wait_n")
         .map(|(&check, (failure, skip))| match (failure, skip) {
             (Some((example, note)), _) => Row {
                 routine,
