@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use waitsim::UnitRng;
+use rand::RngExt;
 use waitsim::harness::{Harness, Sim};
 
 const BASE: Duration = Duration::from_millis(100);
@@ -20,7 +20,7 @@ const CAP: Duration = Duration::from_secs(2);
 /// Calls `attempt` until it succeeds or `tries` have failed, waiting a jittered, capped,
 /// exponential backoff between tries; returns the waits.
 async fn retry(
-    rng: &mut impl UnitRng,
+    rng: &mut impl rand::Rng,
     tries: u32,
     mut attempt: impl FnMut() -> bool,
     jitter: fn(f64) -> f64,
@@ -31,7 +31,7 @@ async fn retry(
             break;
         }
         let backoff = BASE.saturating_mul(2u32.saturating_pow(k)).min(CAP);
-        let wait = backoff.mul_f64(jitter(rng.next_unit()));
+        let wait = backoff.mul_f64(jitter(rng.random::<f64>()));
         tokio::time::sleep(wait).await;
         waits.push(wait);
     }
@@ -42,7 +42,7 @@ async fn retry(
 /// the sum of the waits (each rounded up to the timer's millisecond).
 async fn check(mut sim: Sim, jitter: fn(f64) -> f64) -> Result<Vec<Duration>, String> {
     // The operation fails a number of times drawn from the seed, then succeeds.
-    let failures = (sim.rng.next_unit() * 8.0) as u32;
+    let failures = sim.rng.random_range(0..8);
     let mut calls = 0;
     let start = tokio::time::Instant::now();
     let waits = retry(
@@ -72,7 +72,9 @@ async fn check(mut sim: Sim, jitter: fn(f64) -> f64) -> Result<Vec<Duration>, St
 
 fn main() {
     // Seeds that fail are not recorded: this is a demonstration, not a test of a crate.
-    let harness = Harness::new().regressions(None).check_determinism();
+    let harness = Harness::new()
+        .without_regressions_file()
+        .check_determinism(true);
     let correct = harness
         .clone()
         .name("retry_equal_jitter")

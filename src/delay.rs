@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::{Instant, Sleep};
 
 use crate::Error;
-use crate::rng::UnitRng;
+use rand::RngExt as _;
 
 /// The most tasks one call of [`wait_n`](crate::wait_n) or [`task_wait_n`](crate::task_wait_n)
 /// accepts: one hundred million.
@@ -137,12 +137,12 @@ impl FromStr for MaxDelay {
 ///
 /// This is CPython's `random.uniform(0, max_delay)`, so `0` can be drawn and `max_delay` only
 /// where the product rounds up to it; the result never leaves `[0, max_delay]`.
-pub(crate) fn draw<R: UnitRng + ?Sized>(rng: &mut R, max_delay: MaxDelay) -> f64 {
-    max_delay.0 * rng.next_unit()
+pub(crate) fn draw<R: rand::Rng + ?Sized>(rng: &mut R, max_delay: MaxDelay) -> f64 {
+    max_delay.0 * rng.random::<f64>()
 }
 
 /// Draws `n` delays in index order, refusing an `n` that cannot fit before allocating.
-pub(crate) fn draw_n<R: UnitRng + ?Sized>(
+pub(crate) fn draw_n<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
@@ -153,7 +153,7 @@ pub(crate) fn draw_n<R: UnitRng + ?Sized>(
 }
 
 /// Draws `n` delays in index order, then sorts them ascending (equal delays keep index order).
-pub(crate) fn draw_sorted<R: UnitRng + ?Sized>(
+pub(crate) fn draw_sorted<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,

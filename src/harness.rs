@@ -58,7 +58,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::laws::panic_message;
+use crate::panic::{inside_runtime, message as panic_message};
 use crate::seeds::parse_u64;
 use crate::{Clock, Error, Generator, Partition, RngKind, SeedRange};
 
@@ -196,14 +196,17 @@ pub struct Failure {
     pub test: String,
     /// The seed that failed, if a seed ran at all (a malformed environment fails before).
     pub seed: Option<u64>,
-    /// The generator.
-    pub rng: RngKind,
+    /// The generator's kind.
+    pub kind: RngKind,
     /// The shard that ran.
     pub shard: Partition,
     /// What went wrong.
     pub message: String,
     /// Where the seed was recorded, if it was.
     pub recorded: Option<PathBuf>,
+    /// Whether the determinism check was on by the environment (`WAITSIM_CHECK_DETERMINISM`),
+    /// so that the replay turns it on too.
+    pub determinism_from_env: bool,
 }
 
 impl Failure {
@@ -211,13 +214,18 @@ impl Failure {
     #[must_use]
     pub fn replay(&self) -> Option<String> {
         let seed = self.seed?;
-        let rng = if self.rng == RngKind::default() {
+        let kind = if self.kind == RngKind::default() {
             String::new()
         } else {
-            format!("WAITSIM_RNG={} ", self.rng)
+            format!("WAITSIM_RNG={} ", self.kind)
+        };
+        let determinism = if self.determinism_from_env {
+            "WAITSIM_CHECK_DETERMINISM=1 "
+        } else {
+            ""
         };
         Some(format!(
-            "WAITSIM_SEED={seed} {rng}cargo test {} -- --exact",
+            "WAITSIM_SEED={seed} {kind}{determinism}cargo test {} -- --exact",
             self.test
         ))
     }
@@ -229,7 +237,7 @@ impl fmt::Display for Failure {
             Some(seed) => writeln!(
                 f,
                 "waitsim: test `{}` failed at seed {seed} (generator {}, shard {})",
-                self.test, self.rng, self.shard
+                self.test, self.kind, self.shard
             )?,
             None => writeln!(f, "waitsim: test `{}` could not run", self.test)?,
         }
@@ -282,7 +290,7 @@ impl<T: Serialize, E: fmt::Display> Outcome for Result<T, E> {
 ///
 /// Harness::new()
 ///     .name("waits_are_in_range")
-///     .check_determinism()
+///     .check_determinism(true)
 ///     .run(async |mut sim: Sim| {
 ///         let delay = wait_random(&mut sim.rng, MaxDelay::DEFAULT).await;
 ///         if (0.0..=10.0).contains(&delay) { Ok(delay) } else { Err(format!("{delay}")) }
@@ -292,9 +300,14 @@ impl<T: Serialize, E: fmt::Display> Outcome for Result<T, E> {
 #[must_use]
 pub struct Harness {
     name: Option<String>,
-    check_determinism: bool,
+    /// The determinism check, if the test sets it: it wins over the environment.
+    check_determinism: Option<bool>,
     /// Where failing seeds are kept: the crate's regressions file unless said otherwise.
     regressions: Option<Option<PathBuf>>,
+    /// The seeds, if the test sets them: they win over the environment.
+    seeds: Option<SeedRange>,
+    /// The generator's kind, if the test sets it: it wins over the environment.
+    kind: Option<RngKind>,
 }
 
 impl Harness {
@@ -312,19 +325,45 @@ impl Harness {
         }
     }
 
-    /// Keeps failing seeds in `path` instead of the crate's regressions file; `None` keeps
-    /// them nowhere (for a test that expects its body to fail).
-    pub fn regressions(self, path: Option<PathBuf>) -> Harness {
+    /// Keeps failing seeds in the file at `path` instead of the crate's
+    /// [`REGRESSIONS_FILE`], and tries the seeds recorded there first.
+    pub fn regressions_file(self, path: impl Into<PathBuf>) -> Harness {
         Harness {
-            regressions: Some(path),
+            regressions: Some(Some(path.into())),
             ..self
         }
     }
 
-    /// Runs each seed twice and fails unless both runs return the same bytes.
-    pub fn check_determinism(self) -> Harness {
+    /// Neither reads nor writes a regressions file: for a test that expects its body to fail.
+    pub fn without_regressions_file(self) -> Harness {
         Harness {
-            check_determinism: true,
+            regressions: Some(None),
+            ..self
+        }
+    }
+
+    /// Runs each seed twice and fails unless both runs return the same bytes (`true`), or
+    /// never does (`false`), whatever `WAITSIM_CHECK_DETERMINISM` says.
+    pub fn check_determinism(self, on: bool) -> Harness {
+        Harness {
+            check_determinism: Some(on),
+            ..self
+        }
+    }
+
+    /// Runs exactly `seeds`, whatever `WAITSIM_SEED`, `WAITSIM_SEEDS`, `WAITSIM_CASES` and
+    /// `WAITSIM_SHARD` say: for a test whose assertions depend on which seeds run.
+    pub fn seeds(self, seeds: SeedRange) -> Harness {
+        Harness {
+            seeds: Some(seeds),
+            ..self
+        }
+    }
+
+    /// Uses generators of `kind`, whatever `WAITSIM_RNG` says.
+    pub fn kind(self, kind: RngKind) -> Harness {
+        Harness {
+            kind: Some(kind),
             ..self
         }
     }
@@ -361,7 +400,7 @@ impl Harness {
             let sim = Sim {
                 seed,
                 kind,
-                rng: kind.seeded(seed),
+                rng: kind.generator(seed),
             };
             runtime
                 .block_on(async { tokio::time::timeout(VIRTUAL_LIMIT, body(sim)).await })
@@ -378,7 +417,7 @@ impl Harness {
     /// use waitsim::harness::Harness;
     /// use waitsim::laws::{self, Input};
     ///
-    /// Harness::new().each_seed(|seed, rng| laws::wait_n(waitsim::wait_n, rng, Input::from_seed(seed)));
+    /// Harness::new().each_seed(|seed, kind| laws::wait_n(waitsim::wait_n, kind, Input::from_seed(seed)));
     /// ```
     ///
     /// # Panics
@@ -412,14 +451,26 @@ impl Harness {
     /// seeds ran.
     fn drive(self, once: impl Fn(u64, RngKind) -> Result<Vec<u8>, String>) -> Result<u64, Failure> {
         let test = self.name.clone().unwrap_or_else(test_name);
-        let settings = Settings::from_env().map_err(|message| Failure {
+        let cannot_run = |message| Failure {
             test: test.clone(),
             seed: None,
-            rng: RngKind::default(),
+            kind: self.kind.unwrap_or_default(),
             shard: Partition::WHOLE,
             message,
             recorded: None,
-        })?;
+            determinism_from_env: false,
+        };
+        if let Some(message) = inside_runtime("the waitsim harness") {
+            return Err(cannot_run(message));
+        }
+        let mut settings = Settings::from_env().map_err(cannot_run)?;
+        let determinism_from_env = self.check_determinism.is_none() && settings.check_determinism;
+        if let Some(range) = self.seeds {
+            settings.seeds = Seeds::Range(range);
+            settings.shard = Partition::WHOLE;
+        }
+        settings.rng = self.kind.unwrap_or(settings.rng);
+        let check_determinism = self.check_determinism.unwrap_or(settings.check_determinism);
         let regressions = self.regressions.clone().unwrap_or_else(regressions_path);
         // A replay runs its one seed; a loop runs the recorded seeds first, then its shard's.
         let recorded = match (settings.seeds, &regressions) {
@@ -438,7 +489,6 @@ impl Harness {
                 )
             }
         };
-        let check_determinism = self.check_determinism || settings.check_determinism;
         let mut ran = 0;
         for seed in recorded.iter().copied().chain(fresh) {
             let outcome = run_seed(&once, seed, settings.rng, check_determinism);
@@ -454,10 +504,11 @@ impl Harness {
                 return Err(Failure {
                     test,
                     seed: Some(seed),
-                    rng: settings.rng,
+                    kind: settings.rng,
                     shard: settings.shard,
                     message,
                     recorded: recorded_in,
+                    determinism_from_env,
                 });
             }
         }
@@ -661,14 +712,24 @@ mod tests {
         let failure = Failure {
             test: "retry::backs_off".into(),
             seed: Some(42),
-            rng: RngKind::Cpython,
+            kind: RngKind::Cpython,
             shard: Partition::WHOLE,
             message: "boom".into(),
             recorded: None,
+            determinism_from_env: false,
         };
         assert_eq!(
             failure.replay().unwrap(),
             "WAITSIM_SEED=42 WAITSIM_RNG=cpython cargo test retry::backs_off -- --exact"
+        );
+        let checked = Failure {
+            determinism_from_env: true,
+            ..failure
+        };
+        assert_eq!(
+            checked.replay().unwrap(),
+            "WAITSIM_SEED=42 WAITSIM_RNG=cpython WAITSIM_CHECK_DETERMINISM=1 cargo test \
+             retry::backs_off -- --exact"
         );
     }
 }

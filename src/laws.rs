@@ -29,30 +29,81 @@
 //!
 //! // ...and one that forgets to sort is caught.
 //! let unsorted = async |rng: &mut waitsim::Generator, n, max_delay: MaxDelay| {
-//!     (0..n).map(|_| max_delay.as_secs_f64() * waitsim::UnitRng::next_unit(rng)).collect::<Vec<_>>()
+//!     (0..n).map(|_| max_delay.as_secs_f64() * rand::RngExt::random::<f64>(rng)).collect::<Vec<_>>()
 //! };
 //! let violation = laws::wait_n(unsorted, RngKind::ChaCha, input).unwrap_err();
 //! assert_eq!(violation.law, laws::Law::Ascending);
-//! assert!(violation.to_string().contains("seed 7"));
+//! // The kit shrinks what it found to the smallest input that breaks the same law: with this
+//! // seed the first four draws happen to ascend, so five waits, at the simplest bound.
+//! assert_eq!((violation.input.n, violation.found.n), (5, 20));
+//! assert!(violation.to_string().starts_with("law `ascending` broken by wait_n(5, 10) "));
 //! ```
+//!
+//! # Implementations written against `rand`
+//!
+//! The kit hands each implementation a `&mut` [`Generator`], which is a [`rand::Rng`]: code
+//! written generically over rand's `Rng` is passed as it is, with no adapter.
+//!
+//! ```
+//! use rand::RngExt;
+//! use waitsim::laws::{self, Input};
+//! use waitsim::{Generator, MaxDelay, RngKind};
+//!
+//! /// A port of `wait_n`, as production code writes it.
+//! async fn my_wait_n<R: rand::Rng + ?Sized>(rng: &mut R, n: usize, max_delay: f64) -> Vec<f64> {
+//!     let mut delays: Vec<f64> = (0..n).map(|_| max_delay * rng.random::<f64>()).collect();
+//!     let waits = delays.iter().map(|&d| tokio::time::sleep(std::time::Duration::from_secs_f64(d)));
+//!     futures_join_all(waits).await;
+//!     delays.sort_by(f64::total_cmp);
+//!     delays
+//! }
+//! # async fn futures_join_all(waits: impl Iterator<Item = tokio::time::Sleep>) {
+//! #     let waits: Vec<_> = waits.collect();
+//! #     for wait in waits { wait.await; }
+//! # }
+//!
+//! for kind in RngKind::ALL.iter().copied() {
+//!     for seed in 0..20 {
+//!         let mine = async |rng: &mut Generator, n, max_delay: MaxDelay| {
+//!             my_wait_n(rng, n, max_delay.as_secs_f64()).await
+//!         };
+//!         laws::wait_n(mine, kind, Input::from_seed(seed)).unwrap();
+//!     }
+//! }
+//! ```
+//!
+//! # Shrinking
+//!
+//! When a law breaks, the kit searches down for the smallest input that still breaks the same
+//! law, with the same seed: first smaller `n` (from 0 up), then bounds from a fixed list of
+//! simpler ones ([`SIMPLE_BOUNDS`], with `n` searched again). [`Violation::input`] is the
+//! smallest input found, the one the message names; [`Violation::found`] is the one first
+//! found. The search is deterministic, so the same call gives the same violation every time.
 //!
 //! The laws use waitsim's clock: a fresh current-thread runtime on tokio's paused clock for
 //! every run. Call them from a plain `#[test]`, a `proptest!` block or
-//! [`Harness::each_seed`](crate::harness::Harness::each_seed), not from inside a runtime.
+//! [`Harness::each_seed`](crate::harness::Harness::each_seed), not from inside a runtime (a
+//! `#[tokio::test]`): there they panic at once, with a message that says so.
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
+use rand::RngExt as _;
 use tokio::time::Instant;
 
-use crate::{Clock, Generator, MaxDelay, RngKind, UnitRng};
+use crate::panic::{message as panic_message, outside_runtime};
+use crate::{Clock, Generator, MaxDelay, RngKind, Routine};
 
 /// The longest virtual time a call may take before it counts as not completing.
 const VIRTUAL_LIMIT: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
 
 /// The timer's tick: every wait ends on a whole millisecond.
 const TICK: Duration = Duration::from_millis(1);
+
+/// The bounds the kit tries when it shrinks a violation, simplest first: a violation at a
+/// bound moves to the first bound of this list, before its own, that breaks the same law.
+pub const SIMPLE_BOUNDS: [f64; 9] = [10.0, 1.0, 0.0, 2.0, 5.0, 0.5, 0.001, 60.0, 1e6];
 
 /// One input of a routine: the seed of its generator, the number of waits and the bound.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -192,12 +243,14 @@ impl fmt::Display for Law {
 pub struct Violation {
     /// The law that was broken.
     pub law: Law,
-    /// The routine, as the seed names it (`wait_n`, `measure_time`, ...).
-    pub routine: &'static str,
-    /// The generator.
-    pub rng: RngKind,
-    /// The input.
+    /// The routine.
+    pub routine: Routine,
+    /// The generator's kind.
+    pub kind: RngKind,
+    /// The smallest input found that breaks the law: the one the message names.
     pub input: Input,
+    /// The input the law was first found broken at, before shrinking.
+    pub found: Input,
     /// The first offending index, where there is one.
     pub index: Option<usize>,
     /// What the law expected there.
@@ -208,19 +261,18 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Input { seed, n, max_delay } = self.input;
-        let call = if self.routine == "wait_random" || self.routine == "task_wait_random" {
-            format!("{}({max_delay})", self.routine)
-        } else {
-            format!("{}({n}, {max_delay})", self.routine)
-        };
         write!(
             f,
-            "law `{}` broken by {call} with the {} generator at seed {seed}: {}",
+            "law `{}` broken by {} with the {} generator at seed {}",
             self.law,
-            self.rng,
-            self.law.says()
+            self.call(self.input),
+            self.kind,
+            self.input.seed,
         )?;
+        if self.found != self.input {
+            write!(f, " (shrunk from {})", self.call(self.found))?;
+        }
+        write!(f, ": {}", self.law.says())?;
         match self.index {
             Some(index) => write!(
                 f,
@@ -228,6 +280,18 @@ impl fmt::Display for Violation {
                 self.expected, self.got
             ),
             None => write!(f, "; expected {}, got {}", self.expected, self.got),
+        }
+    }
+}
+
+impl Violation {
+    /// The call of the routine on `input`, as the seed writes it: `wait_n(3, 10)`.
+    fn call(&self, input: Input) -> String {
+        match self.routine {
+            Routine::WaitRandom | Routine::TaskWaitRandom => {
+                format!("{}({})", self.routine, input.max_delay)
+            }
+            _ => format!("{}({}, {})", self.routine, input.n, input.max_delay),
         }
     }
 }
@@ -289,8 +353,8 @@ struct Run<T> {
 
 /// Builds the violations of one routine, input and generator.
 struct Judge {
-    routine: &'static str,
-    rng: RngKind,
+    routine: Routine,
+    kind: RngKind,
     input: Input,
 }
 
@@ -310,8 +374,9 @@ impl Judge {
         Violation {
             law,
             routine: self.routine,
-            rng: self.rng,
+            kind: self.kind,
             input: self.input,
+            found: self.input,
             index,
             expected: expected.to_string(),
             got: got.to_string(),
@@ -325,7 +390,7 @@ impl Judge {
         call: impl AsyncFnOnce(&mut Generator) -> O,
         lift: impl FnOnce(O) -> Result<T, String>,
     ) -> Result<Run<T>, Violation> {
-        let mut rng = self.rng.seeded(self.input.seed);
+        let mut rng = self.kind.generator(self.input.seed);
         let runtime = Clock::Virtual
             .runtime()
             .map_err(|err| self.broken(Law::Completes, None, "a runtime", err))?;
@@ -347,7 +412,7 @@ impl Judge {
         Ok(Run {
             value,
             elapsed,
-            next_draw: rng.next_unit(),
+            next_draw: rng.random::<f64>(),
         })
     }
 
@@ -357,14 +422,14 @@ impl Judge {
         &self,
         call: impl FnOnce(&mut Generator) -> Result<T, String>,
     ) -> Result<Run<T>, Violation> {
-        let mut rng = self.rng.seeded(self.input.seed);
+        let mut rng = self.kind.generator(self.input.seed);
         let value = catch_unwind(AssertUnwindSafe(|| call(&mut rng)))
             .map_err(|panic| self.no_result(format!("a panic: {}", panic_message(&*panic))))?
             .map_err(|err| self.no_result(format!("the error `{err}`")))?;
         Ok(Run {
             value,
             elapsed: Duration::ZERO,
-            next_draw: rng.next_unit(),
+            next_draw: rng.random::<f64>(),
         })
     }
 
@@ -483,13 +548,56 @@ fn tick_ceil(secs: f64) -> Duration {
     Duration::from_millis(u64::try_from(ticks).unwrap_or(u64::MAX))
 }
 
-/// The text of a panic's payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_string())
+/// The sizes below `n`, at least `min`, that shrinking tries, smallest first: every one up to
+/// 16, then a quarter and a half of `n`.
+fn smaller_sizes(n: usize, min: usize) -> Vec<usize> {
+    let mut sizes: Vec<usize> = (min..n.min(17)).collect();
+    sizes.extend([n / 4, n / 2].into_iter().filter(|&s| s > 16 && s < n));
+    sizes.dedup();
+    sizes
+}
+
+/// What a routine's inputs can shrink in: `n` from `min` up, or only the bound.
+#[derive(Clone, Copy)]
+enum Sizes {
+    From(usize),
+    Unused,
+}
+
+/// Shrinks `first`: the smallest input, with the same seed, whose `check` breaks the same law.
+/// Sizes first, then the bounds of [`SIMPLE_BOUNDS`] before the violation's own (the first
+/// that breaks the law wins), then sizes again.
+fn shrink(
+    first: Violation,
+    sizes: Sizes,
+    check: impl Fn(Input) -> Result<(), Violation>,
+) -> Violation {
+    let law = first.law;
+    let found = first.input;
+    let breaks = |input: Input| check(input).err().filter(|v| v.law == law);
+    let fewer = |best: Violation| match sizes {
+        Sizes::From(min) => smaller_sizes(best.input.n, min)
+            .into_iter()
+            .find_map(|n| breaks(Input { n, ..best.input }))
+            .unwrap_or(best),
+        Sizes::Unused => best,
+    };
+    let mut best = fewer(first);
+    let own = best.input.max_delay.as_secs_f64();
+    let simpler = SIMPLE_BOUNDS
+        .iter()
+        .take_while(|&&bound| bound.to_bits() != own.to_bits())
+        .filter_map(|&bound| MaxDelay::from_const(bound));
+    for max_delay in simpler {
+        if let Some(violation) = breaks(Input {
+            max_delay,
+            ..best.input
+        }) {
+            best = fewer(violation);
+            break;
+        }
+    }
+    Violation { found, ..best }
 }
 
 /// Checks every law of `wait_n` (and of `task_wait_n`, whose laws are the same) for one input:
@@ -497,7 +605,7 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// consumes.
 ///
 /// `implementation` is called as `implementation(&mut rng, n, max_delay)` with a fresh
-/// generator of `rng` seeded with `input.seed`, on a fresh virtual-clock runtime.
+/// [`Generator`] of `kind` seeded with `input.seed`, on a fresh virtual-clock runtime.
 ///
 /// ```
 /// use waitsim::laws::{self, Input};
@@ -510,28 +618,30 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 ///
 /// # Errors
 ///
-/// The first law the implementation breaks, in the order above.
-pub fn wait_n<F, R>(implementation: F, rng: RngKind, input: Input) -> Result<(), Violation>
+/// The first law the implementation breaks, in the order above, shrunk to the smallest input
+/// that breaks it.
+///
+/// # Panics
+///
+/// When called inside a tokio runtime: call it from a plain `#[test]`.
+pub fn wait_n<F, R>(implementation: F, kind: RngKind, input: Input) -> Result<(), Violation>
 where
     F: AsyncFn(&mut Generator, usize, MaxDelay) -> R,
     R: Delays,
 {
-    wait_n_laws(&implementation, "wait_n", rng, input)
+    outside_runtime("waitsim::laws::wait_n");
+    let check = |input| wait_n_laws(&implementation, kind, input);
+    check(input).map_err(|first| shrink(first, Sizes::From(0), check))
 }
 
-fn wait_n_laws<F, R>(
-    implementation: &F,
-    routine: &'static str,
-    rng: RngKind,
-    input: Input,
-) -> Result<(), Violation>
+fn wait_n_laws<F, R>(implementation: &F, kind: RngKind, input: Input) -> Result<(), Violation>
 where
     F: AsyncFn(&mut Generator, usize, MaxDelay) -> R,
     R: Delays,
 {
     let judge = Judge {
-        routine,
-        rng,
+        routine: Routine::WaitN,
+        kind,
         input,
     };
     let Input { n, max_delay, .. } = input;
@@ -584,16 +694,31 @@ where
 ///
 /// # Errors
 ///
-/// The first law the implementation breaks.
-pub fn wait_random<F, R>(implementation: F, rng: RngKind, input: Input) -> Result<(), Violation>
+/// The first law the implementation breaks, shrunk to the simplest bound that breaks it.
+///
+/// # Panics
+///
+/// When called inside a tokio runtime: call it from a plain `#[test]`.
+pub fn wait_random<F, R>(implementation: F, kind: RngKind, input: Input) -> Result<(), Violation>
+where
+    F: AsyncFn(&mut Generator, MaxDelay) -> R,
+    R: Seconds,
+{
+    outside_runtime("waitsim::laws::wait_random");
+    let check = |input| wait_random_laws(&implementation, kind, input);
+    let input = Input { n: 1, ..input };
+    check(input).map_err(|first| shrink(first, Sizes::Unused, check))
+}
+
+fn wait_random_laws<F, R>(implementation: &F, kind: RngKind, input: Input) -> Result<(), Violation>
 where
     F: AsyncFn(&mut Generator, MaxDelay) -> R,
     R: Seconds,
 {
     let judge = Judge {
-        routine: "wait_random",
-        rng,
-        input: Input { n: 1, ..input },
+        routine: Routine::WaitRandom,
+        kind,
+        input,
     };
     let max_delay = input.max_delay;
     let run = || {
@@ -632,16 +757,29 @@ where
 ///
 /// # Errors
 ///
-/// The first law the implementation breaks.
-pub fn measure_time<F, R>(implementation: F, rng: RngKind, input: Input) -> Result<(), Violation>
+/// The first law the implementation breaks, shrunk to the smallest input that breaks it.
+///
+/// # Panics
+///
+/// When called inside a tokio runtime: call it from a plain `#[test]`.
+pub fn measure_time<F, R>(implementation: F, kind: RngKind, input: Input) -> Result<(), Violation>
 where
     F: Fn(&mut Generator, usize, MaxDelay) -> R,
     R: Seconds,
 {
-    let input = input.measured();
+    outside_runtime("waitsim::laws::measure_time");
+    let check = |input| measure_time_laws(&implementation, kind, input);
+    check(input.measured()).map_err(|first| shrink(first, Sizes::From(1), check))
+}
+
+fn measure_time_laws<F, R>(implementation: &F, kind: RngKind, input: Input) -> Result<(), Violation>
+where
+    F: Fn(&mut Generator, usize, MaxDelay) -> R,
+    R: Seconds,
+{
     let judge = Judge {
-        routine: "measure_time",
-        rng,
+        routine: Routine::MeasureTime,
+        kind,
         input,
     };
     let Input { n, max_delay, .. } = input;
@@ -669,7 +807,7 @@ where
 }
 
 /// Checks that two implementations of `wait_n` agree, bit for bit, for one input: for
-/// example an implementation of `task_wait_n` against one of `wait_n`.
+/// example an implementation of `task_wait_n` (`a`) against one of `wait_n` (`b`).
 ///
 /// ```
 /// use waitsim::laws::{self, Input};
@@ -680,29 +818,38 @@ where
 ///
 /// # Errors
 ///
-/// [`Law::Completes`] if either fails to return, [`Law::Agrees`] where they differ.
-pub fn agree<A, B, RA, RB>(a: A, b: B, rng: RngKind, input: Input) -> Result<(), Violation>
+/// [`Law::Completes`] if either fails to return, [`Law::Agrees`] where they differ, shrunk to
+/// the smallest input that breaks it.
+///
+/// # Panics
+///
+/// When called inside a tokio runtime: call it from a plain `#[test]`.
+pub fn agree<A, B, RA, RB>(a: A, b: B, kind: RngKind, input: Input) -> Result<(), Violation>
 where
     A: AsyncFn(&mut Generator, usize, MaxDelay) -> RA,
     B: AsyncFn(&mut Generator, usize, MaxDelay) -> RB,
     RA: Delays,
     RB: Delays,
 {
-    let judge = Judge {
-        routine: "task_wait_n",
-        rng,
-        input,
+    outside_runtime("waitsim::laws::agree");
+    let check = |input| {
+        let judge = Judge {
+            routine: Routine::TaskWaitN,
+            kind,
+            input,
+        };
+        let Input { n, max_delay, .. } = input;
+        let a = judge.run(
+            async |rng: &mut Generator| a(rng, n, max_delay).await,
+            Delays::into_delays,
+        )?;
+        let b = judge.run(
+            async |rng: &mut Generator| b(rng, n, max_delay).await,
+            Delays::into_delays,
+        )?;
+        judge.same_bits(Law::Agrees, &b.value, &a.value)
     };
-    let Input { n, max_delay, .. } = input;
-    let a = judge.run(
-        async |rng: &mut Generator| a(rng, n, max_delay).await,
-        Delays::into_delays,
-    )?;
-    let b = judge.run(
-        async |rng: &mut Generator| b(rng, n, max_delay).await,
-        Delays::into_delays,
-    )?;
-    judge.same_bits(Law::Agrees, &b.value, &a.value)
+    check(input).map_err(|first| shrink(first, Sizes::From(0), check))
 }
 
 #[cfg(test)]
@@ -748,9 +895,14 @@ mod tests {
     fn a_violation_explains_itself_in_one_paragraph() {
         let violation = Violation {
             law: Law::Ascending,
-            routine: "wait_n",
-            rng: RngKind::ChaCha,
+            routine: Routine::WaitN,
+            kind: RngKind::ChaCha,
             input: Input {
+                seed: 7,
+                n: 3,
+                max_delay: MaxDelay::DEFAULT,
+            },
+            found: Input {
                 seed: 7,
                 n: 3,
                 max_delay: MaxDelay::DEFAULT,

@@ -143,8 +143,8 @@
 //!
 //! // waitsim's own `task_wait_n` obeys every law of `wait_n`, for 256 seeds.
 //! Harness::new()
-//!     .regressions(None)
-//!     .each_seed(|seed, rng| laws::wait_n(waitsim::task_wait_n, rng, Input::from_seed(seed)));
+//!     .without_regressions_file()
+//!     .each_seed(|seed, kind| laws::wait_n(waitsim::task_wait_n, kind, Input::from_seed(seed)));
 //! ```
 //!
 //! # The determinism contract
@@ -197,6 +197,7 @@ pub mod laws;
 mod measure;
 pub mod memory;
 mod name;
+mod panic;
 mod rng;
 mod scenario;
 mod seeds;
@@ -212,7 +213,7 @@ pub use cpython::CpythonRandom;
 pub use delay::{MAX_TASKS, MaxDelay, check_task_count, parse_task_count, secs_f64};
 pub use error::Error;
 pub use measure::{Measurement, check_measured_count, measure, measure_time};
-pub use rng::{DefaultRng, Generator, RngKind, UnitRng, seeded};
+pub use rng::{DefaultRng, Generator, RngKind, seeded};
 pub use scenario::{Case, Report, Routine, Scenario};
 pub use seeds::{Partition, SeedRange, seed_or_report};
 pub use sweep::{SeedResult, Stats, Summary, Sweep, sweep};

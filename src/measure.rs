@@ -7,7 +7,7 @@ use tokio::time::Instant;
 
 use crate::delay::{check_task_count, secs, secs_f64};
 use crate::wait::{wait_n_alone, wait_n_with};
-use crate::{Clock, Error, MaxDelay, UnitRng};
+use crate::{Clock, Error, MaxDelay};
 
 /// The outcome of one timed [`wait_n`](crate::wait_n): its delays and how long it took.
 ///
@@ -83,7 +83,7 @@ pub(crate) fn per_task(elapsed: Duration, n: usize) -> f64 {
 /// # Panics
 ///
 /// Like `tokio::time::sleep`, if polled outside a tokio runtime with timers enabled.
-pub async fn measure<R: UnitRng + ?Sized>(
+pub async fn measure<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
@@ -92,7 +92,7 @@ pub async fn measure<R: UnitRng + ?Sized>(
 }
 
 /// [`measure`], calling `finished` as each wait ends.
-pub(crate) async fn measure_with<R: UnitRng + ?Sized>(
+pub(crate) async fn measure_with<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
@@ -109,7 +109,7 @@ pub(crate) async fn measure_with<R: UnitRng + ?Sized>(
 
 /// [`measure`] on a paused runtime that runs nothing else: the same measurement, with the
 /// clock moved straight to the last deadline (see [`wait_n_alone`]).
-pub(crate) async fn measure_alone<R: UnitRng + ?Sized>(
+pub(crate) async fn measure_alone<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
@@ -164,7 +164,7 @@ pub fn check_measured_count(n: usize) -> Result<(), Error> {
 /// # Ok(())
 /// # }
 /// ```
-pub fn measure_time<R: UnitRng + ?Sized>(
+pub fn measure_time<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,

@@ -1,7 +1,8 @@
 //! Random generators: what the routines draw from, and the named, portable ones waitsim offers.
 
-use rand::RngExt;
-use rand::SeedableRng;
+use std::convert::Infallible;
+
+use rand::{SeedableRng, TryRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -32,29 +33,6 @@ pub fn seeded(seed: u64) -> DefaultRng {
     ChaCha8Rng::seed_from_u64(seed)
 }
 
-mod sealed {
-    pub trait Sealed {}
-}
-
-/// A source of uniform floats in `[0, 1)`: all the routines need from a generator.
-///
-/// It is implemented for every [`rand::Rng`] (the float is `rand`'s standard 53-bit `f64`), so
-/// any generator from the `rand` ecosystem can be injected; for [`CpythonRandom`] (the float
-/// is Python's `random.random()`); and for [`Generator`]. The trait is
-/// sealed so that every implementation keeps its draws inside `[0, 1)`.
-pub trait UnitRng: sealed::Sealed {
-    /// The next float, uniform in `[0, 1)`.
-    fn next_unit(&mut self) -> f64;
-}
-
-impl<R: rand::Rng + ?Sized> sealed::Sealed for R {}
-
-impl<R: rand::Rng + ?Sized> UnitRng for R {
-    fn next_unit(&mut self) -> f64 {
-        self.random::<f64>()
-    }
-}
-
 /// The name of a generator, as chosen at run time (for example on the command line).
 ///
 /// ```
@@ -82,9 +60,18 @@ impl RngKind {
     /// Every kind, in the order they are listed to users.
     pub const ALL: &'static [RngKind] = &[RngKind::ChaCha, RngKind::Cpython];
 
-    /// The generator of this kind, seeded from `seed`.
+    /// A [`Generator`] of this kind, seeded from `seed`.
+    ///
+    /// ```
+    /// use rand::RngExt;
+    /// use waitsim::{seeded, RngKind};
+    ///
+    /// // The ChaCha kind draws what `seeded` draws.
+    /// let mut chosen = RngKind::ChaCha.generator(3);
+    /// assert_eq!(chosen.random::<f64>(), seeded(3).random::<f64>());
+    /// ```
     #[must_use]
-    pub fn seeded(self, seed: u64) -> Generator {
+    pub fn generator(self, seed: u64) -> Generator {
         match self {
             RngKind::ChaCha => Generator(Inner::ChaCha(Box::new(seeded(seed)))),
             RngKind::Cpython => Generator(Inner::Cpython(Box::new(CpythonRandom::seed(seed)))),
@@ -106,14 +93,38 @@ impl Named for RngKind {
 
 named!(RngKind);
 
-/// A seeded generator of any [`RngKind`], chosen at run time.
+/// A seeded generator of any [`RngKind`], chosen at run time: what the
+/// [`harness`](crate::harness) and the [`laws`](crate::laws) hand to the code they test.
+///
+/// It is a [`rand::Rng`] (rand 0.10), so `&mut generator` goes wherever code takes
+/// `&mut impl rand::Rng` or `&mut R` with `R: rand::Rng + ?Sized`; with the `rand09` feature it
+/// is also a rand 0.9 `RngCore`, for code still written against rand 0.9's `Rng`.
+///
+/// # The bit contract
+///
+/// `rng.random::<f64>()` (rand's standard `f64`: the top 53 bits of `next_u64`, times
+/// `2^-53`) is exactly the draw waitsim's routines make, for both kinds and under both rand
+/// versions:
+///
+/// - [`RngKind::ChaCha`]: every method is ChaCha8's own, so the stream is [`seeded`]'s.
+/// - [`RngKind::Cpython`]: the methods of [`CpythonRandom`]; `random::<f64>()` is Python's
+///   `random.random()`, bit for bit.
 ///
 /// ```
-/// use waitsim::{RngKind, UnitRng};
+/// use rand::RngExt;
+/// use waitsim::{CpythonRandom, RngKind};
 ///
-/// let mut rng = RngKind::ChaCha.seeded(1);
-/// let u = rng.next_unit();
-/// assert!((0.0..1.0).contains(&u));
+/// // Python: random.seed(42); random.random()
+/// let mut rng = RngKind::Cpython.generator(42);
+/// assert_eq!(rng.random::<f64>(), 0.6394267984578837);
+///
+/// // Code written against rand takes it as it is.
+/// fn jitter<R: rand::Rng + ?Sized>(rng: &mut R) -> f64 {
+///     rng.random::<f64>() / 2.0
+/// }
+/// let mut python = CpythonRandom::seed(42);
+/// python.random::<f64>();
+/// assert_eq!(jitter(&mut rng), python.random::<f64>() / 2.0);
 /// ```
 #[derive(Clone, Debug)]
 pub struct Generator(Inner);
@@ -126,22 +137,57 @@ enum Inner {
     Cpython(Box<CpythonRandom>),
 }
 
-impl sealed::Sealed for Generator {}
-
-impl sealed::Sealed for CpythonRandom {}
-
-impl UnitRng for CpythonRandom {
-    fn next_unit(&mut self) -> f64 {
-        self.random()
+impl Generator {
+    /// The kind of this generator.
+    #[must_use]
+    pub fn kind(&self) -> RngKind {
+        match self.0 {
+            Inner::ChaCha(_) => RngKind::ChaCha,
+            Inner::Cpython(_) => RngKind::Cpython,
+        }
     }
 }
 
-impl UnitRng for Generator {
-    fn next_unit(&mut self) -> f64 {
-        match &mut self.0 {
-            Inner::ChaCha(rng) => rng.next_unit(),
-            Inner::Cpython(rng) => rng.next_unit(),
+/// Forwards one `TryRng` method to the generator of either kind.
+macro_rules! forward {
+    ($self:ident, $rng:ident => $call:expr) => {
+        match &mut $self.0 {
+            Inner::ChaCha($rng) => $call,
+            Inner::Cpython($rng) => $call,
         }
+    };
+}
+
+impl TryRng for Generator {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        forward!(self, rng => rng.try_next_u32())
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        forward!(self, rng => rng.try_next_u64())
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        forward!(self, rng => rng.try_fill_bytes(dst))
+    }
+}
+
+/// rand 0.9's `RngCore`, with the `rand09` feature: code written against rand 0.9's `Rng` takes
+/// a `Generator` too, and draws the same bits as under rand 0.10.
+#[cfg(feature = "rand09")]
+impl rand_core_09::RngCore for Generator {
+    fn next_u32(&mut self) -> u32 {
+        forward!(self, rng => rand::Rng::next_u32(&mut **rng))
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        forward!(self, rng => rand::Rng::next_u64(&mut **rng))
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        forward!(self, rng => rand::Rng::fill_bytes(&mut **rng, dst))
     }
 }
 
@@ -151,10 +197,21 @@ mod tests {
 
     #[test]
     fn generator_of_a_kind_draws_what_the_kind_draws() {
+        use rand::{Rng, RngExt};
+
         let mut direct = seeded(99);
-        let mut chosen = RngKind::ChaCha.seeded(99);
+        let mut chosen = RngKind::ChaCha.generator(99);
+        assert_eq!(chosen.kind(), RngKind::ChaCha);
         for _ in 0..100 {
-            assert_eq!(direct.next_unit().to_bits(), chosen.next_unit().to_bits());
+            assert_eq!(
+                direct.random::<f64>().to_bits(),
+                chosen.random::<f64>().to_bits()
+            );
+            assert_eq!(direct.next_u32(), chosen.next_u32());
+            let (mut a, mut b) = ([0; 13], [0; 13]);
+            direct.fill_bytes(&mut a);
+            chosen.fill_bytes(&mut b);
+            assert_eq!(a, b);
         }
     }
 

@@ -264,7 +264,7 @@ impl Case {
     ///
     /// As [`Case::run`].
     pub fn run_with(&self, finished: &mut dyn FnMut()) -> Result<Report, Error> {
-        let mut rng = self.rng.seeded(self.seed);
+        let mut rng = self.rng.generator(self.seed);
         let scenario = self.scenario;
         let max_delay = scenario.max_delay();
         let (delays, elapsed, measure_time) = self.clock.run(async {

@@ -144,8 +144,11 @@ where
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        let m =
-                            runtime.block_on(measure_alone(&mut rng.seeded(seed), n, max_delay))?;
+                        let m = runtime.block_on(measure_alone(
+                            &mut rng.generator(seed),
+                            n,
+                            max_delay,
+                        ))?;
                         let result = SeedResult {
                             seed,
                             elapsed: m.elapsed(),

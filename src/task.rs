@@ -4,7 +4,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::delay::{draw, draw_sorted, sleep_from, vec_for};
-use crate::{Error, MaxDelay, UnitRng};
+use crate::{Error, MaxDelay};
 
 /// Spawns a random wait as a task and returns its handle, the analogue of Python's
 /// `asyncio.Task`.
@@ -29,7 +29,10 @@ use crate::{Error, MaxDelay, UnitRng};
 /// # Ok(())
 /// # }
 /// ```
-pub fn task_wait_random<R: UnitRng + ?Sized>(rng: &mut R, max_delay: MaxDelay) -> JoinHandle<f64> {
+pub fn task_wait_random<R: rand::Rng + ?Sized>(
+    rng: &mut R,
+    max_delay: MaxDelay,
+) -> JoinHandle<f64> {
     spawn_wait(Instant::now(), draw(rng, max_delay))
 }
 
@@ -63,7 +66,7 @@ pub fn task_wait_random<R: UnitRng + ?Sized>(rng: &mut R, max_delay: MaxDelay) -
 /// # Ok(())
 /// # }
 /// ```
-pub async fn task_wait_n<R: UnitRng + ?Sized>(
+pub async fn task_wait_n<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
@@ -72,7 +75,7 @@ pub async fn task_wait_n<R: UnitRng + ?Sized>(
 }
 
 /// [`task_wait_n`], calling `finished` as each task's result is collected.
-pub(crate) async fn task_wait_n_with<R: UnitRng + ?Sized>(
+pub(crate) async fn task_wait_n_with<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,

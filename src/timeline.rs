@@ -7,7 +7,7 @@ use tokio::time::Instant;
 
 use crate::delay::{draw_n, secs, vec_for};
 use crate::wait::wait_sorted_timed;
-use crate::{Error, MaxDelay, UnitRng};
+use crate::{Error, MaxDelay};
 
 /// One wait of a run, as it happened on the clock.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -70,7 +70,7 @@ pub struct Timeline {
 /// # Panics
 ///
 /// Like `tokio::time::sleep`, if polled outside a tokio runtime with timers enabled.
-pub async fn timeline<R: UnitRng + ?Sized>(
+pub async fn timeline<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,

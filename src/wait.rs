@@ -10,7 +10,7 @@ use tokio::task::coop;
 use tokio::time::{Instant, Sleep};
 
 use crate::delay::{draw, draw_sorted, sleep_from, vec_for};
-use crate::{Error, MaxDelay, UnitRng};
+use crate::{Error, MaxDelay};
 
 /// Waits a random delay in `[0, max_delay]` seconds and returns it.
 ///
@@ -32,7 +32,7 @@ use crate::{Error, MaxDelay, UnitRng};
 /// assert!((0.0..=10.0).contains(&delay));
 /// # }
 /// ```
-pub async fn wait_random<R: UnitRng + ?Sized>(rng: &mut R, max_delay: MaxDelay) -> f64 {
+pub async fn wait_random<R: rand::Rng + ?Sized>(rng: &mut R, max_delay: MaxDelay) -> f64 {
     let delay = draw(rng, max_delay);
     sleep_from(Instant::now(), delay).await;
     delay
@@ -69,7 +69,7 @@ pub async fn wait_random<R: UnitRng + ?Sized>(rng: &mut R, max_delay: MaxDelay) 
 /// # Ok(())
 /// # }
 /// ```
-pub async fn wait_n<R: UnitRng + ?Sized>(
+pub async fn wait_n<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
@@ -78,7 +78,7 @@ pub async fn wait_n<R: UnitRng + ?Sized>(
 }
 
 /// [`wait_n`], calling `finished` as each wait ends.
-pub(crate) async fn wait_n_with<R: UnitRng + ?Sized>(
+pub(crate) async fn wait_n_with<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
@@ -96,7 +96,7 @@ pub(crate) async fn wait_n_with<R: UnitRng + ?Sized>(
 ///
 /// Only for a runtime the caller owns and pauses: anything else running on it would see the
 /// clock jump.
-pub(crate) async fn wait_n_alone<R: UnitRng + ?Sized>(
+pub(crate) async fn wait_n_alone<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,

@@ -128,7 +128,7 @@ fn draw_timeline(
     seed: u64,
     options: &Options,
 ) -> Result<(), Failure> {
-    let mut rng = options.rng().seeded(seed);
+    let mut rng = options.rng().generator(seed);
     let timeline = options
         .clock
         .run(waitsim::timeline(&mut rng, many.n.0, many.max_delay))?;

@@ -7,8 +7,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use rand::RngExt;
 use waitsim::harness::{self, Harness, Sim};
-use waitsim::{MaxDelay, UnitRng, wait_n};
+use waitsim::{MaxDelay, wait_n};
 
 /// Fails at every seed whose first draw is below 0.1: about one in ten.
 #[test]
@@ -17,7 +18,7 @@ fn victim_fails_on_some_seeds() {
         return;
     }
     harness::run(async |mut sim: Sim| {
-        let u = sim.rng.next_unit();
+        let u = sim.rng.random::<f64>();
         let delays = wait_n(&mut sim.rng, 3, MaxDelay::DEFAULT)
             .await
             .map_err(|err| err.to_string())?;
@@ -194,12 +195,12 @@ fn the_determinism_check_catches_select_picking_at_random() {
 #[test]
 fn a_deterministic_body_passes_the_determinism_check() {
     let seeds = Harness::new()
-        .regressions(None)
-        .check_determinism()
+        .without_regressions_file()
+        .check_determinism(true)
         .try_run(async |mut sim: Sim| {
             let mut tasks = tokio::task::JoinSet::new();
             for i in 0..10u32 {
-                let delay = std::time::Duration::from_secs_f64(sim.rng.next_unit());
+                let delay = std::time::Duration::from_secs_f64(sim.rng.random::<f64>());
                 tasks.spawn(async move {
                     tokio::time::sleep(delay).await;
                     (i, tokio::time::Instant::now())

@@ -31,7 +31,7 @@ fn timeline_fixture() {
             let text = std::fs::read_to_string(path).unwrap();
             let f: TimelineFixture = serde_json::from_str(&text).unwrap();
             let t = Clock::Virtual
-                .run(timeline(&mut f.rng.seeded(f.seed), f.n, f.max_delay))
+                .run(timeline(&mut f.rng.generator(f.seed), f.n, f.max_delay))
                 .unwrap();
             insta::assert_json_snapshot!(t);
         });
@@ -108,9 +108,13 @@ fn sweep_results_are_measure_time_on_a_fresh_runtime() {
             let seeds: Vec<u64> = results.iter().map(|r| r.seed).collect();
             assert_eq!(seeds, (1000..1040).collect::<Vec<_>>(), "in seed order");
             for result in results {
-                let fresh =
-                    measure_time(&mut rng.seeded(result.seed), n, max_delay, Clock::Virtual)
-                        .unwrap();
+                let fresh = measure_time(
+                    &mut rng.generator(result.seed),
+                    n,
+                    max_delay,
+                    Clock::Virtual,
+                )
+                .unwrap();
                 assert_eq!(
                     result.measure_time.to_bits(),
                     fresh.to_bits(),

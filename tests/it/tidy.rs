@@ -62,7 +62,9 @@ fn every_other_snapshot_is_named_in_a_test() {
     let sources: String = ["tests/it", "cli/tests/cli"]
         .iter()
         .flat_map(|dir| fs::read_dir(root().join(dir)).unwrap())
-        .map(|entry| fs::read_to_string(entry.unwrap().path()).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_file())
+        .map(|path| fs::read_to_string(path).unwrap())
         .collect();
     let orphans: Vec<String> = names_in("snapshots", ".snap")
         .into_iter()
@@ -97,15 +99,24 @@ fn the_demo_programs_each_have_a_fixture() {
 }
 
 #[test]
-fn the_readme_example_test_file_is_run_as_written() {
+fn the_readme_example_crate_is_run_as_written() {
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
-    let test = fs::read_to_string(root().join("tests/it/readme.rs")).unwrap();
-    let (_, code) = test.split_once("\n\n").unwrap();
-    let block = format!("```rust\n{code}```");
+    // The production code, `src/lib.rs`, after its first line.
+    let lib = fs::read_to_string(root().join("tests/it/readme/my_crate.rs")).unwrap();
+    let (_, lib) = lib.split_once("\n\n").unwrap();
     assert!(
-        readme.contains(&block),
+        readme.contains(&format!("```rust\n{lib}```")),
+        "tests/it/readme/my_crate.rs differs from the README's src/lib.rs"
+    );
+    // The test file, after the lines that make `my_crate` a module here.
+    let test = fs::read_to_string(root().join("tests/it/readme.rs")).unwrap();
+    let (_, test) = test.split_once("mod my_crate;\n\n").unwrap();
+    assert!(
+        readme.contains(&format!("```rust,ignore\n{test}```")),
         "tests/it/readme.rs differs from the README's test file"
     );
+    // The production code names no waitsim type.
+    assert!(!lib.contains("waitsim"));
 }
 
 #[test]

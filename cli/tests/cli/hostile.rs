@@ -176,7 +176,7 @@ fn signals_at_random_moments_leave_only_whole_lines() {
     let mut trials = 0;
     for signal in ["-INT", "-TERM"] {
         for k in 0..15 {
-            let delay = Duration::from_secs_f64(0.3 * waitsim::UnitRng::next_unit(&mut rng));
+            let delay = Duration::from_secs_f64(0.3 * rand::RngExt::random::<f64>(&mut rng));
             let file = temp(&format!("interrupted-{}-{k}.jsonl", &signal[1..]));
             let lines = interrupt_a_sweep(signal, delay, &file);
             trials += 1;
