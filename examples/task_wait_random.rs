@@ -13,7 +13,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if let &Scenario::TaskWaitRandom { max_delay } = call {
             Clock::Virtual.run(async {
                 let task = task_wait_random(&mut seeded(3), max_delay);
-                println!("{}", demo::TASK_TYPE);
+                // `3-main.py` prints the task's class; here, the handle's type.
+                println!("{}", std::any::type_name_of_val(&task));
                 println!("{}", task.await?);
                 Ok::<_, Box<dyn std::error::Error>>(())
             })?;

@@ -16,8 +16,8 @@ use rand::RngExt as _;
 /// This is the type's limit, not the machine's: every wait holds its own entry on tokio's
 /// timer, about 130 bytes for `wait_n` and about 280 bytes for `task_wait_n`, so `MAX_TASKS`
 /// waits need 14 to 31 GB. A larger `n` is refused with an error before anything is
-/// allocated; whether a given `n` fits this machine is [`memory::check`](crate::memory::check)'s
-/// question.
+/// allocated; whether a given `n` fits this machine is the caller's question (the command
+/// line checks it before it starts).
 pub const MAX_TASKS: usize = 100_000_000;
 
 /// The upper bound of a random delay, in seconds: finite, non-negative, at most
@@ -182,29 +182,6 @@ pub fn check_task_count(n: usize) -> Result<(), Error> {
         return Err(Error::too_many_tasks(n));
     }
     Ok(())
-}
-
-/// Reads a number of waits written in decimal digits (a command-line argument, an
-/// environment variable): a whole number in `[0, MAX_TASKS]`.
-///
-/// ```
-/// assert_eq!(waitsim::parse_task_count("250")?, 250);
-/// assert!(waitsim::parse_task_count("-1").is_err());
-/// assert!(waitsim::parse_task_count("99999999999999999999999").is_err());
-/// # Ok::<(), waitsim::Error>(())
-/// ```
-///
-/// # Errors
-///
-/// If `text` is not a whole number, or is above [`MAX_TASKS`]; the message names the text.
-pub fn parse_task_count(text: &str) -> Result<usize, Error> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::not_a_task_count(text));
-    }
-    match text.parse::<usize>() {
-        Ok(n) if n <= MAX_TASKS => Ok(n),
-        _ => Err(Error::too_many_tasks(text)),
-    }
 }
 
 /// An empty vector with room for `n` items, or an error if `n` is above [`MAX_TASKS`] or the
@@ -390,29 +367,6 @@ mod tests {
         }
         for bad in [-1.0, f64::NAN, f64::INFINITY] {
             assert_eq!(duration_from_secs(bad), None);
-        }
-    }
-
-    #[test]
-    fn parse_task_count_takes_digits_up_to_the_limit() {
-        assert_eq!(parse_task_count("0").unwrap(), 0);
-        assert_eq!(parse_task_count("100000000").unwrap(), MAX_TASKS);
-        for bad in [
-            "",
-            "-1",
-            "+3",
-            "2.5",
-            " 4",
-            "x",
-            "100000001",
-            "99999999999999999999999",
-        ] {
-            let err = parse_task_count(bad).unwrap_err();
-            assert!(err.is_invalid_input());
-            assert!(
-                err.to_string().starts_with(&format!("invalid n `{bad}`")),
-                "{err}"
-            );
         }
     }
 

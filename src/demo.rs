@@ -89,7 +89,3 @@ pub const PROGRAMS: &[Program] = &[
 pub fn calls(file: &str) -> Option<&'static [Scenario]> {
     PROGRAMS.iter().find(|p| p.file == file).map(|p| p.calls)
 }
-
-/// What `task_wait_random` hands back, as the seed's `3-main.py` prints its type: a
-/// stable name, where `std::any::type_name` may change between compiler versions.
-pub const TASK_TYPE: &str = "tokio::runtime::task::join::JoinHandle<f64>";

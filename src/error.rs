@@ -18,20 +18,13 @@ pub struct Error {
 enum Kind {
     MaxDelay(String),
     NoTasks,
-    NotATaskCount(String),
     TooManyTasks(String),
     OutOfMemory(usize),
-    NotEnoughMemory {
-        need: u64,
-        available: u64,
-        limit: &'static str,
-    },
     InsideRuntime,
     Runtime(std::io::Error),
     Task(tokio::task::JoinError),
     Partition(String),
     SeedRange(String),
-    Entropy(String),
     Worker,
     MismatchedShards(String, String),
     Unknown {
@@ -59,24 +52,12 @@ impl Error {
         Error::new(Kind::NoTasks)
     }
 
-    pub(crate) fn not_a_task_count(text: &str) -> Error {
-        Error::new(Kind::NotATaskCount(text.to_string()))
-    }
-
     pub(crate) fn too_many_tasks(n: impl fmt::Display) -> Error {
         Error::new(Kind::TooManyTasks(n.to_string()))
     }
 
     pub(crate) fn out_of_memory(n: usize) -> Error {
         Error::new(Kind::OutOfMemory(n))
-    }
-
-    pub(crate) fn not_enough_memory(need: u64, available: u64, limit: &'static str) -> Error {
-        Error::new(Kind::NotEnoughMemory {
-            need,
-            available,
-            limit,
-        })
     }
 
     pub(crate) fn inside_runtime() -> Error {
@@ -97,10 +78,6 @@ impl Error {
 
     pub(crate) fn seed_range(value: impl fmt::Display) -> Error {
         Error::new(Kind::SeedRange(value.to_string()))
-    }
-
-    pub(crate) fn entropy(reason: String) -> Error {
-        Error::new(Kind::Entropy(reason))
     }
 
     pub(crate) fn mismatched_shards(ours: String, theirs: String) -> Error {
@@ -133,7 +110,7 @@ impl Error {
     /// True for a bad `max_delay`, `n = 0` where a routine divides by `n`, an `n` above
     /// [`MAX_TASKS`](crate::MAX_TASKS), a bad seed range or partition, an unknown generator
     /// or clock name, and a malformed `WAITSIM_*` environment variable. False for failures of
-    /// the environment: memory, the runtime, the operating system's randomness, a task or a
+    /// the environment: memory, the runtime, a task or a
     /// worker that did not complete.
     ///
     /// ```
@@ -145,7 +122,6 @@ impl Error {
         match self.kind {
             Kind::MaxDelay(_)
             | Kind::NoTasks
-            | Kind::NotATaskCount(_)
             | Kind::TooManyTasks(_)
             | Kind::Partition(_)
             | Kind::SeedRange(_)
@@ -153,11 +129,9 @@ impl Error {
             | Kind::MismatchedShards(..)
             | Kind::Env { .. } => true,
             Kind::OutOfMemory(_)
-            | Kind::NotEnoughMemory { .. }
             | Kind::InsideRuntime
             | Kind::Runtime(_)
             | Kind::Task(_)
-            | Kind::Entropy(_)
             | Kind::Worker => false,
         }
     }
@@ -174,11 +148,6 @@ impl fmt::Display for Error {
             Kind::NoTasks => f.write_str(
                 "invalid n `0`: measure_time divides the elapsed time by n, so n must be at least 1",
             ),
-            Kind::NotATaskCount(text) => write!(
-                f,
-                "invalid n `{text}`: expected a whole number in [0, {}]",
-                crate::MAX_TASKS
-            ),
             Kind::TooManyTasks(n) => write!(
                 f,
                 "invalid n `{n}`: expected at most {} waits (each holds a timer entry in \
@@ -188,12 +157,6 @@ impl fmt::Display for Error {
             Kind::OutOfMemory(n) => {
                 write!(f, "cannot allocate memory for {n} delays: not enough memory on this machine")
             }
-            Kind::NotEnoughMemory { need, available, limit } => write!(
-                f,
-                "not enough memory: the run needs about {}, and {} is available ({limit})",
-                crate::memory::show(*need),
-                crate::memory::show(*available)
-            ),
             Kind::InsideRuntime => f.write_str(
                 "cannot start a runtime from inside a tokio runtime: use the async form instead",
             ),
@@ -208,9 +171,6 @@ impl fmt::Display for Error {
                 "invalid seed range `{value}`: expected A..B with whole numbers 0 <= A <= B <= {}",
                 u64::MAX
             ),
-            Kind::Entropy(reason) => {
-                write!(f, "cannot draw a seed from the operating system: {reason}")
-            }
             Kind::Worker => f.write_str("a sweep worker thread stopped unexpectedly"),
             Kind::MismatchedShards(ours, theirs) => write!(
                 f,

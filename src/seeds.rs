@@ -1,45 +1,10 @@
-//! Seeds: where they come from (the caller, or the operating system, reported so the run can
-//! be replayed), ranges of them, and shards of a range.
+//! Seeds: ranges of them, and shards of a range.
 
 use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
 
-use rand::TryRng;
-
 use crate::Error;
-
-/// The seed to run with: `given` if there is one; otherwise a fresh seed from the operating
-/// system, handed to `report` before it is used, so that the run can be replayed with it.
-///
-/// This is the rule every entry point of waitsim follows (the command line prints the drawn
-/// seed on stderr as `seed: N`): a run is never seeded from entropy without saying how.
-///
-/// ```
-/// # fn main() -> Result<(), waitsim::Error> {
-/// let mut reported = None;
-/// assert_eq!(waitsim::seed_or_report(Some(7), |seed| reported = Some(seed))?, 7);
-/// assert_eq!(reported, None, "a given seed needs no report");
-///
-/// let drawn = waitsim::seed_or_report(None, |seed| reported = Some(seed))?;
-/// assert_eq!(reported, Some(drawn));
-/// # Ok(())
-/// # }
-/// ```
-///
-/// # Errors
-///
-/// If the operating system cannot provide randomness.
-pub fn seed_or_report(given: Option<u64>, report: impl FnOnce(u64)) -> Result<u64, Error> {
-    if let Some(seed) = given {
-        return Ok(seed);
-    }
-    let seed = rand::rngs::SysRng
-        .try_next_u64()
-        .map_err(|err| Error::entropy(err.to_string()))?;
-    report(seed);
-    Ok(seed)
-}
 
 /// A range of seeds `A..B`: from `A` up to, not including, `B`.
 ///

@@ -1,5 +1,6 @@
 //! The command line's syntax: options, subcommands and how each value is read.
 
+use crate::output::Failure;
 use std::fmt::Display;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -225,15 +226,49 @@ impl FromStr for Seed {
     }
 }
 
-/// A number of waits, read by [`waitsim::parse_task_count`].
+/// Reads a number of waits written in decimal digits: a whole number in `[0, MAX_TASKS]`.
+/// Above that, the message is the library's ([`waitsim::check_task_count`]), naming the text.
+pub fn parse_task_count(text: &str) -> Result<usize, String> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "invalid n `{text}`: expected a whole number in [0, {}]",
+            waitsim::MAX_TASKS
+        ));
+    }
+    // Digits past `usize` are past `MAX_TASKS` too.
+    let n = text.parse::<usize>().unwrap_or(usize::MAX);
+    waitsim::check_task_count(n)
+        .map_err(|err| err.to_string().replacen(&n.to_string(), text, 1))?;
+    Ok(n)
+}
+
+/// The seed to run with: `given` if there is one; otherwise a fresh seed from the operating
+/// system, handed to `report` before it is used, so that the run can be replayed with it.
+///
+/// The command line prints the drawn seed on stderr as `seed: N`: a run is never seeded from
+/// entropy without saying how.
+pub fn seed_or_report(given: Option<u64>, report: impl FnOnce(u64)) -> Result<u64, Failure> {
+    if let Some(seed) = given {
+        return Ok(seed);
+    }
+    let seed = rand::TryRng::try_next_u64(&mut rand::rngs::SysRng).map_err(|err| {
+        Failure::environment(format!(
+            "cannot draw a seed from the operating system: {err}"
+        ))
+    })?;
+    report(seed);
+    Ok(seed)
+}
+
+/// A number of waits, read by [`parse_task_count`].
 #[derive(Clone, Copy, Debug)]
 pub struct TaskCount(pub usize);
 
 impl FromStr for TaskCount {
-    type Err = waitsim::Error;
+    type Err = String;
 
-    fn from_str(text: &str) -> Result<TaskCount, waitsim::Error> {
-        waitsim::parse_task_count(text).map(TaskCount)
+    fn from_str(text: &str) -> Result<TaskCount, String> {
+        parse_task_count(text).map(TaskCount)
     }
 }
 
@@ -242,11 +277,11 @@ impl FromStr for TaskCount {
 pub struct MeasuredCount(pub usize);
 
 impl FromStr for MeasuredCount {
-    type Err = waitsim::Error;
+    type Err = String;
 
-    fn from_str(text: &str) -> Result<MeasuredCount, waitsim::Error> {
-        let n = waitsim::parse_task_count(text)?;
-        waitsim::check_measured_count(n)?;
+    fn from_str(text: &str) -> Result<MeasuredCount, String> {
+        let n = parse_task_count(text)?;
+        waitsim::check_measured_count(n).map_err(|err| err.to_string())?;
         Ok(MeasuredCount(n))
     }
 }

@@ -14,6 +14,7 @@ use waitsim::{Case, Clock, Report, RngKind, Scenario};
 mod args;
 mod demo;
 mod interrupt;
+mod memory;
 mod output;
 mod plot;
 mod python;
@@ -23,7 +24,6 @@ use args::{Cli, Command, Many, Measured, Options};
 use output::{
     Failure, OutputFile, check_stdout, emit, print_json, say, with_progress_bar, write_report,
 };
-use waitsim::memory;
 
 /// mimalloc, because a million spawned tasks are a million 128-byte-aligned allocations: with
 /// it `task-wait-n 1000000` takes a quarter of the time and 60% of the memory it takes with the
@@ -73,7 +73,7 @@ fn dispatch() -> Result<(), Failure> {
     // Every argument has been checked by now, so the seed line is never followed by a usage
     // error. The sweeps take their seeds from --seeds instead.
     let seed = || {
-        waitsim::seed_or_report(options.seed.map(|seed| seed.0), |seed| {
+        args::seed_or_report(options.seed.map(|seed| seed.0), |seed| {
             say(format_args!("seed: {seed}"));
         })
     };

@@ -9,7 +9,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use waitsim::{MaxDelay, RngKind, SeedResult, Stats, Summary, Sweep, memory, secs_f64};
+use waitsim::{MaxDelay, RngKind, SeedResult, Stats, Summary, Sweep, secs_f64};
+
+use crate::memory;
 
 use crate::args::{Options, SweepArgs};
 use crate::interrupt::{interrupted, stopped};

@@ -250,6 +250,9 @@ fn over_seeds(
         .try_each_seed(|seed, kind| check(kind, Input::from_seed(seed)))
 }
 
+/// The laws of one routine on one port, for a generator kind and an input.
+type Check = fn(RngKind, Input) -> Result<(), Violation>;
+
 /// A bug of the catalogue: what it does, the law that must catch it, and its check.
 struct Bug {
     what: &'static str,
@@ -412,7 +415,7 @@ fn an_unsorted_wait_n_shrinks_to_two_waits_and_a_lost_delay_to_one() {
 
 #[test]
 fn ports_written_against_rand_pass_every_law_under_both_generators() {
-    let ports: [(&str, fn(RngKind, Input) -> Result<(), Violation>); 4] = [
+    let ports: [(&str, Check); 4] = [
         ("joined", wait_n_port!(joined)),
         ("unordered", wait_n_port!(unordered)),
         ("spawned", wait_n_port!(spawned)),

@@ -112,3 +112,36 @@ fn live_cpython_matches_bit_for_bit() {
     assert!(cases.len() >= 20);
     assert!(compare(&cases) > 1_000);
 }
+
+/// The bit contract of `Generator` as a rand generator: `max_delay * random::<f64>()`, drawn
+/// through rand 0.10 or through rand 0.9, is CPython's `random.uniform(0, max_delay)` for every
+/// golden case (the delays of `wait_n`, sorted, are the draws sorted).
+#[test]
+fn rand_draws_of_the_cpython_kind_are_python_draws() {
+    use rand::RngExt as _;
+
+    let text = std::fs::read_to_string(generator().with_file_name("cases.json")).unwrap();
+    let cases: Vec<Case> = serde_json::from_str(&text).unwrap();
+    let mut compared = 0;
+    for case in &cases {
+        let n = case.n.unwrap_or(1);
+        if case.routine == Routine::MeasureTime {
+            continue;
+        }
+        let max = case.max_delay.as_secs_f64();
+        let mut rng10 = RngKind::Cpython.generator(case.seed);
+        let mut rng09 = RngKind::Cpython.generator(case.seed);
+        let mut python = waitsim::CpythonRandom::seed(case.seed);
+        let mut via10: Vec<f64> = (0..n).map(|_| max * rng10.random::<f64>()).collect();
+        let mut via09: Vec<f64> = (0..n)
+            .map(|_| max * rand_09::Rng::random::<f64>(&mut rng09))
+            .collect();
+        let mut direct: Vec<f64> = (0..n).map(|_| max * python.random::<f64>()).collect();
+        for draws in [&mut via10, &mut via09, &mut direct] {
+            draws.sort_by(f64::total_cmp);
+            assert_eq!(bits(draws), bits(&case.delays), "seed {}", case.seed);
+        }
+        compared += n;
+    }
+    assert!(compared > 20_000);
+}

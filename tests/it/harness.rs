@@ -218,3 +218,81 @@ fn a_deterministic_body_passes_the_determinism_check() {
         .unwrap();
     assert!(seeds >= 1);
 }
+
+#[tokio::test]
+async fn the_harness_inside_a_runtime_refuses_without_running_or_recording_a_seed() {
+    let dir = fresh_dir("harness-inside-runtime");
+    let file = dir.join(harness::REGRESSIONS_FILE);
+    let ran = std::sync::atomic::AtomicBool::new(false);
+    let failure = Harness::new()
+        .regressions_file(&file)
+        .try_run(async |_sim: Sim| {
+            ran.store(true, std::sync::atomic::Ordering::Relaxed);
+        })
+        .unwrap_err();
+    assert_eq!(failure.seed, None);
+    assert_eq!(failure.replay(), None);
+    assert!(!ran.load(std::sync::atomic::Ordering::Relaxed));
+    assert!(!file.exists(), "nothing is recorded");
+    assert!(
+        failure.message.starts_with(
+            "the waitsim harness was called from inside a tokio runtime (a `#[tokio::test]`?)"
+        ) && failure
+            .message
+            .ends_with("so call it from a plain `#[test]`"),
+        "{}",
+        failure.message
+    );
+    let report = failure.to_string();
+    assert!(report.contains("could not run"), "{report}");
+    assert!(!report.contains("failed at seed"), "{report}");
+    let blocking = Harness::new()
+        .regressions_file(&file)
+        .try_each_seed(|_, _| ())
+        .unwrap_err();
+    assert_eq!(blocking.message, failure.message);
+    assert!(!file.exists());
+}
+
+/// The environment variables of a printed replay command.
+fn replay_vars(report: &str) -> Vec<(String, String)> {
+    let line = report
+        .lines()
+        .find_map(|l| l.strip_prefix("replay it with: "))
+        .expect(report);
+    line.split_whitespace()
+        .map_while(|word| word.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_replay_of_a_failure_found_by_the_environment_turns_the_same_settings_on() {
+    let dir = fresh_dir("harness-replay-settings");
+    let name = "harness::victim_selects_at_random";
+    let checked = victim(
+        name,
+        &dir,
+        &[
+            ("WAITSIM_CASES", "8"),
+            ("WAITSIM_CHECK_DETERMINISM", "1"),
+            ("WAITSIM_RNG", "cpython"),
+        ],
+    );
+    let report = text(&checked);
+    let vars = replay_vars(&report);
+    let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        ["WAITSIM_SEED", "WAITSIM_RNG", "WAITSIM_CHECK_DETERMINISM"],
+        "{report}"
+    );
+    // Run as printed, it fails the same way.
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let replayed = text(&victim(name, &dir, &vars));
+    assert!(replayed.contains("not deterministic"), "{replayed}");
+    assert!(
+        replayed.contains("failed at seed 0 (generator cpython"),
+        "{replayed}"
+    );
+}

@@ -4,6 +4,8 @@ mod catalogue;
 mod cpython;
 mod harness;
 mod laws;
+mod planted;
+mod rand09;
 mod readme;
 mod snapshots;
 mod stats;

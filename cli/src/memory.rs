@@ -1,26 +1,19 @@
 //! Memory as a checked budget: what a run needs, what the machine allows, and a typed error
 //! when the one exceeds the other, before anything is allocated.
 //!
-//! [`MAX_TASKS`](crate::MAX_TASKS) is the type's limit: the most waits a call accepts at all.
+//! [`MAX_TASKS`](waitsim::MAX_TASKS) is the type's limit: the most waits a call accepts at all.
 //! What a machine allows is usually far less: every wait holds a timer entry in memory (see
 //! [`bytes_per_wait`]), so `wait_n` with the full `MAX_TASKS` needs about 14 GB and
 //! `task_wait_n` about 31 GB. [`check`] compares a run's need with the least of the
 //! cgroup's memory limit, the process's address-space limit and the memory the system has
 //! available.
 //!
-//! ```
-//! use waitsim::memory;
-//! use waitsim::{MaxDelay, Scenario};
-//!
-//! let small = Scenario::WaitN { n: 1_000, max_delay: MaxDelay::DEFAULT };
-//! assert!(memory::needed(&small) < 50_000_000);
-//! memory::check(memory::needed(&small)).unwrap();
-//!
-//! let huge = Scenario::TaskWaitN { n: waitsim::MAX_TASKS, max_delay: MaxDelay::DEFAULT };
-//! assert!(memory::needed(&huge) > 30_000_000_000);
-//! ```
+//! `waitsim wait-n 100000000 10` needs about 13 GB: on a machine with less room, it is refused
+//! before anything is allocated, with both figures in the message.
 
-use crate::{Error, Routine, Scenario};
+use waitsim::{Routine, Scenario};
+
+use crate::output::Failure;
 
 /// What a process needs besides its waits: the runtime, the generator, buffers.
 pub const BASE_BYTES: u64 = 32_000_000;
@@ -83,13 +76,16 @@ pub fn available() -> Option<Available> {
 ///
 /// # Errors
 ///
-/// [`Error`] naming both figures, for which [`Error::is_invalid_input`] is false: the input
-/// is valid, the machine is too small for it.
-pub fn check(need: u64) -> Result<(), Error> {
+/// A failure of the environment (status 1) naming both figures: the input is valid, the
+/// machine is too small for it.
+pub fn check(need: u64) -> Result<(), Failure> {
     match available() {
-        Some(room) if need > room.bytes => {
-            Err(Error::not_enough_memory(need, room.bytes, room.limit))
-        }
+        Some(room) if need > room.bytes => Err(Failure::environment(format!(
+            "not enough memory: the run needs about {}, and {} is available ({})",
+            show(need),
+            show(room.bytes),
+            room.limit
+        ))),
         _ => Ok(()),
     }
 }
@@ -108,7 +104,7 @@ pub fn fitting(need: u64, wanted: usize) -> Option<usize> {
 }
 
 /// Bytes written for people: `14.5 GB`, `310 MB`.
-pub(crate) fn show(bytes: u64) -> String {
+fn show(bytes: u64) -> String {
     if bytes >= 1_000_000_000 {
         format!("{:.1} GB", bytes as f64 / 1e9)
     } else {
@@ -167,7 +163,7 @@ fn cgroup_room() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::MaxDelay;
+    use waitsim::MaxDelay;
 
     #[test]
     fn the_need_grows_with_the_waits_and_their_kind() {
@@ -181,7 +177,7 @@ mod tests {
         };
         assert!(needed(&tasks) > 2 * needed(&joined) - BASE_BYTES);
         let max = Scenario::WaitN {
-            n: crate::MAX_TASKS,
+            n: waitsim::MAX_TASKS,
             max_delay: MaxDelay::DEFAULT,
         };
         assert!(needed(&max) > 14_000_000_000);
@@ -198,11 +194,12 @@ mod tests {
         check(1_000_000).unwrap();
         if available().is_some() {
             let err = check(u64::MAX).unwrap_err();
-            assert!(!err.is_invalid_input());
+            assert_eq!(err.status, 1);
             assert!(
-                err.to_string()
+                err.message
                     .starts_with("not enough memory: the run needs about"),
-                "{err}"
+                "{}",
+                err.message
             );
             assert_eq!(fitting(u64::MAX, 4), None);
             assert_eq!(fitting(1, 4), Some(4));
