@@ -123,7 +123,7 @@ pub struct CheckPythonArgs {
     /// The folder with `0-basic_async_syntax.py` ... `4-tasks.py`
     pub dir: PathBuf,
     /// The seeds: each gives every routine one case, with its own n and max_delay
-    #[arg(long, value_name = "A..B", default_value = "0..50", value_parser = parsed::<SeedRange>)]
+    #[arg(long, value_name = "A..B", default_value = "0..50", value_parser = parsed::<SeedRange>, allow_hyphen_values = true)]
     pub seeds: SeedRange,
     /// Check only this routine
     #[arg(long, value_parser = ["wait_random", "wait_n", "measure_time", "task_wait_random", "task_wait_n"])]
@@ -132,8 +132,49 @@ pub struct CheckPythonArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
     /// The most real time one case may take, in seconds
-    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parsed::<Limit>)]
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parsed::<Limit>, allow_hyphen_values = true)]
     pub timeout: Limit,
+    /// The most address space one Python process may have: bytes, or a number with KiB, MiB
+    /// or GiB
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parsed::<Memory>, allow_hyphen_values = true)]
+    pub memory: Memory,
+}
+
+/// An address-space limit, in bytes: at least 64 MiB (what a Python with asyncio needs to
+/// start), at most 1 TiB.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Memory(pub u64);
+
+impl FromStr for Memory {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Memory, String> {
+        const MIB: u64 = 1 << 20;
+        let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+            Some(at) => text.split_at(at),
+            None => (text, ""),
+        };
+        let scale = match unit {
+            "" => Some(1),
+            "KiB" => Some(1 << 10),
+            "MiB" => Some(MIB),
+            "GiB" => Some(1 << 30),
+            _ => None,
+        };
+        match (digits.parse::<u64>().ok(), scale) {
+            (Some(n), Some(scale))
+                if !digits.is_empty()
+                    && n.checked_mul(scale)
+                        .is_some_and(|b| (64 * MIB..=(1 << 40)).contains(&b)) =>
+            {
+                Ok(Memory(n * scale))
+            }
+            _ => Err(format!(
+                "invalid memory limit `{text}`: expected a size from 64MiB to 1024GiB, in bytes or \
+                 with KiB, MiB or GiB"
+            )),
+        }
+    }
 }
 
 /// A time limit: a positive, finite number of seconds.
@@ -150,8 +191,9 @@ impl FromStr for Limit {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Limit, String> {
+        // Written without a sign, as every number waitsim reads.
         match text.parse::<f64>() {
-            Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Limit(secs)),
+            Ok(secs) if !text.starts_with('+') && secs > 0.0 && secs <= 3600.0 => Ok(Limit(secs)),
             _ => Err(format!(
                 "invalid time limit `{text}`: expected a number of seconds in (0, 3600]"
             )),

@@ -1,9 +1,10 @@
 """waitsim's driver for `waitsim check-python`: runs one routine of a Python implementation of
 the asyncio exercise on a virtual clock, case by case, and reports what it did as JSON lines.
 
-Usage (by waitsim, not by hand): python3 -c SCRIPT DIR ROUTINE CASES, where CASES is a JSON
-list of {"index", "seed", "n", "max_delay"}; one JSON line comes back for the import, then
-one per case.
+Usage (by waitsim, not by hand): python3 -c SCRIPT DIR ROUTINE CASES MEMORY CPU, where CASES
+is a JSON list of {"index", "seed", "n", "max_delay"}, MEMORY the address-space limit in bytes
+and CPU the CPU-time limit in seconds; one JSON line comes back for the import, then one per
+case.
 
 Written for CPython 3.8 and later: no syntax or library call newer than 3.8.
 
@@ -192,21 +193,45 @@ def run_case(routine, function, case):
     emit(case=case["index"], value=encode(value), elapsed=repr(elapsed), sleeps=Clock.sleeps, **extra)
 
 
+def limit(memory, cpu_seconds):
+    """Caps this process's address space and CPU time before the implementation runs."""
+    try:
+        import resource
+    except ImportError:  # not on this platform: the real-time limit still holds
+        return
+    for kind, soft in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_CPU, cpu_seconds)):
+        _, hard = resource.getrlimit(kind)
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(kind, (soft, hard))
+
+
+def failure(error, memory):
+    """The last line of an error, saying "memory" when the address-space limit was the cause."""
+    if isinstance(error, MemoryError):
+        return "memory: the code went over the limit of %d MiB of address space (--memory)" % (
+            memory >> 20
+        )
+    return last_line(error)
+
+
 def main():
     directory, routine, cases = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+    memory, cpu_seconds = int(sys.argv[4]), int(sys.argv[5])
+    limit(memory, cpu_seconds)
     sys.path.insert(0, directory)
     try:
         module = __import__(MODULES[routine])
         function = getattr(module, routine)
     except BaseException as error:  # the import ran the implementation's code: anything goes
-        emit(import_error=last_line(error))
+        emit(import_error=failure(error, memory))
         return
     emit(shape=shape(routine, function), version=sys.version.split()[0])
     for case in cases:
         try:
             run_case(routine, function, case)
         except BaseException as error:
-            emit(case=case["index"], error=last_line(error))
+            emit(case=case["index"], error=failure(error, memory))
 
 
 main()

@@ -24,6 +24,8 @@ static WRITING: Mutex<bool> = Mutex::new(false);
 pub fn install() {
     let _ = ctrlc::set_handler(|| {
         INTERRUPTED.store(true, Ordering::SeqCst);
+        // Child processes go first, whoever does the stopping.
+        kill_groups();
         // Held while the process ends, so that the main path cannot begin writing meanwhile.
         let writing = WRITING
             .lock()
@@ -59,3 +61,57 @@ pub fn stopped(done: impl std::fmt::Display) -> Failure {
         status: STATUS,
     }
 }
+
+/// The process groups of the children running now: a signal kills them before the command
+/// ends, so nothing they started outlives it.
+static GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// A child's process group, killed (with everything in it) when this is dropped, or when a
+/// signal stops the command.
+pub struct Group(u32);
+
+impl Group {
+    /// Takes charge of the process group whose leader is `pid`.
+    pub fn new(pid: u32) -> Group {
+        groups().push(pid);
+        Group(pid)
+    }
+
+    /// Kills every process of the group. The group stays in charge until dropped.
+    pub fn kill(&self) {
+        kill_group(self.0);
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        kill_group(self.0);
+        groups().retain(|&pid| pid != self.0);
+    }
+}
+
+fn groups() -> std::sync::MutexGuard<'static, Vec<u32>> {
+    GROUPS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Kills every process group still in charge.
+fn kill_groups() {
+    for &pid in groups().iter() {
+        kill_group(pid);
+    }
+}
+
+#[cfg(unix)]
+fn kill_group(pid: u32) {
+    use nix::sys::signal::{Signal, killpg};
+    use nix::unistd::Pid;
+    if let Ok(pid) = i32::try_from(pid) {
+        // The group may be gone already: nothing left to kill.
+        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+    }
+}
+
+#[cfg(not(unix))]
+fn kill_group(_pid: u32) {}

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use waitsim::{Case, MaxDelay, RngKind, Scenario};
 
 use crate::args::{CheckPythonArgs, Options};
+use crate::interrupt::Group;
 use crate::output::{Failure, emit, print_json};
 
 /// The driver, run with `python3 -c`.
@@ -227,6 +228,63 @@ struct Report {
     rows: Vec<Row>,
 }
 
+/// The oldest Python the driver is written for.
+const OLDEST_PYTHON: (u32, u32) = (3, 8);
+
+/// Refuses a `python` that is not a working Python 3.8 or newer, before any check runs.
+fn check_python_version(python: &Path) -> Result<(), Failure> {
+    let refuse = |why: String| {
+        Failure::usage(format!(
+            "`{}` is not a working Python {}.{} or newer: {why} (give one with --python PATH)",
+            python.display(),
+            OLDEST_PYTHON.0,
+            OLDEST_PYTHON.1
+        ))
+    };
+    let mut command = Command::new(python);
+    command
+        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
+        .spawn()
+        .map_err(|err| refuse(format!("it cannot be run ({err})")))?;
+    let group = Group::new(child.id());
+    let stdout = child.stdout.take();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(drain(stdout));
+    });
+    let printed = receiver.recv_timeout(Duration::from_secs(10));
+    group.kill();
+    let _ = child.wait();
+    let printed = printed.map_err(|_| refuse("it did not answer within 10 s".into()))?;
+    let version = printed.trim();
+    let parsed = version
+        .split_once('.')
+        .and_then(|(major, minor)| Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?)));
+    match parsed {
+        Some(found) if found >= OLDEST_PYTHON => Ok(()),
+        Some((major, minor)) => Err(refuse(format!("it is Python {major}.{minor}"))),
+        None if version.is_empty() => Err(refuse("it printed no version".into())),
+        None => Err(refuse(format!(
+            "it printed `{}`",
+            version.chars().take(40).collect::<String>()
+        ))),
+    }
+}
+
+/// What a Python process may use.
+struct Limits {
+    /// Real time, per case (and for the import).
+    per_case: Duration,
+    /// Address space, in bytes.
+    memory: u64,
+}
+
 /// What one routine's process gave: the driver's lines, and how it ended.
 struct Outcome {
     lines: Vec<Line>,
@@ -250,10 +308,17 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
             dir.display()
         )));
     }
+    if args.seeds.is_empty() {
+        return Err(Failure::usage(format!(
+            "invalid seed range `{}`: it holds no seed, so nothing would be checked",
+            args.seeds
+        )));
+    }
     let python = args
         .python
         .clone()
         .unwrap_or_else(|| PathBuf::from("python3"));
+    check_python_version(&python)?;
     let present: Vec<_> = ROUTINES
         .iter()
         .filter(|(_, file)| dir.join(file).is_file())
@@ -266,7 +331,10 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
             files.join(", ")
         )));
     }
-    let limit = Duration::from_secs_f64(args.timeout.0);
+    let limits = Limits {
+        per_case: Duration::from_secs_f64(args.timeout.0),
+        memory: args.memory.0,
+    };
     let mut rows = Vec::new();
     let mut missing = Vec::new();
     let mut python_version = None;
@@ -286,7 +354,7 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
             .enumerate()
             .map(|(i, seed)| input(routine, i, seed))
             .collect();
-        let outcome = drive(&python, dir, routine, &inputs, limit)?;
+        let outcome = drive(&python, dir, routine, &inputs, &limits)?;
         if python_version.is_none() {
             python_version = outcome.lines.iter().find_map(|line| line.version.clone());
         }
@@ -319,45 +387,61 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
         let text = render(&report);
         emit(|out| out.write_all(text.as_bytes()))?;
     }
-    if report.failed > 0 {
-        // The report has said what failed.
+    if report.failed > 0 || !report.missing.is_empty() {
+        // The report has said what failed, or which files are missing.
         return Err(Failure::quiet(1));
     }
     Ok(())
 }
 
-/// Runs one routine's cases in a `python3` process, reading its lines with a time limit for
-/// each; a process that overruns is killed.
+/// How much of a process's stderr is kept to show with a failure; the rest is read and dropped.
+const KEPT_STDERR: usize = 4096;
+
+/// Runs one routine's cases in a Python process, reading its lines with a time limit for
+/// each.
+///
+/// The process is contained: it runs in a process group of its own, with stdin from
+/// `/dev/null`, an address-space limit and a CPU-time limit (set by the driver before the
+/// implementation is imported); its stderr is drained to the end, keeping the first few KB;
+/// and when it ends or overruns, the whole group is killed, so nothing it started outlives
+/// the check or holds its pipes open.
 fn drive(
     python: &Path,
     dir: &Path,
     routine: &str,
     inputs: &[Input],
-    limit: Duration,
+    limits: &Limits,
 ) -> Result<Outcome, Failure> {
     let cases =
         serde_json::to_string(inputs).map_err(|err| Failure::environment(err.to_string()))?;
-    let mut child = Command::new(python)
+    // The CPU time the whole process may use: every case's real-time limit, and the import's.
+    let cpu_secs = (limits.per_case.as_secs_f64() * (inputs.len() + 1) as f64).ceil() as u64 + 1;
+    let mut command = Command::new(python);
+    command
         .arg("-c")
         .arg(DRIVER)
         .arg(dir)
         .arg(routine)
         .arg(cases)
+        .arg(limits.memory.to_string())
+        .arg(cpu_secs.to_string())
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("PYTHONHASHSEED", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|err| {
-            Failure::usage(format!(
-                "cannot run `{}`: {err} (give one with --python PATH)",
-                python.display()
-            ))
-        })?;
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command.spawn().map_err(|err| {
+        Failure::usage(format!(
+            "cannot run `{}`: {err} (give one with --python PATH)",
+            python.display()
+        ))
+    })?;
+    let group = Group::new(child.id());
     let (sender, receiver) = mpsc::channel();
     let stdout = child.stdout.take().map(BufReader::new);
-    let reader = std::thread::spawn(move || {
+    std::thread::spawn(move || {
         for line in stdout.into_iter().flat_map(BufRead::lines) {
             let Ok(line) = line else { break };
             if sender.send(line).is_err() {
@@ -365,19 +449,16 @@ fn drive(
             }
         }
     });
-    let mut stderr = child.stderr.take();
-    let errors = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(stderr) = stderr.as_mut() {
-            let _ = stderr.take(1 << 20).read_to_string(&mut text);
-        }
-        text
+    let stderr = child.stderr.take();
+    let (kept_sender, kept) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = kept_sender.send(drain(stderr));
     });
     let mut lines = Vec::new();
     let mut ended = None;
     // One line for the import, then one per case.
     for expected in 0..=inputs.len() {
-        match receiver.recv_timeout(limit) {
+        match receiver.recv_timeout(limits.per_case) {
             Ok(text) => {
                 let line: Line = serde_json::from_str(&text).unwrap_or_default();
                 let stop = line.import_error.is_some();
@@ -394,38 +475,69 @@ fn drive(
                 };
                 ended = Some(format!(
                     "{what} did not finish within {} s of real time: an infinite loop, or a wait the virtual clock cannot skip",
-                    limit.as_secs_f64()
+                    limits.per_case.as_secs_f64()
                 ));
                 break;
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
-    stop(&mut child);
-    let _ = reader.join();
-    let last_words = errors.join().unwrap_or_default();
+    // Everything the process started goes with it; then its pipes close.
+    group.kill();
+    let status = child.wait().ok();
+    drop(group);
+    // A process that left the group (a new session) may still hold stderr: wait a little only.
+    let last_words = kept
+        .recv_timeout(Duration::from_secs(1))
+        .unwrap_or_default();
     if ended.is_none()
         && lines.len() < inputs.len() + 1
         && lines.first().is_none_or(|l| l.import_error.is_none())
     {
-        let last = last_words
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("no message")
-            .trim()
-            .to_string();
-        ended = Some(format!("the Python process stopped: {last}"));
+        ended = Some(if over_cpu_limit(status) {
+            format!("the Python process went over its CPU-time limit of {cpu_secs} s")
+        } else {
+            let last = last_words
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("no message")
+                .trim()
+                .to_string();
+            format!("the Python process stopped: {last}")
+        });
     }
     Ok(Outcome { lines, ended })
 }
 
-/// Ends a child process, whatever it is doing.
-fn stop(child: &mut Child) {
-    if matches!(child.try_wait(), Ok(None)) {
-        let _ = child.kill();
+/// Reads a stream to its end, keeping the first [`KEPT_STDERR`] bytes as text.
+fn drain(stream: Option<impl Read>) -> String {
+    let mut kept = Vec::new();
+    if let Some(mut stream) = stream {
+        let mut buffer = [0; 8192];
+        while let Ok(read) = stream.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            let room = KEPT_STDERR.saturating_sub(kept.len());
+            kept.extend_from_slice(&buffer[..read.min(room)]);
+        }
     }
-    let _ = child.wait();
+    String::from_utf8_lossy(&kept).into_owned()
+}
+
+/// Whether a process was ended by the CPU-time limit (`SIGXCPU`, or `SIGKILL` at the hard one).
+fn over_cpu_limit(status: Option<std::process::ExitStatus>) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        status.and_then(|s| s.signal()) == Some(nix::sys::signal::Signal::SIGXCPU as i32)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        false
+    }
 }
 
 /// The verdict of each check of one routine, and its results (for comparing routines).
