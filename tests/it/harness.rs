@@ -6,6 +6,7 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::Duration;
 
 use rand::RngExt;
 use waitsim::harness::{self, Harness, Sim};
@@ -294,5 +295,98 @@ fn the_replay_of_a_failure_found_by_the_environment_turns_the_same_settings_on()
     assert!(
         replayed.contains("failed at seed 0 (generator cpython"),
         "{replayed}"
+    );
+}
+
+/// Fails at seed 2 of whatever range it runs, recording the seeds it saw.
+fn fails_at_seed_2(harness: Harness, seen: &std::sync::Mutex<Vec<u64>>) -> harness::Failure {
+    harness
+        .seeds(waitsim::SeedRange::new(0, 4).unwrap())
+        .kind(waitsim::RngKind::ChaCha)
+        .check_determinism(false)
+        .try_run(async |sim: Sim| {
+            seen.lock().unwrap().push(sim.seed);
+            if sim.seed == 2 {
+                Err("planted")
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_err()
+}
+
+#[test]
+fn a_named_harness_records_under_its_name_in_its_own_file_and_tries_that_seed_first() {
+    let dir = fresh_dir("harness-named");
+    let file = dir.join("seeds.txt");
+    let seen = std::sync::Mutex::new(Vec::new());
+    let failure = fails_at_seed_2(Harness::new().name("named").regressions_file(&file), &seen);
+    assert_eq!((failure.test.as_str(), failure.seed), ("named", Some(2)));
+    assert_eq!(*seen.lock().unwrap(), [0, 1, 2]);
+    let recorded = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        recorded
+            .lines()
+            .any(|line| line.starts_with("named chacha 2 #")),
+        "{recorded}"
+    );
+    assert!(
+        failure
+            .to_string()
+            .contains("test `named` failed at seed 2")
+    );
+
+    // The next run reads the same file and starts with the recorded seed.
+    seen.lock().unwrap().clear();
+    fails_at_seed_2(Harness::new().name("named").regressions_file(&file), &seen);
+    assert_eq!(*seen.lock().unwrap(), [2]);
+}
+
+#[test]
+fn without_a_regressions_file_nothing_is_read_or_written() {
+    let dir = fresh_dir("harness-without-file");
+    let file = dir.join("seeds.txt");
+    std::fs::write(&file, "named chacha 3 # planted\n").unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let failure = fails_at_seed_2(
+        Harness::new()
+            .name("named")
+            .regressions_file(&file)
+            .without_regressions_file(),
+        &seen,
+    );
+    assert_eq!(failure.recorded, None);
+    assert_eq!(*seen.lock().unwrap(), [0, 1, 2], "seed 3 is not read");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "named chacha 3 # planted\n"
+    );
+}
+
+#[test]
+fn a_body_may_wait_decades_of_virtual_time_but_not_forever() {
+    let harness = || {
+        Harness::new()
+            .seeds(waitsim::SeedRange::new(0, 1).unwrap())
+            .without_regressions_file()
+    };
+    let decades = Duration::from_secs(29 * 365 * 24 * 3600);
+    harness().run(async |_sim: Sim| {
+        let start = tokio::time::Instant::now();
+        tokio::time::sleep(decades).await;
+        let waited = start.elapsed();
+        if waited < decades {
+            Err(format!("woke after {waited:?}"))
+        } else {
+            Ok(())
+        }
+    });
+    let failure = harness()
+        .try_run(async |_sim: Sim| std::future::pending::<()>().await)
+        .unwrap_err();
+    assert_eq!(failure.seed, Some(0));
+    assert_eq!(
+        failure.message,
+        "the body did not finish within 30 virtual years: it waits on something that never comes"
     );
 }
