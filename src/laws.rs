@@ -512,8 +512,21 @@ impl Judge {
     }
 }
 
-/// The first index where two lists differ in bits or in length.
-fn first_difference(a: &[f64], b: &[f64]) -> Option<usize> {
+/// The first index where two lists of delays differ, bit for bit, or where the shorter one
+/// ends: how the laws compare delays, and how a grader of other implementations can.
+///
+/// ```
+/// use waitsim::laws::first_difference;
+///
+/// assert_eq!(first_difference(&[1.0, 2.0], &[1.0, 2.0]), None);
+/// assert_eq!(first_difference(&[1.0, 2.0], &[1.0, 2.5]), Some(1));
+/// assert_eq!(first_difference(&[1.0, 2.0], &[1.0]), Some(1));
+/// // Bits, not numbers: -0.0 is not 0.0, and NaN is itself.
+/// assert_eq!(first_difference(&[0.0], &[-0.0]), Some(0));
+/// assert_eq!(first_difference(&[f64::NAN], &[f64::NAN]), None);
+/// ```
+#[must_use]
+pub fn first_difference(a: &[f64], b: &[f64]) -> Option<usize> {
     a.iter()
         .zip(b)
         .position(|(x, y)| x.to_bits() != y.to_bits())

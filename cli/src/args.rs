@@ -1,6 +1,6 @@
 //! The command line's syntax: options, subcommands and how each value is read.
 
-use crate::output::Failure;
+use crate::failure::Failure;
 use std::fmt::Display;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -110,18 +110,22 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Grade a Python implementation of the exercise (its five files in DIR) on a virtual
-    /// clock, against the laws and CPython's draws. The code in DIR is run, not sandboxed.
+    /// Grade Python implementations of the exercise (the five files in each DIR) on a virtual
+    /// clock, against the laws and CPython's draws. A DIR that holds none of the files, such
+    /// as a repository, is searched a few levels down for folders that do. The code is run,
+    /// in a process group with time and memory limits, but not sandboxed.
     ///
-    /// Exit status: 0 when every check passes, 1 when one fails, 2 for bad usage.
+    /// Exit status: 0 when every folder passes, 1 when one fails, 2 for bad usage.
     CheckPython(CheckPythonArgs),
 }
 
 /// `check-python`'s arguments.
 #[derive(Debug, Args)]
 pub struct CheckPythonArgs {
-    /// The folder with `0-basic_async_syntax.py` ... `4-tasks.py`
-    pub dir: PathBuf,
+    /// The folders with `0-basic_async_syntax.py` ... `4-tasks.py`, or repositories that hold
+    /// such folders
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
     /// The seeds: each gives every routine one case, with its own n and max_delay
     #[arg(long, value_name = "A..B", default_value = "0..50", value_parser = parsed::<SeedRange>, allow_hyphen_values = true)]
     pub seeds: SeedRange,
@@ -138,6 +142,35 @@ pub struct CheckPythonArgs {
     /// or GiB
     #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parsed::<Memory>, allow_hyphen_values = true)]
     pub memory: Memory,
+    /// How many folders to grade at once [default: the number of cores]
+    #[arg(long, value_name = "N", value_parser = parsed::<Jobs>, allow_hyphen_values = true)]
+    pub jobs: Option<Jobs>,
+}
+
+/// How many folders are graded at once: 1 to 256.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Jobs(pub usize);
+
+impl Jobs {
+    /// One per core.
+    pub fn per_core() -> Jobs {
+        Jobs(std::thread::available_parallelism().map_or(1, usize::from))
+    }
+}
+
+impl FromStr for Jobs {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Jobs, String> {
+        match text.parse::<usize>() {
+            Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) && (1..=256).contains(&n) => {
+                Ok(Jobs(n))
+            }
+            _ => Err(format!(
+                "invalid job count `{text}`: expected a whole number from 1 to 256"
+            )),
+        }
+    }
 }
 
 /// An address-space limit, in bytes: at least 64 MiB (what a Python with asyncio needs to

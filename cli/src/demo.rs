@@ -6,8 +6,9 @@ use serde::Serialize;
 use waitsim::demo::PROGRAMS;
 use waitsim::{Case, Clock, Report, RngKind, Routine};
 
+use crate::failure::Failure;
 use crate::interrupt::{interrupted, stopped};
-use crate::output::{Failure, emit, print_json};
+use crate::output::{emit, print_json};
 
 /// What `task_wait_random` hands back, as the seed's `3-main.py` prints its type: a
 /// stable name, where `std::any::type_name` may change between compiler versions.

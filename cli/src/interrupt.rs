@@ -7,10 +7,12 @@
 //! flushes, and stops with status 130.
 
 use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+use std::process::{Child, Command};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::output::{Failure, say};
+use crate::failure::{Failure, say};
 
 /// The status of an interrupted run, whichever signal interrupted it.
 pub const STATUS: u8 = 130;
@@ -31,6 +33,8 @@ pub fn install() {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if !*writing {
+            // The process ends here, before any destructor: its half-written files go first.
+            remove_temporaries();
             if io::stderr().is_terminal() {
                 // Erase a progress bar that may be on the line.
                 say(format_args!("\r\x1b[2K\x1b[1A"));
@@ -71,10 +75,21 @@ static GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 pub struct Group(u32);
 
 impl Group {
-    /// Takes charge of the process group whose leader is `pid`.
-    pub fn new(pid: u32) -> Group {
-        groups().push(pid);
-        Group(pid)
+    /// Starts `command` as the leader of a process group of its own, in charge from the start:
+    /// a signal that stops the command kills the group, whenever it comes. (The registry is
+    /// held across the spawn, and the handler takes it before killing, so no child is started
+    /// and then missed; once a signal has come, no child is started at all.)
+    pub fn spawn(command: &mut Command) -> io::Result<(Child, Group)> {
+        let mut groups = groups();
+        if interrupted() {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+        }
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(command, 0);
+        let child = command.spawn()?;
+        groups.push(child.id());
+        let group = Group(child.id());
+        Ok((child, group))
     }
 
     /// Kills every process of the group. The group stays in charge until dropped.
@@ -115,3 +130,29 @@ fn kill_group(pid: u32) {
 
 #[cfg(not(unix))]
 fn kill_group(_pid: u32) {}
+
+/// The temporary files being written now: a signal that ends the command removes them, as
+/// their owners would on the way out.
+static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn temporaries() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    TEMPORARIES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Removes `path` if a signal ends the command before [`forget_temporary`] is called.
+pub fn remove_on_signal(path: PathBuf) {
+    temporaries().push(path);
+}
+
+/// `path` is its owner's business again: renamed into place, or removed.
+pub fn forget_temporary(path: &std::path::Path) {
+    temporaries().retain(|kept| kept != path);
+}
+
+fn remove_temporaries() {
+    for path in temporaries().iter() {
+        let _ = std::fs::remove_file(path);
+    }
+}

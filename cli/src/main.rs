@@ -13,6 +13,7 @@ use waitsim::{Case, Clock, Report, RngKind, Scenario};
 
 mod args;
 mod demo;
+mod failure;
 mod interrupt;
 mod memory;
 mod output;
@@ -21,9 +22,8 @@ mod python;
 mod sweep;
 
 use args::{Cli, Command, Many, Measured, Options};
-use output::{
-    Failure, OutputFile, check_stdout, emit, print_json, say, with_progress_bar, write_report,
-};
+use failure::{Failure, say};
+use output::{OutputFile, check_stdout, emit, print_json, with_progress_bar, write_report};
 
 /// mimalloc, because a million spawned tasks are a million 128-byte-aligned allocations: with
 /// it `task-wait-n 1000000` takes a quarter of the time and 60% of the memory it takes with the

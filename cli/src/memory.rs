@@ -13,7 +13,7 @@
 
 use waitsim::{Routine, Scenario};
 
-use crate::output::Failure;
+use crate::failure::Failure;
 
 /// What a process needs besides its waits: the runtime, the generator, buffers.
 pub const BASE_BYTES: u64 = 32_000_000;

@@ -1,7 +1,7 @@
 //! What the command prints: reports as text or JSON on stdout, one-line failures, and the
 //! progress bar on stderr.
 
-use std::fmt::{self, Display};
+use std::fmt::Display;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -11,54 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use waitsim::{Report, secs_f64};
 
-/// Why the command stopped: the one line to print and the exit status.
-#[derive(Debug)]
-pub struct Failure {
-    pub message: String,
-    pub status: u8,
-}
-
-impl Failure {
-    /// Bad usage: status 2.
-    pub fn usage(message: impl Into<String>) -> Failure {
-        Failure {
-            message: message.into(),
-            status: 2,
-        }
-    }
-
-    /// A failure already reported on stdout: no line on stderr, only the status.
-    pub fn quiet(status: u8) -> Failure {
-        Failure {
-            message: String::new(),
-            status,
-        }
-    }
-
-    /// A failure of the environment (output, files, resources): status 1.
-    pub fn environment(message: impl Into<String>) -> Failure {
-        Failure {
-            message: message.into(),
-            status: 1,
-        }
-    }
-}
-
-impl From<waitsim::Error> for Failure {
-    fn from(err: waitsim::Error) -> Failure {
-        if err.is_invalid_input() {
-            Failure::usage(err.to_string())
-        } else {
-            Failure::environment(err.to_string())
-        }
-    }
-}
-
-/// Writes one line on stderr. A line that cannot be written is dropped: there is nowhere left
-/// to say so, and it must not change how the command ends.
-pub fn say(line: fmt::Arguments<'_>) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
-}
+use crate::failure::Failure;
 
 /// Refuses to run when stdout was closed before the command started (`>&-`): its output would
 /// be lost. The Rust runtime puts `/dev/null`, opened for reading and writing, in the place of
@@ -119,6 +72,7 @@ impl OutputFile {
         }
         let temporary = folder.join(format!(".{name}.{}.tmp", std::process::id()));
         std::fs::File::create(&temporary).map_err(|err| cannot(&err))?;
+        crate::interrupt::remove_on_signal(temporary.clone());
         Ok(OutputFile {
             target: target.to_path_buf(),
             temporary,
@@ -142,6 +96,7 @@ impl Drop for OutputFile {
     fn drop(&mut self) {
         // After a commit there is nothing left here to remove.
         let _ = std::fs::remove_file(&self.temporary);
+        crate::interrupt::forget_temporary(&self.temporary);
     }
 }
 

@@ -14,8 +14,9 @@ use waitsim::{MaxDelay, RngKind, SeedResult, Stats, Summary, Sweep, secs_f64};
 use crate::memory;
 
 use crate::args::{Options, SweepArgs};
+use crate::failure::{Failure, say};
 use crate::interrupt::{interrupted, stopped};
-use crate::output::{Failure, OutputFile, emit, print_json, say, with_progress_bar};
+use crate::output::{OutputFile, emit, print_json, with_progress_bar};
 use crate::plot;
 
 /// The most seeds one sweep runs; spread more over shards with `--partition`.

@@ -1,0 +1,97 @@
+//! Finding the exercise: a folder that holds any of its five files is one; a folder that holds
+//! none, such as a repository of many exercises, is searched a few levels down.
+
+use std::path::{Path, PathBuf};
+
+use super::judge::ROUTINES;
+
+/// How many levels below a given folder the search looks.
+pub const DEPTH: usize = 3;
+
+/// Folders never searched: caches and dependencies, which hold no learner's exercise.
+const SKIPPED: [&str; 4] = ["__pycache__", "node_modules", "site-packages", "target"];
+
+/// Whether `dir` holds any of the exercise's files.
+pub fn holds_exercise(dir: &Path) -> bool {
+    ROUTINES.iter().any(|(_, file)| dir.join(file).exists())
+}
+
+/// The folders at most [`DEPTH`] levels below `dir` (not `dir` itself) that hold the exercise,
+/// in path order. Hidden folders, virtual environments (a folder with a `pyvenv.cfg`), caches
+/// and symbolic links are not searched, nor is the inside of a folder found.
+pub fn exercises_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    search(dir, DEPTH, &mut found);
+    found
+}
+
+fn search(dir: &Path, levels: usize, found: &mut Vec<PathBuf>) {
+    if levels == 0 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        // `file_type` does not follow symbolic links: a link is not a folder here.
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            !name.starts_with('.') && !SKIPPED.contains(&name.as_ref())
+        })
+        .map(|entry| entry.path())
+        .filter(|path| !path.join("pyvenv.cfg").exists())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        if holds_exercise(&folder) {
+            found.push(folder);
+        } else {
+            search(&folder, levels - 1, found);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(name: &str, files: &[&str]) -> PathBuf {
+        let root = std::env::temp_dir().join(format!("waitsim-find-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for file in files {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        root
+    }
+
+    #[test]
+    fn exercises_are_found_down_to_the_depth_and_not_in_hidden_folders_or_venvs() {
+        let root = tree(
+            "search",
+            &[
+                "b-exercise/1-concurrent_coroutines.py",
+                "a/0x01-python_async_function/0-basic_async_syntax.py",
+                "a/0x01-python_async_function/deeper/2-measure_runtime.py",
+                "one/two/three/four/0-basic_async_syntax.py",
+                ".git/0-basic_async_syntax.py",
+                "venv/pyvenv.cfg",
+                "venv/lib/0-basic_async_syntax.py",
+                "__pycache__/0-basic_async_syntax.py",
+                "README.md",
+            ],
+        );
+        let found: Vec<String> = exercises_below(&root)
+            .iter()
+            .map(|p| p.strip_prefix(&root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(found, ["a/0x01-python_async_function", "b-exercise"]);
+        assert!(!holds_exercise(&root));
+        assert!(holds_exercise(&root.join("b-exercise")));
+        std::fs::remove_dir_all(root).unwrap();
+    }
+}

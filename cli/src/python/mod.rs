@@ -1,0 +1,224 @@
+//! `waitsim check-python DIR...`: grades Python implementations of the exercise on a virtual
+//! clock, against the laws and against the delays CPython's `random` gives.
+//!
+//! - [`find`]: which folders hold the exercise, searching a repository a few levels down;
+//! - [`process`]: each routine in a contained `python3` process of its own;
+//! - [`judge`]: a verdict for each check from what the process reported;
+//! - [`report`]: one folder's table, many folders' summary, or JSON Lines.
+//!
+//! Folders are graded concurrently (`--jobs`), and reported in the order they were given.
+
+mod find;
+mod judge;
+mod process;
+mod report;
+
+use std::io::{self, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use waitsim::{RngKind, SeedRange};
+
+use crate::args::{CheckPythonArgs, Jobs, Options};
+use crate::failure::Failure;
+use crate::interrupt;
+use crate::output::{emit, print_json, with_progress_bar};
+use judge::{Input, ROUTINES, Results, Verdict};
+use process::Limits;
+use report::Report;
+
+/// What grading one folder needs besides the folder.
+struct Grading<'a> {
+    python: &'a Path,
+    seeds: SeedRange,
+    only: Option<&'a str>,
+    limits: Limits,
+}
+
+pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
+    if options.seed.is_some()
+        || options.clock != waitsim::Clock::Virtual
+        || options.rng.is_some_and(|rng| rng != RngKind::Cpython)
+    {
+        return Err(Failure::usage(
+            "`check-python` takes its seeds from --seeds A..B, runs on Python's own event loop made virtual, and draws with CPython's generator: no --seed, --clock or --rng",
+        ));
+    }
+    if args.seeds.is_empty() {
+        return Err(Failure::usage(format!(
+            "invalid seed range `{}`: it holds no seed, so nothing would be checked",
+            args.seeds
+        )));
+    }
+    let folders = folders(&args.dirs)?;
+    let python = args
+        .python
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("python3"));
+    process::check_python_version(&python)?;
+    let grading = Grading {
+        python: &python,
+        seeds: args.seeds,
+        only: args.routine.as_deref(),
+        limits: Limits {
+            per_case: Duration::from_secs_f64(args.timeout.0),
+            memory: args.memory.0,
+        },
+    };
+    let jobs = args.jobs.unwrap_or_else(Jobs::per_core).0;
+    let show = folders.len() > 1 && io::stderr().is_terminal();
+    let reports = with_progress_bar(
+        folders.len() as u64,
+        "folders graded",
+        show,
+        Duration::ZERO,
+        |finished| grade_all(&folders, &grading, jobs, finished),
+    )?;
+    if options.json {
+        for report in &reports {
+            print_json(report)?;
+        }
+    } else {
+        let text = match reports.as_slice() {
+            [one] => report::render(one),
+            many => report::render_summary(many, &args.seeds.to_string()),
+        };
+        emit(|out| out.write_all(text.as_bytes()))?;
+    }
+    if reports.iter().all(Report::passes) {
+        Ok(())
+    } else {
+        // The report has said what failed, or which files are missing.
+        Err(Failure::quiet(1))
+    }
+}
+
+/// The folders to grade, in the order given: each `DIR` that holds the exercise, or the
+/// folders below it that do.
+fn folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut folders = Vec::new();
+    for dir in dirs {
+        if !dir.is_dir() {
+            return Err(Failure::usage(format!(
+                "cannot check `{}`: not a directory",
+                dir.display()
+            )));
+        }
+        if find::holds_exercise(dir) {
+            folders.push(dir.clone());
+            continue;
+        }
+        let found = find::exercises_below(dir);
+        if found.is_empty() {
+            let files: Vec<_> = ROUTINES.iter().map(|(_, file)| *file).collect();
+            return Err(Failure::usage(format!(
+                "`{}` holds none of the exercise's files ({}), and neither does any folder up to {} levels below it (hidden folders and virtual environments are not searched)",
+                dir.display(),
+                files.join(", "),
+                find::DEPTH
+            )));
+        }
+        folders.extend(found);
+    }
+    Ok(folders)
+}
+
+/// Grades `folders` with `jobs` threads, each taking the next folder not yet taken; counts
+/// each folder done in `finished`. The reports come back in the folders' order. The first
+/// error (a Python that cannot be started) stops every thread after its current folder.
+fn grade_all(
+    folders: &[PathBuf],
+    grading: &Grading<'_>,
+    jobs: usize,
+    finished: &AtomicU64,
+) -> Result<Vec<Report>, Failure> {
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let slots: Mutex<Vec<Option<Result<Report, Failure>>>> =
+        Mutex::new(folders.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, folders.len()) {
+            scope.spawn(|| {
+                while !stop.load(Ordering::Relaxed) && !interrupt::interrupted() {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(folder) = folders.get(i) else { break };
+                    let graded = grade(folder, grading);
+                    if graded.is_err() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    slots
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)[i] = Some(graded);
+                    finished.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    if interrupt::interrupted() {
+        return Err(interrupt::stopped("before the report"));
+    }
+    let slots = slots
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut reports = Vec::with_capacity(slots.len());
+    for slot in slots {
+        match slot {
+            Some(graded) => reports.push(graded?),
+            // Only a thread that stopped early leaves a folder ungraded, and it left an error.
+            None => continue,
+        }
+    }
+    Ok(reports)
+}
+
+/// Grades one folder: each routine whose file is there, in its own Python process.
+fn grade(dir: &Path, grading: &Grading<'_>) -> Result<Report, Failure> {
+    let mut rows = Vec::new();
+    let mut missing = Vec::new();
+    let mut python_version = None;
+    let mut results: Vec<(&str, Results)> = Vec::new();
+    let mut virtual_seconds = 0.0;
+    let seeds: Vec<u64> = grading.seeds.range().collect();
+    for &(routine, file) in &ROUTINES {
+        if grading.only.is_some_and(|only| only != routine) {
+            continue;
+        }
+        if !dir.join(file).is_file() {
+            missing.push(file);
+            continue;
+        }
+        let inputs: Vec<Input> = seeds
+            .iter()
+            .enumerate()
+            .map(|(i, &seed)| judge::input(routine, i, seed))
+            .collect();
+        let outcome = process::drive(grading.python, dir, routine, &inputs, grading.limits)?;
+        if python_version.is_none() {
+            python_version = outcome.lines.iter().find_map(|line| line.version.clone());
+        }
+        virtual_seconds += outcome
+            .lines
+            .iter()
+            .filter_map(|line| line.elapsed.as_deref()?.parse::<f64>().ok())
+            .filter(|secs| secs.is_finite())
+            .sum::<f64>();
+        let (routine_rows, values) = judge::judge(routine, dir, &inputs, &outcome);
+        rows.extend(routine_rows);
+        results.push((routine, values));
+    }
+    rows.extend(judge::agrees_with_wait_n(&results, dir, &seeds));
+    let count = |verdict| rows.iter().filter(|row| row.verdict == verdict).count();
+    Ok(Report {
+        directory: dir.display().to_string(),
+        python: python_version,
+        seeds: grading.seeds.to_string(),
+        passed: count(Verdict::Pass),
+        failed: count(Verdict::Fail),
+        skipped: count(Verdict::Skip),
+        missing,
+        virtual_seconds,
+        rows,
+    })
+}

@@ -1,0 +1,186 @@
+//! What `check-python` prints: one folder's report as a table of checks, many folders'
+//! reports as one row each, and either as JSON (one line per folder).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::judge::{Counterexample, ROUTINES, Row, Verdict};
+
+/// One folder's report, as `--json` prints it.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub directory: String,
+    pub python: Option<String>,
+    pub seeds: String,
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub missing: Vec<&'static str>,
+    /// The virtual time every case took, added up: what running them on a real clock costs.
+    pub virtual_seconds: f64,
+    pub rows: Vec<Row>,
+}
+
+impl Report {
+    /// Whether the folder passes: no check failed and no file is missing.
+    pub fn passes(&self) -> bool {
+        self.failed == 0 && self.missing.is_empty()
+    }
+
+    /// A routine's verdict in a summary: `missing`, `FAIL` when any of its checks failed,
+    /// `pass`, or `-` when it was not checked.
+    fn routine_verdict(&self, routine: &str, file: &str) -> &'static str {
+        if self.missing.contains(&file) {
+            return "missing";
+        }
+        let mut rows = self.rows.iter().filter(|row| row.routine == routine);
+        match rows.next() {
+            None => "-",
+            Some(first) if first.verdict == Verdict::Fail => "FAIL",
+            Some(_) if rows.any(|row| row.verdict == Verdict::Fail) => "FAIL",
+            Some(_) => "pass",
+        }
+    }
+
+    /// The first failing check, as `routine check`, or the first missing file.
+    fn first_failure(&self) -> Option<(String, Option<&Counterexample>)> {
+        if let Some(row) = self.rows.iter().find(|row| row.verdict == Verdict::Fail) {
+            let what = format!("{} {}", row.routine, row.check.name());
+            return Some((what, row.counterexample.as_ref()));
+        }
+        self.missing
+            .first()
+            .map(|file| (format!("missing {file}"), None))
+    }
+}
+
+/// A counterexample's case, as `seed 3, n 5, max_delay 10, index 1: `.
+fn case(example: &Counterexample) -> String {
+    let mut case = Vec::new();
+    if let Some(seed) = example.seed {
+        case.push(format!("seed {seed}"));
+    }
+    if let Some(n) = example.n {
+        case.push(format!("n {n}"));
+    }
+    if let Some(m) = example.max_delay {
+        case.push(format!("max_delay {m}"));
+    }
+    if let Some(index) = example.index {
+        case.push(format!("index {index}"));
+    }
+    if case.is_empty() {
+        String::new()
+    } else {
+        format!("{}: ", case.join(", "))
+    }
+}
+
+/// One folder's report as a table: routine, check, verdict; under each failure its first
+/// counterexample and the command that replays it.
+pub fn render(report: &Report) -> String {
+    let mut text = format!(
+        "check-python {}: seeds {}\n\n",
+        report.directory, report.seeds
+    );
+    let _ = writeln!(text, "{:<18}{:<16}verdict", "routine", "check");
+    for row in &report.rows {
+        let _ = writeln!(
+            text,
+            "{:<18}{:<16}{}",
+            row.routine,
+            row.check.name(),
+            row.verdict.name()
+        );
+        if let Some(note) = &row.note {
+            let _ = writeln!(text, "    {note}");
+        }
+        if let Some(example) = &row.counterexample {
+            let _ = writeln!(
+                text,
+                "    {}expected {}, got {}",
+                case(example),
+                example.expected,
+                example.got
+            );
+            let _ = writeln!(text, "    replay: {}", example.replay);
+        }
+    }
+    for file in &report.missing {
+        let _ = writeln!(text, "missing: {file}");
+    }
+    let _ = writeln!(
+        text,
+        "\n{} passed, {} failed, {} skipped",
+        report.passed, report.failed, report.skipped
+    );
+    let _ = writeln!(
+        text,
+        "the cases waited {:.1} s of virtual time, which a real clock would have taken",
+        report.virtual_seconds
+    );
+    text
+}
+
+/// Many folders' reports: one row per folder with each routine's verdict and the first
+/// failing check; under the table, each failure's counterexample and replay; then the total.
+pub fn render_summary(reports: &[Report], seeds: &str) -> String {
+    let folder_width = reports
+        .iter()
+        .map(|r| r.directory.chars().count())
+        .chain([6])
+        .max()
+        .unwrap_or(6)
+        + 2;
+    let mut text = format!("check-python: seeds {seeds}\n\n");
+    let _ = write!(text, "{:<folder_width$}", "folder");
+    for (routine, _) in ROUTINES {
+        let _ = write!(text, "{routine}  ");
+    }
+    let _ = writeln!(text, "first failure");
+    for report in reports {
+        let mut line = format!("{:<folder_width$}", report.directory);
+        for (routine, file) in ROUTINES {
+            let width = routine.len() + 2;
+            let _ = write!(line, "{:<width$}", report.routine_verdict(routine, file));
+        }
+        if let Some((what, _)) = report.first_failure() {
+            line += &what;
+        }
+        let _ = writeln!(text, "{}", line.trim_end());
+    }
+    let failing: Vec<&Report> = reports.iter().filter(|r| !r.passes()).collect();
+    if !failing.is_empty() {
+        let _ = writeln!(text, "\nfirst failures:");
+        for report in &failing {
+            let Some((what, example)) = report.first_failure() else {
+                continue;
+            };
+            let _ = writeln!(text, "{}: {what}", report.directory);
+            if let Some(example) = example {
+                let _ = writeln!(
+                    text,
+                    "    {}expected {}, got {}",
+                    case(example),
+                    example.expected,
+                    example.got
+                );
+                let _ = writeln!(text, "    replay: {}", example.replay);
+            }
+        }
+    }
+    let virtual_seconds: f64 = reports.iter().map(|r| r.virtual_seconds).sum();
+    let _ = writeln!(
+        text,
+        "\n{} folders: {} passed, {} failed",
+        reports.len(),
+        reports.len() - failing.len(),
+        failing.len()
+    );
+    let _ = writeln!(
+        text,
+        "the cases waited {virtual_seconds:.1} s of virtual time, which a real clock would have taken"
+    );
+    text
+}
