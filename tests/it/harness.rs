@@ -390,3 +390,33 @@ fn a_body_may_wait_decades_of_virtual_time_but_not_forever() {
         "the body did not finish within 30 virtual years: it waits on something that never comes"
     );
 }
+
+#[test]
+fn a_harness_that_asks_for_the_determinism_check_gets_it() {
+    let calls = std::sync::atomic::AtomicU64::new(0);
+    let counting =
+        async |_sim: Sim| Ok::<_, String>(calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let harness = || {
+        Harness::new()
+            .seeds(waitsim::SeedRange::new(0, 4).unwrap())
+            .without_regressions_file()
+    };
+    let failure = harness()
+        .check_determinism(true)
+        .try_run(counting)
+        .unwrap_err();
+    assert_eq!(failure.seed, Some(0));
+    assert!(
+        failure.message.contains("not deterministic"),
+        "{}",
+        failure.message
+    );
+    assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 2);
+    assert_eq!(
+        harness()
+            .check_determinism(false)
+            .try_run(counting)
+            .unwrap(),
+        4
+    );
+}

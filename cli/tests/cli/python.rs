@@ -145,7 +145,11 @@ fn bad_usage_is_status_two_with_one_line() {
     let empty = empty.to_str().unwrap().to_owned();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["fixtures/python/no-such-dir"], "not a directory"),
-        (vec![&empty], "holds none of the exercise's files"),
+        (
+            vec![&empty],
+            "holds none of the exercise's files (0-basic_async_syntax.py, 1-concurrent_coroutines.py, 2-measure_runtime.py, 3-tasks.py, 4-tasks.py), and neither does any folder up to 3 levels below it (hidden folders and virtual environments are not searched)",
+        ),
+        (vec![], "the following required arguments were not provided"),
         (
             vec![
                 "fixtures/python/correct-gather",
@@ -181,6 +185,26 @@ fn bad_usage_is_status_two_with_one_line() {
         (
             vec!["fixtures/python/correct-gather", "--timeout", "0"],
             "invalid time limit `0`",
+        ),
+        (
+            vec!["fixtures/python/correct-gather", "--jobs", "0"],
+            "invalid job count `0`: expected a whole number from 1 to 256",
+        ),
+        (
+            vec!["fixtures/python/correct-gather", "--jobs", "+2"],
+            "invalid job count `+2`",
+        ),
+        (
+            vec!["fixtures/python/correct-gather", "--jobs", "-1"],
+            "invalid job count `-1`",
+        ),
+        (
+            vec!["fixtures/python/correct-gather", "--jobs", "257"],
+            "invalid job count `257`",
+        ),
+        (
+            vec!["fixtures/python/correct-gather", &empty],
+            "holds none of the exercise's files",
         ),
         (
             vec!["fixtures/python/correct-gather", "--rng", "chacha"],
@@ -318,14 +342,135 @@ fn sigterm_during_a_check_kills_the_python_process_and_exits_130() {
     assert!(sent.success());
     let status = check.wait().unwrap();
     assert_eq!(status.code(), Some(130));
-    // The Python process is gone (or a zombie, reaped by nobody now that its parent ended).
-    let state = std::fs::read_to_string(format!("/proc/{python}/stat")).unwrap_or_default();
-    let state = state
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.trim_start())
-        .unwrap_or("");
+    // The Python process is gone, or dying: SIGKILL is sent before waitsim exits, and a loaded
+    // machine may take a moment to schedule the death (its state is then a zombie, reaped by
+    // nobody now that its parent ended).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{python}/stat")).unwrap_or_default();
+        let state = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.trim_start())
+            .unwrap_or("");
+        if state.is_empty() || state.starts_with('Z') {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{python} outlived the check: {state}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// A grader's batch: a correct folder, two broken ones and a repository.
+const BATCH: [&str; 4] = [
+    "fixtures/python/correct-gather",
+    "fixtures/python/no-sort",
+    "fixtures/python/partial",
+    "fixtures/python/correct-in-a-repository",
+];
+
+#[test]
+fn many_folders_get_a_row_each_in_the_order_given() {
+    if !have_python("many_folders_get_a_row_each") {
+        return;
+    }
+    let batch = [&BATCH[..], &["--seeds", "0..10"]].concat();
+    let output = check(&batch);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+    settings().bind(|| insta::assert_snapshot!("check_python_batch", stdout(&output)));
+    // One job or four, the report is the same, in the same order.
+    for jobs in ["1", "4"] {
+        let again = check(&[&batch[..], &["--jobs", jobs]].concat());
+        assert_eq!(stdout(&again), stdout(&output), "--jobs {jobs}");
+        assert_eq!(again.status.code(), Some(1));
+    }
+    // Every folder passes: status 0.
+    let passing = check(&[BATCH[0], BATCH[3], "--seeds", "0..3"]);
+    assert_eq!(passing.status.code(), Some(0), "{}", stdout(&passing));
     assert!(
-        state.is_empty() || state.starts_with('Z'),
-        "{python}: {state}"
+        stdout(&passing).contains("\n2 folders: 2 passed, 0 failed\n"),
+        "{}",
+        stdout(&passing)
     );
+}
+
+#[test]
+fn json_gives_one_line_per_folder_each_the_single_folder_object() {
+    if !have_python("json_gives_one_line_per_folder") {
+        return;
+    }
+    let output = check(&[&BATCH[..], &["--seeds", "0..4", "--json"]].concat());
+    assert_eq!(output.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let directories: Vec<&str> = lines
+        .iter()
+        .map(|line| line["directory"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        directories,
+        [
+            BATCH[0],
+            BATCH[1],
+            BATCH[2],
+            "fixtures/python/correct-in-a-repository/0x01-python_async_function"
+        ]
+    );
+    for (line, folder) in lines.iter().zip(BATCH) {
+        let alone = check(&[folder, "--seeds", "0..4", "--json"]);
+        let alone: serde_json::Value = serde_json::from_str(&stdout(&alone)).unwrap();
+        assert_eq!(line, &alone, "{folder}");
+    }
+    assert_eq!(lines[1]["failed"], 1);
+    assert_eq!(lines[2]["missing"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_repository_is_searched_for_the_exercise_and_each_folder_found_is_graded() {
+    if !have_python("a_repository_is_searched") {
+        return;
+    }
+    // Two exercises in one repository, one in a folder of folders; a broken copy in a hidden
+    // folder and one in a virtual environment are not graded.
+    let repo = temp("check-python-repository");
+    let _ = std::fs::remove_dir_all(&repo);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/python");
+    let copy = |from: &str, to: &str| {
+        let to = repo.join(to);
+        std::fs::create_dir_all(&to).unwrap();
+        for entry in std::fs::read_dir(fixtures.join(from)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    };
+    copy("correct-gather", "alice/0x01-python_async_function");
+    copy("no-sort", "bob/projects/0x01-python_async_function");
+    copy("no-sort", ".git/0x01-python_async_function");
+    copy("no-sort", "venv/src");
+    std::fs::write(repo.join("venv/pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+    let output = check(&[repo.to_str().unwrap(), "--seeds", "0..3"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stdout(&output);
+    // The table's rows: the lines above the failures that name a folder of the repository.
+    let rows: Vec<&str> = text
+        .lines()
+        .take_while(|line| *line != "first failures:")
+        .filter(|line| line.starts_with(repo.to_str().unwrap()))
+        .collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    assert!(
+        rows[0].contains("alice/0x01-python_async_function "),
+        "{text}"
+    );
+    assert!(
+        rows[1].contains("bob/projects/0x01-python_async_function ")
+            && rows[1].ends_with("wait_n ascending"),
+        "{text}"
+    );
+    assert!(text.contains("\n2 folders: 1 passed, 1 failed\n"), "{text}");
 }
