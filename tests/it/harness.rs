@@ -338,8 +338,11 @@ fn a_named_harness_records_under_its_name_in_its_own_file_and_tries_that_seed_fi
 
     // The next run reads the same file and starts with the recorded seed.
     seen.lock().unwrap().clear();
-    fails_at_seed_2(Harness::new().name("named").regressions_file(&file), &seen);
+    let again = fails_at_seed_2(Harness::new().name("named").regressions_file(&file), &seen);
     assert_eq!(*seen.lock().unwrap(), [2]);
+    // It says where the seed is kept, and keeps it once.
+    assert_eq!(again.recorded.as_deref(), Some(file.as_path()));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), recorded);
 }
 
 #[test]
@@ -406,10 +409,10 @@ fn a_harness_that_asks_for_the_determinism_check_gets_it() {
         .try_run(counting)
         .unwrap_err();
     assert_eq!(failure.seed, Some(0));
-    assert!(
-        failure.message.contains("not deterministic"),
-        "{}",
-        failure.message
+    assert_eq!(
+        failure.message,
+        "not deterministic: two runs of the same seed returned different results, first \
+         differing at byte 0: `0` against `1`"
     );
     assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 2);
     assert_eq!(
@@ -419,4 +422,31 @@ fn a_harness_that_asks_for_the_determinism_check_gets_it() {
             .unwrap(),
         4
     );
+}
+
+#[test]
+fn each_seed_runs_every_seed_and_panics_with_the_report_at_the_first_failure() {
+    let harness = || {
+        Harness::new()
+            .name("blocking")
+            .seeds(waitsim::SeedRange::new(0, 5).unwrap())
+            .kind(waitsim::RngKind::Cpython)
+            .without_regressions_file()
+    };
+    let seen = std::sync::Mutex::new(Vec::new());
+    harness().each_seed(|seed, kind| {
+        seen.lock().unwrap().push((seed, kind));
+    });
+    let all: Vec<_> = (0..5).map(|s| (s, waitsim::RngKind::Cpython)).collect();
+    assert_eq!(*seen.lock().unwrap(), all);
+    let panic = std::panic::catch_unwind(|| {
+        harness().each_seed(|seed, _| if seed == 3 { Err("planted") } else { Ok(()) });
+    })
+    .unwrap_err();
+    let report = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        report.contains("test `blocking` failed at seed 3"),
+        "{report}"
+    );
+    assert!(report.contains("planted"), "{report}");
 }
