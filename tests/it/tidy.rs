@@ -134,3 +134,40 @@ fn ci_runs_the_readme_test_command() {
     assert!(ci.contains("cargo fmt --all --check"));
     assert!(ci.contains("cargo clippy --all-targets --locked -- -D warnings"));
 }
+
+/// The body of a snapshot: what follows its `---` header.
+fn snapshot_body(name: &str) -> String {
+    let text = fs::read_to_string(root().join("snapshots").join(name)).unwrap();
+    let body = text
+        .splitn(3, "---\n")
+        .nth(2)
+        .unwrap_or_else(|| panic!("{name} has no header"));
+    body.to_string()
+}
+
+/// The output the README shows under `$ command`, up to the end of its block.
+fn readme_output(command: &str) -> String {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let prompt = format!("$ {command}\n");
+    let at = readme
+        .find(&prompt)
+        .unwrap_or_else(|| panic!("no `{command}` in the README"))
+        + prompt.len();
+    let end = readme[at..].find("```").unwrap();
+    readme[at..at + end].to_string()
+}
+
+#[test]
+fn the_readme_check_python_reports_are_the_snapshots() {
+    assert_eq!(
+        readme_output("waitsim check-python fixtures/python/no-sort --seeds 0..20"),
+        snapshot_body("check_python@no-sort.snap")
+    );
+    assert_eq!(
+        readme_output(
+            "waitsim check-python fixtures/python/correct-gather fixtures/python/no-sort \
+             fixtures/python/partial fixtures/python/correct-in-a-repository --seeds 0..10"
+        ),
+        snapshot_body("check_python_batch.snap")
+    );
+}
