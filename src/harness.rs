@@ -574,11 +574,9 @@ fn recorded_seeds(path: &std::path::Path, test: &str, rng: RngKind) -> Vec<u64> 
         return Vec::new();
     };
     let mut seeds = Vec::new();
-    for line in text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
+    // A comment's first word starts with `#`, which no test's name does, and a blank line has
+    // no words: neither names a test.
+    for line in text.lines() {
         let mut words = line.split_whitespace();
         if let (Some(name), Some(kind), Some(seed)) = (words.next(), words.next(), words.next())
             && name == test
@@ -730,6 +728,35 @@ mod tests {
             checked.replay().unwrap(),
             "WAITSIM_SEED=42 WAITSIM_RNG=cpython WAITSIM_CHECK_DETERMINISM=1 cargo test \
              retry::backs_off -- --exact"
+        );
+    }
+
+    #[test]
+    fn recorded_seeds_are_this_tests_of_this_kind_once_each_in_file_order() {
+        let path = std::env::temp_dir().join(format!("waitsim-recorded-{}", std::process::id()));
+        for (test, kind, seed) in [
+            ("t", RngKind::ChaCha, 7),
+            ("t", RngKind::Cpython, 8),
+            ("other", RngKind::ChaCha, 9),
+            ("t", RngKind::ChaCha, 3),
+            ("t", RngKind::ChaCha, 7),
+        ] {
+            assert!(record(&path, test, kind, seed, "failed\nsecond line"));
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# Seeds that failed"), "{text}");
+        assert!(text.contains("\nt chacha 7 # failed\n"), "{text}");
+        std::fs::write(&path, text + "\n  \nt chacha x # malformed\n#t chacha 5\n").unwrap();
+        assert_eq!(recorded_seeds(&path, "t", RngKind::ChaCha), [7, 3]);
+        assert_eq!(recorded_seeds(&path, "t", RngKind::Cpython), [8]);
+        assert_eq!(
+            recorded_seeds(&path, "#", RngKind::ChaCha),
+            Vec::<u64>::new()
+        );
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(
+            recorded_seeds(&path, "t", RngKind::ChaCha),
+            Vec::<u64>::new()
         );
     }
 }
