@@ -474,3 +474,33 @@ fn a_repository_is_searched_for_the_exercise_and_each_folder_found_is_graded() {
     );
     assert!(text.contains("\n2 folders: 1 passed, 1 failed\n"), "{text}");
 }
+
+/// A batch shows its progress on stderr when that is a terminal (here `script`'s), and only
+/// then: the other tests see an empty stderr.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_batch_shows_a_progress_bar_on_a_terminal() {
+    if !have_python("a_batch_shows_a_progress_bar") {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let command = format!(
+        "'{}' check-python fixtures/python/correct-gather fixtures/python/no-sort --seeds 0..3 > /dev/null",
+        env!("CARGO_BIN_EXE_waitsim")
+    );
+    let Ok(output) = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(root)
+        .output()
+    else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "a_batch_shows_a_progress_bar: no `script` to give it a terminal: not tested"
+        );
+        return;
+    };
+    // `script` passes the command's status on (`-e`): 1, for no-sort fails.
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let terminal = String::from_utf8_lossy(&output.stdout);
+    assert!(terminal.contains("/2 folders graded"), "{terminal}");
+}
