@@ -77,6 +77,18 @@ fn case(example: &Counterexample) -> String {
     }
 }
 
+/// A counterexample under its check: the case, what was expected and got, and the replay.
+fn write_counterexample(text: &mut String, example: &Counterexample) {
+    let _ = writeln!(
+        text,
+        "    {}expected {}, got {}",
+        case(example),
+        example.expected,
+        example.got
+    );
+    let _ = writeln!(text, "    replay: {}", example.replay);
+}
+
 /// One folder's report as a table: routine, check, verdict; under each failure its first
 /// counterexample and the command that replays it.
 pub fn render(report: &Report) -> String {
@@ -97,14 +109,7 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(text, "    {note}");
         }
         if let Some(example) = &row.counterexample {
-            let _ = writeln!(
-                text,
-                "    {}expected {}, got {}",
-                case(example),
-                example.expected,
-                example.got
-            );
-            let _ = writeln!(text, "    replay: {}", example.replay);
+            write_counterexample(&mut text, example);
         }
     }
     for file in &report.missing {
@@ -159,14 +164,7 @@ pub fn render_summary(reports: &[Report], seeds: &str) -> String {
             };
             let _ = writeln!(text, "{}: {what}", report.directory);
             if let Some(example) = example {
-                let _ = writeln!(
-                    text,
-                    "    {}expected {}, got {}",
-                    case(example),
-                    example.expected,
-                    example.got
-                );
-                let _ = writeln!(text, "    replay: {}", example.replay);
+                write_counterexample(&mut text, example);
             }
         }
     }
