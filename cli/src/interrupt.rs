@@ -71,7 +71,8 @@ pub fn stopped(done: impl std::fmt::Display) -> Failure {
 static GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
 /// A child's process group, killed (with everything in it) when this is dropped, or when a
-/// signal stops the command.
+/// signal stops the command. Drop it before reaping the child: while the leader is a zombie,
+/// the group's id cannot be given to another group.
 pub struct Group(u32);
 
 impl Group {
@@ -90,11 +91,6 @@ impl Group {
         groups.push(child.id());
         let group = Group(child.id());
         Ok((child, group))
-    }
-
-    /// Kills every process of the group. The group stays in charge until dropped.
-    pub fn kill(&self) {
-        kill_group(self.0);
     }
 }
 

@@ -132,7 +132,8 @@ pub fn check_python_version(python: &Path) -> Result<(), Failure> {
         let _ = sender.send(drain(stdout));
     });
     let printed = receiver.recv_timeout(Duration::from_secs(10));
-    group.kill();
+    // Killed while the leader is unreaped, so the group's id cannot have been reused.
+    drop(group);
     let _ = child.wait();
     let printed = printed.map_err(|_| refuse("it did not answer within 10 s".into()))?;
     let version = printed.trim();
@@ -227,10 +228,10 @@ pub fn drive(
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
-    // Everything the process started goes with it; then its pipes close.
-    group.kill();
-    let status = child.wait().ok();
+    // Everything the process started goes with it, then its pipes close; killed while the
+    // leader is unreaped, so the group's id cannot have been given to another group.
     drop(group);
+    let status = child.wait().ok();
     // A process that left the group (a new session) may still hold stderr: wait a little only.
     let last_words = kept
         .recv_timeout(Duration::from_secs(1))
