@@ -203,7 +203,10 @@ def limit(memory, cpu_seconds):
         _, hard = resource.getrlimit(kind)
         if hard != resource.RLIM_INFINITY:
             soft = min(soft, hard)
-        resource.setrlimit(kind, (soft, hard))
+        try:
+            resource.setrlimit(kind, (soft, hard))
+        except (ValueError, OSError):  # a kernel that refuses this limit: the others still hold
+            pass
 
 
 def failure(error, memory):
