@@ -565,8 +565,8 @@ fn tick_ceil(secs: f64) -> Duration {
 /// 16, then a quarter and a half of `n`.
 fn smaller_sizes(n: usize, min: usize) -> Vec<usize> {
     let mut sizes: Vec<usize> = (min..n.min(17)).collect();
-    sizes.extend([n / 4, n / 2].into_iter().filter(|&s| s > 16 && s < n));
-    sizes.dedup();
+    // Past 16, and so below `n` and apart from each other.
+    sizes.extend([n / 4, n / 2].into_iter().filter(|&s| s > 16));
     sizes
 }
 
@@ -892,6 +892,18 @@ mod tests {
         );
         assert_eq!(not_among(&[], &[]), None);
         assert_eq!(not_among(&[0.5], &[]), Some((0, 0.5)));
+    }
+
+    #[test]
+    fn shrinking_tries_every_size_to_16_then_a_quarter_and_a_half() {
+        assert_eq!(smaller_sizes(0, 0), Vec::<usize>::new());
+        assert_eq!(smaller_sizes(5, 1), [1, 2, 3, 4]);
+        assert_eq!(smaller_sizes(17, 0), (0..17).collect::<Vec<_>>());
+        let upto_16: Vec<usize> = (1..17).collect();
+        assert_eq!(smaller_sizes(40, 1), [&upto_16[..], &[20]].concat());
+        assert_eq!(smaller_sizes(100, 1), [&upto_16[..], &[25, 50]].concat());
+        assert_eq!(smaller_sizes(68, 1), [&upto_16[..], &[17, 34]].concat());
+        assert_eq!(smaller_sizes(67, 1), [&upto_16[..], &[33]].concat());
     }
 
     #[test]
