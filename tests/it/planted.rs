@@ -340,3 +340,40 @@ async fn the_laws_inside_a_runtime_refuse_at_once_with_one_message() {
          builds a fresh virtual-clock runtime for every run, so call it from a plain `#[test]`"
     );
 }
+
+/// `measure-time` takes the largest delay up to one tick above it, with the slack of one
+/// division and one multiplication (`4 ε d + 1 ns`) on either side, and nothing beyond.
+#[test]
+fn measure_time_allows_one_tick_and_the_rounding_and_no_more() {
+    let input = Input {
+        seed: 1,
+        n: 1,
+        max_delay: MaxDelay::new(1e6).unwrap(),
+    };
+    let d = {
+        let mut rng = KIND.generator(1);
+        1e6 * rng.random::<f64>()
+    };
+    assert!(d > 1e5, "a delay whose rounding slack shows: {d}");
+    let slack = 4.0 * f64::EPSILON * d + 1e-9;
+    // One delay drawn as `wait_n` draws it, reported as `d + offset`.
+    let off_by = |offset: f64| {
+        move |rng: &mut Generator, n, max_delay| draw_n(rng, n, max_delay)[0] + offset
+    };
+    for (offset, passes) in [
+        (0.0, true),
+        // Below, within the slack's two parts: not within 1 ns alone.
+        (-(1e-9 + 0.5 * slack - 0.5e-9), true),
+        (-2.0 * slack, false),
+        // Above, up to a tick and the slack.
+        (1e-3, true),
+        (1e-3 + 0.5e-9, true),
+        (1e-3 + 2.0 * slack, false),
+    ] {
+        let outcome = laws::measure_time(off_by(offset), KIND, input);
+        assert_eq!(outcome.is_ok(), passes, "offset {offset}: {outcome:?}");
+        if let Err(v) = outcome {
+            assert_eq!(v.law, Law::MeasureTime, "offset {offset}");
+        }
+    }
+}
