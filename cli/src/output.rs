@@ -1,5 +1,5 @@
-//! What the command prints: reports as text or JSON on stdout, one-line failures, and the
-//! progress bar on stderr.
+//! What the command prints: reports as text or JSON on stdout, files written whole, and the
+//! progress bar on stderr. (Failures, the one line on stderr, are `failure.rs`'s.)
 
 use std::fmt::Display;
 use std::io::{self, BufWriter, Write};

@@ -192,17 +192,21 @@ pub struct Counterexample {
 }
 
 /// A check's verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    #[serde(rename = "pass")]
     Pass,
-    #[serde(rename = "FAIL")]
     Fail,
-    #[serde(rename = "skip")]
     Skip,
 }
 
+impl Serialize for Verdict {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 impl Verdict {
+    /// The verdict as reports, text and JSON, write it.
     pub fn name(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",

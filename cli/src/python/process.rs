@@ -85,22 +85,21 @@ pub struct Line {
     pub error: Option<String>,
 }
 
-/// A command for `python`, with stdin from `/dev/null`: started with [`Group::spawn`].
-fn contained(python: &Path) -> Command {
+/// A command for `python`, with stdin from `/dev/null`: started with [`Group::spawn`], which
+/// puts it in a process group of its own.
+fn python_command(python: &Path) -> Command {
     let mut command = Command::new(python);
     command.stdin(Stdio::null());
     command
 }
 
-/// Why a Python process could not be started: a signal came first, or `python` cannot run.
-fn cannot_start(python: &Path, err: &std::io::Error) -> Failure {
+/// Why a Python process could not be started: a signal came first (the command is stopping),
+/// or `python` cannot run, as `cannot_run` says.
+fn cannot_start(err: &std::io::Error, cannot_run: impl FnOnce() -> Failure) -> Failure {
     if err.kind() == std::io::ErrorKind::Interrupted {
         interrupt::stopped("before the report")
     } else {
-        Failure::usage(format!(
-            "cannot run `{}`: {err} (give one with --python PATH)",
-            python.display()
-        ))
+        cannot_run()
     }
 }
 
@@ -114,18 +113,13 @@ pub fn check_python_version(python: &Path) -> Result<(), Failure> {
             OLDEST_PYTHON.1
         ))
     };
-    let mut command = contained(python);
+    let mut command = python_command(python);
     command
         .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let (mut child, group) = Group::spawn(&mut command).map_err(|err| {
-        if err.kind() == std::io::ErrorKind::Interrupted {
-            interrupt::stopped("before the report")
-        } else {
-            refuse(format!("it cannot be run ({err})"))
-        }
-    })?;
+    let (mut child, group) = Group::spawn(&mut command)
+        .map_err(|err| cannot_start(&err, || refuse(format!("it cannot be run ({err})"))))?;
     let stdout = child.stdout.take();
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
@@ -170,7 +164,7 @@ pub fn drive(
         serde_json::to_string(inputs).map_err(|err| Failure::environment(err.to_string()))?;
     // The CPU time the whole process may use: every case's real-time limit, and the import's.
     let cpu_secs = (limits.per_case.as_secs_f64() * (inputs.len() + 1) as f64).ceil() as u64 + 1;
-    let mut command = contained(python);
+    let mut command = python_command(python);
     command
         .arg("-c")
         .arg(DRIVER)
@@ -183,8 +177,14 @@ pub fn drive(
         .env("PYTHONHASHSEED", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let (mut child, group) =
-        Group::spawn(&mut command).map_err(|err| cannot_start(python, &err))?;
+    let (mut child, group) = Group::spawn(&mut command).map_err(|err| {
+        cannot_start(&err, || {
+            Failure::usage(format!(
+                "cannot run `{}`: {err} (give one with --python PATH)",
+                python.display()
+            ))
+        })
+    })?;
     let (sender, receiver) = mpsc::channel();
     let stdout = child.stdout.take().map(BufReader::new);
     std::thread::spawn(move || {

@@ -34,12 +34,18 @@ impl Report {
         if self.missing.contains(&file) {
             return "missing";
         }
-        let mut rows = self.rows.iter().filter(|row| row.routine == routine);
-        match rows.next() {
-            None => "-",
-            Some(first) if first.verdict == Verdict::Fail => "FAIL",
-            Some(_) if rows.any(|row| row.verdict == Verdict::Fail) => "FAIL",
-            Some(_) => "pass",
+        let verdicts: Vec<Verdict> = self
+            .rows
+            .iter()
+            .filter(|row| row.routine == routine)
+            .map(|row| row.verdict)
+            .collect();
+        if verdicts.is_empty() {
+            "-"
+        } else if verdicts.contains(&Verdict::Fail) {
+            "FAIL"
+        } else {
+            "pass"
         }
     }
 
