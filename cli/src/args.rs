@@ -142,6 +142,10 @@ pub struct CheckPythonArgs {
     /// or GiB
     #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parsed::<Memory>, allow_hyphen_values = true)]
     pub memory: Memory,
+    /// Fail `policy` for any module the exercise does not need (`os`, `sys`, ...), not only
+    /// for the means of tampering with the grader
+    #[arg(long)]
+    pub strict_policy: bool,
     /// How many folders to grade at once [default: the number of cores]
     #[arg(long, value_name = "N", value_parser = parsed::<Jobs>, allow_hyphen_values = true)]
     pub jobs: Option<Jobs>,

@@ -26,8 +26,12 @@ static WRITING: Mutex<bool> = Mutex::new(false);
 pub fn install() {
     let _ = ctrlc::set_handler(|| {
         INTERRUPTED.store(true, Ordering::SeqCst);
-        // Child processes go first, whoever does the stopping.
+        // Child processes go first, whoever does the stopping: each leader (a warden) is asked
+        // to kill its tree, then given a moment, then its whole group is killed.
+        terminate_groups();
+        std::thread::sleep(std::time::Duration::from_millis(100));
         kill_groups();
+        sweep_orphans();
         // Held while the process ends, so that the main path cannot begin writing meanwhile.
         let writing = WRITING
             .lock()
@@ -94,6 +98,49 @@ impl Group {
     }
 }
 
+impl Group {
+    /// Asks the group's leader to stop (SIGTERM): a warden then kills its whole tree.
+    pub fn terminate(&self) {
+        signal_leader(self.0);
+    }
+
+    /// Waits up to `limit` for the leader to end, without reaping it (Linux; elsewhere, a
+    /// moment).
+    pub fn wait_for_leader(&self, limit: std::time::Duration) {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit && !leader_ended(self.0) {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    /// Kills the group while its leader is unreaped, then reaps the leader, then lets go of
+    /// the group: until then, [`sweep_orphans`] knows the leader for waitsim's own.
+    pub fn reap(self, child: &mut Child) -> Option<std::process::ExitStatus> {
+        kill_group(self.0);
+        let status = child.wait().ok();
+        let group = std::mem::ManuallyDrop::new(self);
+        groups().retain(|&pid| pid != group.0);
+        status
+    }
+}
+
+/// Whether a child has ended (it is a zombie, not yet reaped).
+#[cfg(target_os = "linux")]
+fn leader_ended(pid: u32) -> bool {
+    use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+    use nix::unistd::Pid;
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT | WaitPidFlag::WNOHANG;
+    match waitid(Id::Pid(Pid::from_raw(pid as i32)), flags) {
+        Ok(WaitStatus::StillAlive) => false,
+        Ok(_) | Err(_) => true,
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn leader_ended(_pid: u32) -> bool {
+    false
+}
+
 impl Drop for Group {
     fn drop(&mut self) {
         kill_group(self.0);
@@ -111,6 +158,65 @@ fn groups() -> std::sync::MutexGuard<'static, Vec<u32>> {
 fn kill_groups() {
     for &pid in groups().iter() {
         kill_group(pid);
+    }
+}
+
+/// Asks every leader still in charge to stop.
+fn terminate_groups() {
+    for &pid in groups().iter() {
+        signal_leader(pid);
+    }
+}
+
+#[cfg(unix)]
+fn signal_leader(pid: u32) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    if let Ok(pid) = i32::try_from(pid) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    }
+}
+
+#[cfg(not(unix))]
+fn signal_leader(_pid: u32) {}
+
+/// Makes waitsim a child subreaper (Linux): a process whose parent dies below waitsim becomes
+/// waitsim's child, for [`sweep_orphans`] to find, instead of init's.
+pub fn adopt_orphans() {
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_child_subreaper(true);
+}
+
+/// Kills and reaps every child of waitsim's that is not a group leader it started: orphans
+/// that reached it after their warden was gone, and everything below them.
+pub fn sweep_orphans() {
+    #[cfg(target_os = "linux")]
+    {
+        use nix::sys::wait::{WaitPidFlag, waitpid};
+        use nix::unistd::Pid;
+
+        use crate::python::tree;
+        // Held, so that no child is started meanwhile and taken for an orphan.
+        let groups = groups();
+        let me = std::process::id();
+        for _ in 0..1000 {
+            let orphans: Vec<u32> = tree::children(me)
+                .into_iter()
+                .filter(|pid| !groups.contains(pid))
+                .collect();
+            if orphans.is_empty() {
+                return;
+            }
+            for &orphan in &orphans {
+                tree::kill_descendants(orphan);
+                tree::kill(orphan);
+            }
+            for &orphan in &orphans {
+                let pid = Pid::from_raw(orphan as i32);
+                let _ = waitpid(pid, Some(WaitPidFlag::WNOHANG));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
     }
 }
 
@@ -137,7 +243,8 @@ fn temporaries() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Removes `path` if a signal ends the command before [`forget_temporary`] is called.
+/// Removes `path` (a file, or a directory and all in it) if a signal ends the command before
+/// [`forget_temporary`] is called.
 pub fn remove_on_signal(path: PathBuf) {
     temporaries().push(path);
 }
@@ -149,6 +256,10 @@ pub fn forget_temporary(path: &std::path::Path) {
 
 fn remove_temporaries() {
     for path in temporaries().iter() {
-        let _ = std::fs::remove_file(path);
+        if path.is_dir() {
+            let _ = std::fs::remove_dir_all(path);
+        } else {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }

@@ -1,240 +1,441 @@
 """waitsim's driver for `waitsim check-python`: runs one routine of a Python implementation of
 the asyncio exercise on a virtual clock, case by case, and reports what it did as JSON lines.
 
-Usage (by waitsim, not by hand): python3 -c SCRIPT DIR ROUTINE CASES MEMORY CPU, where CASES
-is a JSON list of {"index", "seed", "n", "max_delay"}, MEMORY the address-space limit in bytes
-and CPU the CPU-time limit in seconds; one JSON line comes back for the import, then one per
-case.
+Usage (by waitsim, not by hand): python3 -c SCRIPT DIR ROUTINE FILE MEMORY. The exchange, whose
+Rust side is `protocol.rs`:
+
+- driver -> waitsim, on the original stdout: a `policy` line (what the file uses, read from
+  its syntax tree before any of it runs), then `imported` or `import_error`; then for each
+  case, the virtual clock's moves (`jump`, `sleep`) and one `returned` or `raised` line that
+  echoes the case's index and nonce;
+- waitsim -> driver, on stdin: one case at a time, `INDEX SEED N MAX_DELAY NONCE` (`-` for
+  none), each sent once the last was answered, and end of file after the last.
+
+waitsim keeps the virtual clock itself, from the `jump` and `sleep` lines: the elapsed time
+of a case is what it added up, never a figure the driver states. A jump says where the loop
+believed the clock was, so a clock set back by the code under test shows as a jump from the
+wrong place.
+
+Everything the driver relies on is taken before the implementation is imported and kept in
+this function's closures, not in names the implementation can reach (`__main__`, `asyncio`,
+`json`, `time`): patching those changes nothing here.
 
 Written for CPython 3.8 and later: no syntax or library call newer than 3.8.
-
-The virtual clock: every event loop is one whose `time()` reads a clock that stands still
-while anything is ready to run and jumps to the next timer when nothing is. `time.time`,
-`time.perf_counter`, `time.monotonic` (and their `_ns` forms) read the same clock, and
-`time.sleep` moves it (as a blocking sleep would, holding up the event loop), all before the
-implementation is imported, so names imported from `time` read it too.
 """
 
-import asyncio
-import inspect
-import json
-import os
-import random
-import selectors
-import sys
-import time
-import traceback
-import warnings
 
-warnings.simplefilter("ignore", DeprecationWarning)
+def _driver():
+    import abc
+    import ast
+    import asyncio
+    import inspect
+    import json.encoder
+    import os
+    import random
+    import selectors
+    import sys
+    import time
+    import traceback
+    import warnings
 
-# The protocol goes to the original stdout; whatever the implementation prints goes nowhere.
-PROTOCOL = os.fdopen(os.dup(1), "w")
-_devnull = os.open(os.devnull, os.O_WRONLY)
-os.dup2(_devnull, 1)
-sys.stdout = open(os.devnull, "w")
+    warnings.simplefilter("ignore", DeprecationWarning)
 
+    # What the driver relies on, taken now.
+    Task = asyncio.Task
+    BaseEventLoop = asyncio.BaseEventLoop
+    SelectorEventLoop = asyncio.SelectorEventLoop
+    DefaultSelector = selectors.DefaultSelector
+    DefaultPolicy = asyncio.DefaultEventLoopPolicy
+    set_event_loop = asyncio.set_event_loop
+    all_tasks = asyncio.all_tasks
+    gather = asyncio.gather
+    run_until_complete = BaseEventLoop.run_until_complete
+    shutdown_asyncgens = BaseEventLoop.shutdown_asyncgens
+    set_policy = asyncio.set_event_loop_policy
+    iscoroutinefunction = inspect.iscoroutinefunction
+    isawaitable = inspect.isawaitable
+    signature = inspect.signature
+    empty = inspect.Parameter.empty
+    format_exception_only = traceback.format_exception_only
+    quote = json.encoder.encode_basestring_ascii
+    float_repr = float.__repr__
+    int_repr = int.__repr__
+    seed = random.seed
+    write = os.write
+    isinstance_, type_, len_, repr_, callable_ = isinstance, type, len, repr, callable
+    list_, dict_, str_, int_, float_, bool_ = list, dict, str, int, float, bool
+    set_attribute = type.__setattr__
+    list_items = list.__iter__
+    dict_items = dict.items
+    join = ",".join
+    version = sys.version.split()[0]
 
-def emit(**fields):
-    PROTOCOL.write(json.dumps(fields) + "\n")
-    PROTOCOL.flush()
+    # The protocol goes to a copy of the original stdout; whatever the implementation prints
+    # goes nowhere.
+    protocol = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    sys.stdout = open(os.devnull, "w")
+    cases_in = open(0, "rb", buffering=0, closefd=False)
+    readline = cases_in.readline
 
+    def dumps(value):
+        """JSON from the few types the driver sends, with nothing the implementation can
+        patch."""
+        if value is None:
+            return "null"
+        if value is True:
+            return "true"
+        if value is False:
+            return "false"
+        kind = type_(value)
+        if kind is int_:
+            return int_repr(value)
+        if kind is str_:
+            return quote(value)
+        if kind is list_:
+            return "[" + join([dumps(item) for item in list_items(value)]) + "]"
+        if kind is dict_:
+            pairs = [quote(key) + ":" + dumps(item) for key, item in dict_items(value)]
+            return "{" + join(pairs) + "}"
+        raise TypeError("the driver cannot send a %s" % kind)
 
-class Clock:
-    now = 0.0
-    sleeps = 0
+    def emit(kind, fields):
+        data = (dumps({kind: fields}) + "\n").encode()
+        while data:
+            data = data[write(protocol, data) :]
 
+    # The virtual clock as the loop reads it. waitsim keeps the true one.
+    clock = [0.0]
 
-def _now():
-    return Clock.now
+    def now():
+        return clock[0]
 
+    def now_ns():
+        return int_(clock[0] * 1e9)
 
-def _now_ns():
-    return int(Clock.now * 1e9)
+    def sleep(seconds):
+        emit("sleep", {"seconds": float_repr(float_(seconds))})
+        if seconds > 0:
+            clock[0] += seconds
 
+    time.time = now
+    time.perf_counter = now
+    time.monotonic = now
+    time.time_ns = now_ns
+    time.perf_counter_ns = now_ns
+    time.monotonic_ns = now_ns
+    time.sleep = sleep
 
-def _sleep(seconds):
-    Clock.sleeps += 1
-    if seconds > 0:
-        Clock.now += seconds
+    sealed = set()
 
+    class Sealed(abc.ABCMeta):
+        """Classes whose attributes cannot be replaced once made. (An `ABCMeta`, for the
+        selector is an abstract base class's; `type.__setattr__` still gets past it, which the
+        policy check flags.)"""
 
-time.time = _now
-time.perf_counter = _now
-time.monotonic = _now
-time.time_ns = _now_ns
-time.perf_counter_ns = _now_ns
-time.monotonic_ns = _now_ns
-time.sleep = _sleep
+        def __setattr__(cls, name, value):
+            if cls in sealed:
+                raise AttributeError("waitsim's %s cannot be changed" % cls.__name__)
+            set_attribute(cls, name, value)
 
+        def __delattr__(cls, name):
+            raise AttributeError("waitsim's %s cannot be changed" % cls.__name__)
 
-class Forever(Exception):
-    """The event loop has nothing to run and no timer: it would wait forever."""
+    class Forever(Exception):
+        """The event loop has nothing to run and no timer: it would wait forever."""
 
+    class VirtualSelector(DefaultSelector, metaclass=Sealed):
+        def select(self, timeout=None):
+            events = DefaultSelector.select(self, 0)
+            if events:
+                return events
+            if timeout is None:
+                # Nothing scheduled: only another thread could wake the loop. Give it a
+                # moment of real time, then call it what it is.
+                for _ in range(20):
+                    events = DefaultSelector.select(self, 0.05)
+                    if events:
+                        return events
+                raise Forever("the event loop has nothing to run and no timer: it waits forever")
+            if timeout > 0:
+                scheduled = self.loop._scheduled
+                target = scheduled[0]._when if scheduled else clock[0] + timeout
+                if target > clock[0]:
+                    emit("jump", {"from": float_repr(clock[0]), "to": float_repr(float_(target))})
+                    clock[0] = target
+            return []
 
-class VirtualSelector(selectors.DefaultSelector):
-    loop = None
+    class VirtualLoop(SelectorEventLoop, metaclass=Sealed):
+        # A property: `loop.time = ...` on an instance cannot shadow it.
+        time = property(lambda self: now)
 
-    def select(self, timeout=None):
-        events = super().select(0)
-        if events:
-            return events
-        if timeout is None:
-            # Nothing scheduled: only another thread could wake the loop. Give it a moment of
-            # real time, then call it what it is.
-            for _ in range(20):
-                events = super().select(0.05)
-                if events:
-                    return events
-            raise Forever("the event loop has nothing to run and no timer: it waits forever")
-        if timeout > 0:
-            scheduled = self.loop._scheduled
-            if scheduled:
-                Clock.now = max(Clock.now, scheduled[0]._when)
-            else:
-                Clock.now += timeout
-        return []
+    class VirtualPolicy(DefaultPolicy, metaclass=Sealed):
+        def new_event_loop(self):
+            selector = VirtualSelector()
+            loop = VirtualLoop(selector)
+            selector.loop = loop
+            return loop
 
+    sealed.update((VirtualSelector, VirtualLoop, VirtualPolicy))
+    policy = VirtualPolicy()
+    set_policy(policy)
 
-class VirtualLoop(asyncio.SelectorEventLoop):
-    def time(self):
-        return Clock.now
-
-
-class VirtualPolicy(asyncio.DefaultEventLoopPolicy):
-    def new_event_loop(self):
-        selector = VirtualSelector()
-        loop = VirtualLoop(selector)
-        selector.loop = loop
-        return loop
-
-
-asyncio.set_event_loop_policy(VirtualPolicy())
-
-MODULES = {
-    "wait_random": "0-basic_async_syntax",
-    "wait_n": "1-concurrent_coroutines",
-    "measure_time": "2-measure_runtime",
-    "task_wait_random": "3-tasks",
-    "task_wait_n": "4-tasks",
-}
-
-
-def encode(value):
-    """A value as waitsim reads it: floats by repr (which reads back exactly), lists item by
-    item, anything else by its type and repr."""
-    if isinstance(value, float):
-        return {"type": "float", "repr": repr(value)}
-    if isinstance(value, list):
-        return {"type": "list", "items": [encode(item) for item in value[:100000]]}
-    return {"type": type(value).__name__, "repr": repr(value)[:200]}
-
-
-def last_line(error):
-    lines = traceback.format_exception_only(type(error), error)
-    return "".join(lines).strip().splitlines()[-1][:500]
-
-
-def shape(routine, function):
-    """What is wrong with the routine's shape, or None."""
-    if not callable(function):
-        return "`%s` is not a function" % routine
-    coroutine = inspect.iscoroutinefunction(function)
-    try:
-        parameters = list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):
-        parameters = []
-    names = [p.name for p in parameters]
-    if routine in ("wait_random", "wait_n", "task_wait_n") and not coroutine:
-        return "`%s` must be a coroutine function (async def)" % routine
-    if routine in ("measure_time", "task_wait_random") and coroutine:
-        return "`%s` must be a plain function, not async def" % routine
-    wanted = {"wait_random": ["max_delay"], "task_wait_random": ["max_delay"]}.get(
-        routine, ["n", "max_delay"]
-    )
-    if names[: len(wanted)] != wanted:
-        return "`%s` must take (%s), not (%s)" % (routine, ", ".join(wanted), ", ".join(names))
-    if routine == "wait_random" and parameters[0].default != 10:
-        default = parameters[0].default
-        shown = "it has none" if default is inspect.Parameter.empty else "it defaults to %r" % (default,)
-        return "`wait_random`'s max_delay must default to 10: %s" % shown
-    return None
-
-
-def run_case(routine, function, case):
-    n = case.get("n")
-    max_delay = case.get("max_delay")
-    random.seed(case["seed"])
-    Clock.now = 0.0
-    Clock.sleeps = 0
-    extra = {}
-
-    if routine == "measure_time":
-        start = Clock.now
-        value = function(n, max_delay)
-        elapsed = Clock.now - start
-    else:
-
-        async def call():
-            loop = asyncio.get_event_loop()
-            start = loop.time()
-            if routine == "wait_random":
-                result = await (function() if max_delay is None else function(max_delay))
-            elif routine == "task_wait_random":
-                task = function(max_delay)
-                extra["task"] = isinstance(task, asyncio.Task)
-                extra["returned"] = type(task).__name__
-                result = await task if inspect.isawaitable(task) else task
-            else:
-                result = await function(n, max_delay)
-            return result, loop.time() - start
-
-        value, elapsed = asyncio.run(call())
-    emit(case=case["index"], value=encode(value), elapsed=repr(elapsed), sleeps=Clock.sleeps, **extra)
-
-
-def limit(memory, cpu_seconds):
-    """Caps this process's address space and CPU time before the implementation runs."""
-    try:
-        import resource
-    except ImportError:  # not on this platform: the real-time limit still holds
-        return
-    for kind, soft in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_CPU, cpu_seconds)):
-        _, hard = resource.getrlimit(kind)
-        if hard != resource.RLIM_INFINITY:
-            soft = min(soft, hard)
+    def run(coroutine):
+        """`asyncio.run` on a loop the driver made itself."""
+        loop = policy.new_event_loop()
         try:
-            resource.setrlimit(kind, (soft, hard))
-        except (ValueError, OSError):  # a kernel that refuses this limit: the others still hold
-            pass
+            set_event_loop(loop)
+            return run_until_complete(loop, coroutine)
+        finally:
+            try:
+                pending = [t for t in all_tasks(loop) if not t.done()]
+                for task in pending:
+                    task.cancel()
+                if pending:
+                    run_until_complete(loop, gather(*pending, return_exceptions=True))
+                run_until_complete(loop, shutdown_asyncgens(loop))
+            finally:
+                set_event_loop(None)
+                BaseEventLoop.close(loop)
 
+    def encode(value):
+        """A value as waitsim reads it: floats by repr (which reads back exactly), lists item
+        by item, anything else by its type and repr."""
+        if isinstance_(value, float_):
+            return {"type": "float", "repr": float_repr(value)}
+        if isinstance_(value, list_):
+            items = []
+            for item in list_items(value):
+                if len_(items) == 100000:
+                    break
+                items.append(encode(item))
+            return {"type": "list", "items": items}
+        return {"type": text(lambda: type_(value).__name__), "repr": text(lambda: repr_(value))}
 
-def failure(error, memory):
-    """The last line of an error, saying "memory" when the address-space limit was the cause."""
-    if isinstance(error, MemoryError):
-        return "memory: the code went over the limit of %d MiB of address space (--memory)" % (
-            memory >> 20
+    def text(make):
+        """A string the implementation's code makes (a repr, a name), or `?` when that code
+        raises or gives no string."""
+        try:
+            made = make()
+        except BaseException:
+            return "?"
+        return made[:200] if type_(made) is str_ else "?"
+
+    def last_line(error):
+        try:
+            lines = format_exception_only(type_(error), error)
+            return "".join(lines).strip().splitlines()[-1][:500]
+        except BaseException:
+            return text(lambda: type_(error).__name__)
+
+    MODULES = {
+        "wait_random": "0-basic_async_syntax",
+        "wait_n": "1-concurrent_coroutines",
+        "measure_time": "2-measure_runtime",
+        "task_wait_random": "3-tasks",
+        "task_wait_n": "4-tasks",
+    }
+
+    # The exercise's policy: what it needs, and what no implementation of it needs.
+    NEEDED = {"asyncio", "random", "time", "typing"}
+    # Means of reaching into the driver or the interpreter: a FAIL of `policy`.
+    TAMPERING = {
+        "ctypes",
+        "gc",
+        "inspect",
+        "__main__",
+        "builtins",
+        "_asyncio",
+        "_thread",
+        "sys._getframe",
+    }
+    REACH_IN = {
+        "f_back",
+        "f_globals",
+        "f_locals",
+        "f_builtins",
+        "f_code",
+        "tb_frame",
+        "gi_frame",
+        "cr_frame",
+        "ag_frame",
+        "co_code",
+        "modules",
+    }
+    HARMLESS_DUNDERS = {"__name__", "__doc__", "__qualname__", "__module__", "__init__"}
+    CALLS = {"eval", "exec", "compile", "__import__", "globals", "vars", "setattr", "delattr"}
+    # `__import__("1-concurrent_coroutines")` is how the exercise imports its own modules.
+    IMPORTERS = {"__import__", "import_module"}
+
+    def policy_uses(path):
+        """What the file uses beyond the exercise's needs, from its syntax tree: a list of
+        {"line", "use", "tampers"}."""
+        try:
+            with open(path, "rb") as source:
+                tree = ast.parse(source.read(), filename=path)
+        except (OSError, SyntaxError, ValueError):
+            return []  # the import will say what is wrong
+        modules = set()
+        uses = []
+
+        def note(node, use, tampers):
+            uses.append({"line": getattr(node, "lineno", 0), "use": use, "tampers": tampers})
+
+        def module_import(node, name):
+            top = name.split(".")[0]
+            if top in NEEDED or top[:1].isdigit():
+                return
+            note(node, "import %s" % name, top in TAMPERING or name in TAMPERING)
+
+        for node in ast.walk(tree):
+            if isinstance_(node, ast.Import):
+                for alias in node.names:
+                    modules.add((alias.asname or alias.name).split(".")[0])
+                    module_import(node, alias.name)
+            elif isinstance_(node, ast.ImportFrom) and node.level == 0 and node.module:
+                for alias in node.names:
+                    modules.add(alias.asname or alias.name)
+                    module_import(node, "%s.%s" % (node.module, alias.name))
+        for node in ast.walk(tree):
+            if isinstance_(node, ast.Call):
+                func = node.func
+                called = func.id if isinstance_(func, ast.Name) else None
+                called = func.attr if isinstance_(func, ast.Attribute) else called
+                literal = (
+                    node.args
+                    and isinstance_(node.args[0], ast.Constant)
+                    and type_(node.args[0].value) is str_
+                )
+                if called in IMPORTERS and literal:
+                    module_import(node, node.args[0].value)
+                elif called in CALLS and isinstance_(func, ast.Name):
+                    note(node, "%s()" % called, True)
+                elif called == "reload":
+                    note(node, "reload()", True)
+            if isinstance_(node, ast.Attribute):
+                name = node.attr
+                owner = node.value.id if isinstance_(node.value, ast.Name) else None
+                root = node.value
+                while isinstance_(root, ast.Attribute):
+                    root = root.value
+                stored = isinstance_(node.ctx, (ast.Store, ast.Del))
+                if stored and isinstance_(root, ast.Name) and root.id in modules:
+                    note(node, "assigns to %s" % dotted(node), True)
+                elif name.startswith("__") and name.endswith("__"):
+                    if name not in HARMLESS_DUNDERS:
+                        note(node, ".%s" % name, True)
+                elif name in REACH_IN:
+                    note(node, ".%s" % name, True)
+                elif name.startswith("_") and owner not in ("self", "cls"):
+                    note(node, ".%s" % name, True)
+            elif isinstance_(node, ast.Constant) and type_(node.value) is str_:
+                if "/proc/" in node.value or "/dev/fd" in node.value:
+                    note(node, "the path %r" % node.value[:60], True)
+        uses.sort(key=lambda use: use["line"])
+        return uses
+
+    def dotted(node):
+        """`a.b.c` for an attribute chain."""
+        if isinstance_(node, ast.Attribute):
+            return dotted(node.value) + "." + node.attr
+        return node.id if isinstance_(node, ast.Name) else "..."
+
+    def shape(routine, function):
+        """What is wrong with the routine's shape, or None."""
+        if not callable_(function):
+            return "`%s` is not a function" % routine
+        coroutine = iscoroutinefunction(function)
+        try:
+            parameters = list_(signature(function).parameters.values())
+        except (TypeError, ValueError):
+            parameters = []
+        names = [p.name for p in parameters]
+        if routine in ("wait_random", "wait_n", "task_wait_n") and not coroutine:
+            return "`%s` must be a coroutine function (async def)" % routine
+        if routine in ("measure_time", "task_wait_random") and coroutine:
+            return "`%s` must be a plain function, not async def" % routine
+        wanted = {"wait_random": ["max_delay"], "task_wait_random": ["max_delay"]}.get(
+            routine, ["n", "max_delay"]
         )
-    return last_line(error)
+        if names[: len_(wanted)] != wanted:
+            return "`%s` must take (%s), not (%s)" % (routine, ", ".join(wanted), ", ".join(names))
+        if routine == "wait_random" and parameters[0].default != 10:
+            default = parameters[0].default
+            shown = "it has none" if default is empty else "it defaults to %r" % (default,)
+            return "`wait_random`'s max_delay must default to 10: %s" % shown
+        return None
 
+    def number(token):
+        """A case's field: `-` for none, a whole number as an int (as the exercise passes
+        bounds), otherwise a float."""
+        if token == b"-":
+            return None
+        try:
+            return int_(token)
+        except ValueError:
+            return float_(token)
 
-def main():
-    directory, routine, cases = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-    memory, cpu_seconds = int(sys.argv[4]), int(sys.argv[5])
-    limit(memory, cpu_seconds)
+    def run_case(routine, function, case):
+        n, max_delay = case["n"], case["max_delay"]
+        seed(case["seed"])
+        clock[0] = 0.0
+        answer = {"case": case["index"], "nonce": case["nonce"]}
+
+        if routine == "measure_time":
+            value = function(n, max_delay)
+        else:
+
+            async def call():
+                if routine == "wait_random":
+                    return await (function() if max_delay is None else function(max_delay))
+                if routine == "task_wait_random":
+                    task = function(max_delay)
+                    answer["task"] = isinstance_(task, Task)
+                    answer["returned"] = type_(task).__name__
+                    return await task if isawaitable(task) else task
+                return await function(n, max_delay)
+
+            value = run(call())
+        answer["value"] = encode(value)
+        return answer
+
+    def failure(error, memory):
+        """The last line of an error, saying "memory" when the address-space limit was the
+        cause."""
+        if isinstance_(error, MemoryError):
+            return "memory: the code went over the limit of %d MiB of address space (--memory)" % (
+                memory >> 20
+            )
+        return last_line(error)
+
+    directory, routine, file, memory = sys.argv[1], sys.argv[2], sys.argv[3], int_(sys.argv[4])
+    emit("policy", {"version": version, "uses": policy_uses(os.path.join(directory, file))})
     sys.path.insert(0, directory)
     try:
         module = __import__(MODULES[routine])
         function = getattr(module, routine)
     except BaseException as error:  # the import ran the implementation's code: anything goes
-        emit(import_error=failure(error, memory))
+        emit("import_error", {"message": failure(error, memory)})
         return
-    emit(shape=shape(routine, function), version=sys.version.split()[0])
-    for case in cases:
+    emit("imported", {"shape": shape(routine, function)})
+    while True:
+        line = readline()
+        if not line:
+            return
+        index, case_seed, n, max_delay, nonce = line.split()
+        case = {
+            "index": int_(index),
+            "seed": int_(case_seed),
+            "n": number(n),
+            "max_delay": number(max_delay),
+            "nonce": int_(nonce),
+        }
         try:
-            run_case(routine, function, case)
+            emit("returned", run_case(routine, function, case))
         except BaseException as error:
-            emit(case=case["index"], error=failure(error, memory))
+            emit("raised", {"case": case["index"], "nonce": case["nonce"], "message": failure(error, memory)})
 
 
-main()
+_driver()
+del _driver

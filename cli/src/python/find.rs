@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::judge::ROUTINES;
+use super::catalogue::ROUTINES;
 
 /// How many levels below a given folder the search looks.
 pub const DEPTH: usize = 3;

@@ -2,16 +2,25 @@
 //! clock, against the laws and against the delays CPython's `random` gives.
 //!
 //! - [`find`]: which folders hold the exercise, searching a repository a few levels down;
-//! - [`process`]: each routine in a contained `python3` process of its own;
-//! - [`judge`]: a verdict for each check from what the process reported;
+//! - [`catalogue`]: the exercise's routines, files and checks, and the cases of each seed;
+//! - [`process`]: each routine in a contained `python3` process of its own, from a private
+//!   copy of its folder, behind a [`warden`] that kills its whole [`tree`] at the end;
+//! - [`protocol`]: the exchange with the driver and its rules;
+//! - [`judge`]: a verdict for each check from the exchange;
 //! - [`report`]: one folder's table, many folders' summary, or JSON Lines.
 //!
 //! Folders are graded concurrently (`--jobs`), and reported in the order they were given.
 
+mod catalogue;
 mod find;
 mod judge;
 mod process;
+mod protocol;
 mod report;
+pub mod tree;
+mod warden;
+
+pub use warden::{SUBCOMMAND as WARDEN, main as warden_main};
 
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -22,19 +31,25 @@ use std::time::Duration;
 use waitsim::{RngKind, SeedRange};
 
 use crate::args::{CheckPythonArgs, Jobs, Options};
-use crate::failure::Failure;
+use crate::failure::{Failure, say};
 use crate::interrupt;
 use crate::output::{emit, print_json, with_progress_bar};
-use judge::{Input, ROUTINES, Results, Verdict};
-use process::Limits;
+use catalogue::ROUTINES;
+use judge::{Policy, Results, Verdict};
+use process::{Limits, Python};
+use protocol::Input;
 use report::Report;
+use waitsim::Routine;
 
 /// What grading one folder needs besides the folder.
 struct Grading<'a> {
-    python: &'a Path,
+    python: &'a Python,
     seeds: SeedRange,
-    only: Option<&'a str>,
+    only: Option<Routine>,
     limits: Limits,
+    policy: Policy,
+    /// The sandbox this kernel gives, as the JSON names it.
+    sandbox: String,
 }
 
 pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
@@ -57,15 +72,26 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
         .python
         .clone()
         .unwrap_or_else(|| PathBuf::from("python3"));
-    process::check_python_version(&python)?;
+    let python = process::check_python_version(&python)?;
+    interrupt::adopt_orphans();
+    let sandbox = warden::sandbox_level();
+    if sandbox == "none" {
+        say(format_args!(
+            "warning: this system has no Landlock sandbox: the code under test can read and write wherever you can, and reach the network (sandbox: none)"
+        ));
+    }
     let grading = Grading {
         python: &python,
         seeds: args.seeds,
-        only: args.routine.as_deref(),
+        only: args.routine.as_deref().and_then(catalogue::routine_named),
         limits: Limits {
             per_case: Duration::from_secs_f64(args.timeout.0),
             memory: args.memory.0,
         },
+        policy: Policy {
+            strict: args.strict_policy,
+        },
+        sandbox,
     };
     let jobs = args.jobs.unwrap_or_else(Jobs::per_core).0;
     let show = folders.len() > 1 && io::stderr().is_terminal();
@@ -178,9 +204,10 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<Report, Failure> {
     let mut rows = Vec::new();
     let mut missing = Vec::new();
     let mut python_version = None;
-    let mut results: Vec<(&str, Results)> = Vec::new();
+    let mut results: Vec<(Routine, Results)> = Vec::new();
     let mut virtual_seconds = 0.0;
     let seeds: Vec<u64> = grading.seeds.range().collect();
+    let mut unreadable = None;
     for &(routine, file) in &ROUTINES {
         if grading.only.is_some_and(|only| only != routine) {
             continue;
@@ -192,32 +219,56 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<Report, Failure> {
         let inputs: Vec<Input> = seeds
             .iter()
             .enumerate()
-            .map(|(i, &seed)| judge::input(routine, i, seed))
+            .map(|(i, &seed)| catalogue::input(routine, i, seed))
             .collect();
-        let outcome = process::drive(grading.python, dir, routine, &inputs, grading.limits)?;
+        let outcome = match process::drive(
+            grading.python,
+            dir,
+            (routine, file),
+            &inputs,
+            grading.limits,
+        ) {
+            Ok(outcome) => outcome,
+            Err(failure) if failure.status == 1 => {
+                // The folder cannot be copied to be graded: the report says so.
+                unreadable = Some(failure.message);
+                break;
+            }
+            Err(failure) => return Err(failure),
+        };
         if python_version.is_none() {
-            python_version = outcome.lines.iter().find_map(|line| line.version.clone());
+            python_version = outcome
+                .exchange
+                .policy
+                .as_ref()
+                .map(|(version, _)| version.clone());
         }
         virtual_seconds += outcome
-            .lines
+            .exchange
+            .answered
             .iter()
-            .filter_map(|line| line.elapsed.as_deref()?.parse::<f64>().ok())
+            .map(|answered| answered.elapsed)
             .filter(|secs| secs.is_finite())
             .sum::<f64>();
-        let (routine_rows, values) = judge::judge(routine, dir, &inputs, &outcome);
+        let (routine_rows, values) =
+            judge::judge(routine, dir, &inputs, &outcome, grading.policy);
         rows.extend(routine_rows);
         results.push((routine, values));
     }
     rows.extend(judge::agrees_with_wait_n(&results, dir, &seeds));
     let count = |verdict| rows.iter().filter(|row| row.verdict == verdict).count();
+    let (directory, directory_escaped) = report::directory_name(dir);
     Ok(Report {
-        directory: dir.display().to_string(),
+        directory,
+        directory_escaped,
         python: python_version,
+        sandbox: grading.sandbox.clone(),
         seeds: grading.seeds.to_string(),
         passed: count(Verdict::Pass),
         failed: count(Verdict::Fail),
         skipped: count(Verdict::Skip),
         missing,
+        unreadable,
         virtual_seconds,
         rows,
     })

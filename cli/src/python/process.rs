@@ -1,15 +1,18 @@
-//! Running the code under test: one Python process per routine, contained, driven by
-//! `driver.py` (shipped inside the binary), which reports one JSON line per case.
+//! Running the code under test: one Python process per routine, behind a
+//! [warden](super::warden), from a private copy of the folder, driven by `driver.py` (shipped
+//! inside the binary) one case at a time.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::ffi::OsString;
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
-use serde::Deserialize;
+use waitsim::Routine;
 
-use super::judge::Input;
+use super::protocol::{Exchange, Input, read_line};
+use super::warden::{self, Spec};
 use crate::failure::Failure;
 use crate::interrupt::{self, Group};
 
@@ -22,6 +25,9 @@ const OLDEST_PYTHON: (u32, u32) = (3, 8);
 /// How much of a process's stderr is kept to show with a failure; the rest is read and dropped.
 const KEPT_STDERR: usize = 4096;
 
+/// The most a private copy of a folder may hold.
+const COPIED_BYTES: u64 = 64 << 20;
+
 /// What a Python process may use.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -31,58 +37,20 @@ pub struct Limits {
     pub memory: u64,
 }
 
-/// What one routine's process gave: the driver's lines, and how it ended.
+/// A working Python, as its version check found it.
+#[derive(Clone, Debug)]
+pub struct Python {
+    /// What to run: the interpreter itself, not a shim that chooses one.
+    pub executable: PathBuf,
+    /// The folders of its installation, which the sandbox lets it read.
+    pub prefixes: Vec<PathBuf>,
+}
+
+/// What one routine's process gave: the exchange as the rules read it, and how it ended.
 pub struct Outcome {
-    pub lines: Vec<Line>,
+    pub exchange: Exchange,
     /// The case that did not finish in time, or the last words of a process that died.
     pub ended: Option<String>,
-}
-
-/// A value the driver reports: a float by its repr, a list, or anything else by type and repr.
-#[derive(Clone, Debug, Deserialize)]
-pub struct Value {
-    r#type: String,
-    repr: Option<String>,
-    pub items: Option<Vec<Value>>,
-}
-
-impl Value {
-    /// The value, if it is a float.
-    pub fn float(&self) -> Option<f64> {
-        (self.r#type == "float").then(|| self.number())?
-    }
-
-    /// The value as a number, for a float or an int.
-    pub fn number(&self) -> Option<f64> {
-        matches!(self.r#type.as_str(), "float" | "int")
-            .then(|| self.repr.as_deref()?.parse().ok())?
-    }
-
-    /// The value as a report shows it.
-    pub fn show(&self) -> String {
-        match (&self.repr, &self.items) {
-            (Some(repr), _) if self.r#type == "float" => repr.clone(),
-            (Some(repr), _) => format!("{repr} (of type {}, not float)", self.r#type),
-            (None, Some(items)) => format!("a list of {}", items.len()),
-            (None, None) => format!("a {}", self.r#type),
-        }
-    }
-}
-
-/// One line from the driver.
-#[derive(Debug, Default, Deserialize)]
-pub struct Line {
-    pub import_error: Option<String>,
-    pub shape: Option<Option<String>>,
-    pub version: Option<String>,
-    pub case: Option<usize>,
-    pub value: Option<Value>,
-    pub elapsed: Option<String>,
-    #[serde(default)]
-    pub sleeps: u64,
-    pub task: Option<bool>,
-    pub returned: Option<String>,
-    pub error: Option<String>,
 }
 
 /// A command for `python`, with stdin from `/dev/null`: started with [`Group::spawn`], which
@@ -103,8 +71,16 @@ fn cannot_start(err: &std::io::Error, cannot_run: impl FnOnce() -> Failure) -> F
     }
 }
 
-/// Refuses a `python` that is not a working Python 3.8 or newer, before any check runs.
-pub fn check_python_version(python: &Path) -> Result<(), Failure> {
+/// What the version check prints: the version, then the interpreter and its installation.
+const ABOUT: &str = "import sys, os
+print('%d.%d' % sys.version_info[:2])
+for path in [sys.executable, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]:
+    print(os.path.realpath(path) if path else '')
+print(os.path.dirname(os.path.realpath(sys.executable)) if sys.executable else '')";
+
+/// Refuses a `python` that is not a working Python 3.8 or newer, before any check runs; tells
+/// where it is installed.
+pub fn check_python_version(python: &Path) -> Result<Python, Failure> {
     let refuse = |why: String| {
         Failure::usage(format!(
             "`{}` is not a working Python {}.{} or newer: {why} (give one with --python PATH)",
@@ -115,7 +91,7 @@ pub fn check_python_version(python: &Path) -> Result<(), Failure> {
     };
     let mut command = python_command(python);
     command
-        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        .args(["-c", ABOUT])
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let (mut child, group) = Group::spawn(&mut command)
@@ -127,121 +103,254 @@ pub fn check_python_version(python: &Path) -> Result<(), Failure> {
     });
     let printed = receiver.recv_timeout(Duration::from_secs(10));
     // Killed while the leader is unreaped, so the group's id cannot have been reused.
-    drop(group);
-    let _ = child.wait();
+    group.reap(&mut child);
     let printed = printed.map_err(|_| refuse("it did not answer within 10 s".into()))?;
-    let version = printed.trim();
+    let mut lines = printed.lines();
+    let version = lines.next().unwrap_or_default().trim();
     let parsed = version
         .split_once('.')
         .and_then(|(major, minor)| Some((major.parse::<u32>().ok()?, minor.parse::<u32>().ok()?)));
     match parsed {
-        Some(found) if found >= OLDEST_PYTHON => Ok(()),
-        Some((major, minor)) => Err(refuse(format!("it is Python {major}.{minor}"))),
-        None if version.is_empty() => Err(refuse("it printed no version".into())),
-        None => Err(refuse(format!(
-            "it printed `{}`",
-            version.chars().take(40).collect::<String>()
-        ))),
+        Some(found) if found >= OLDEST_PYTHON => {}
+        Some((major, minor)) => return Err(refuse(format!("it is Python {major}.{minor}"))),
+        None if version.is_empty() => return Err(refuse("it printed no version".into())),
+        None => {
+            return Err(refuse(format!(
+                "it printed `{}`",
+                version.chars().take(40).collect::<String>()
+            )));
+        }
+    }
+    let paths: Vec<PathBuf> = lines
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    let executable = paths
+        .first()
+        .filter(|p| p.is_file())
+        .cloned()
+        .unwrap_or_else(|| python.to_path_buf());
+    Ok(Python {
+        executable,
+        prefixes: paths.into_iter().skip(1).collect(),
+    })
+}
+
+/// A private copy of a folder, in a temporary directory of its own that goes when this does.
+pub struct PrivateCopy {
+    /// The temporary directory: the copy is in `src/`, and `tmp/` is the code's `TMPDIR`.
+    pub root: PathBuf,
+}
+
+impl PrivateCopy {
+    /// Copies the regular files of `dir` (and of its folders, but hidden ones and
+    /// `__pycache__`), no symbolic link, up to [`COPIED_BYTES`].
+    pub fn new(dir: &Path) -> Result<PrivateCopy, String> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let root = std::env::temp_dir().join(format!(
+            "waitsim-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(&root)
+            .map_err(|err| format!("cannot make a temporary directory: {err}"))?;
+        interrupt::remove_on_signal(root.clone());
+        let copy = PrivateCopy { root };
+        std::fs::create_dir(copy.root.join("tmp"))
+            .map_err(|err| format!("cannot make a temporary directory: {err}"))?;
+        let mut budget = COPIED_BYTES;
+        copy_tree(dir, &copy.src(), &mut budget)?;
+        Ok(copy)
+    }
+
+    pub fn src(&self) -> PathBuf {
+        self.root.join("src")
     }
 }
 
-/// Runs one routine's cases in a Python process, reading its lines with a time limit for
-/// each.
+impl Drop for PrivateCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+        interrupt::forget_temporary(&self.root);
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path, budget: &mut u64) -> Result<(), String> {
+    let unreadable = |err: std::io::Error| format!("cannot read `{}`: {err}", from.display());
+    std::fs::create_dir(to).map_err(|err| format!("cannot copy the folder: {err}"))?;
+    for entry in std::fs::read_dir(from).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
+        let name = entry.file_name();
+        let kind = entry.file_type().map_err(unreadable)?;
+        let path = entry.path();
+        if kind.is_dir() {
+            if name.to_string_lossy().starts_with('.') || name == "__pycache__" {
+                continue;
+            }
+            copy_tree(&path, &to.join(&name), budget)?;
+        } else if kind.is_file() {
+            let size = entry.metadata().map_err(unreadable)?.len();
+            *budget = budget.checked_sub(size).ok_or_else(|| {
+                format!(
+                    "the folder holds more than {} MiB: too much to copy",
+                    COPIED_BYTES >> 20
+                )
+            })?;
+            std::fs::copy(&path, to.join(&name))
+                .map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The folders the sandbox lets Python read: its installation and the system's libraries.
+fn readable(python: &Python) -> Vec<PathBuf> {
+    let system = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt"];
+    let mut paths: Vec<PathBuf> = system.iter().map(PathBuf::from).collect();
+    paths.extend(python.prefixes.iter().cloned());
+    paths.retain(|p| p.exists());
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// Runs one routine's cases in a Python process, case by case, each with a time limit.
 ///
-/// The process is contained: it runs in a process group of its own, with stdin from
-/// `/dev/null`, an address-space limit and a CPU-time limit (set by the driver before the
-/// implementation is imported); its stderr is drained to the end, keeping the first few KB;
-/// and when it ends or overruns, the whole group is killed, so nothing it started outlives
-/// the check or holds its pipes open.
+/// The process is contained: it runs behind a warden, in a process group of its own, from a
+/// private copy of `dir`, with stdin a pipe of waitsim's, hard limits and a sandbox; its
+/// stderr is drained to the end, keeping the first few KB; and when it ends or overruns, its
+/// whole tree is killed, so nothing it started outlives the check.
 pub fn drive(
-    python: &Path,
+    python: &Python,
     dir: &Path,
-    routine: &str,
+    (routine, file): (Routine, &str),
     inputs: &[Input],
     limits: Limits,
 ) -> Result<Outcome, Failure> {
-    let cases =
-        serde_json::to_string(inputs).map_err(|err| Failure::environment(err.to_string()))?;
+    let copy = PrivateCopy::new(dir).map_err(Failure::environment)?;
     // The CPU time the whole process may use: every case's real-time limit, and the import's.
-    let cpu_secs = (limits.per_case.as_secs_f64() * (inputs.len() + 1) as f64).ceil() as u64 + 1;
-    let mut command = python_command(python);
+    let cpu_seconds =
+        (limits.per_case.as_secs_f64() * (inputs.len() + 1) as f64).ceil() as u64 + 1;
+    let spec = Spec {
+        parent: std::process::id(),
+        memory: limits.memory,
+        cpu_seconds,
+        read: readable(python),
+        write: vec![copy.root.clone()],
+    };
+    let args: Vec<OsString> = vec![
+        "-c".into(),
+        DRIVER.into(),
+        copy.src().into(),
+        routine.name().into(),
+        file.into(),
+        limits.memory.to_string().into(),
+    ];
+    let mut command = warden::command(&spec, &python.executable, args);
     command
-        .arg("-c")
-        .arg(DRIVER)
-        .arg(dir)
-        .arg(routine)
-        .arg(cases)
-        .arg(limits.memory.to_string())
-        .arg(cpu_secs.to_string())
+        .current_dir(copy.src())
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("PYTHONHASHSEED", "0")
+        .env("TMPDIR", copy.root.join("tmp"))
+        .env("HOME", copy.root.join("tmp"))
+        .env_remove("PYTHONPATH")
+        .env_remove("PYTHONSTARTUP")
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let (mut child, group) = Group::spawn(&mut command).map_err(|err| {
         cannot_start(&err, || {
-            Failure::usage(format!(
-                "cannot run `{}`: {err} (give one with --python PATH)",
-                python.display()
-            ))
+            Failure::environment(format!("cannot start waitsim's warden: {err}"))
         })
     })?;
-    let (sender, receiver) = mpsc::channel();
-    let stdout = child.stdout.take().map(BufReader::new);
-    std::thread::spawn(move || {
-        for line in stdout.into_iter().flat_map(BufRead::lines) {
-            let Ok(line) = line else { break };
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let mut stdin = child.stdin.take();
+    let lines = read_lines(child.stdout.take());
     let stderr = child.stderr.take();
     let (kept_sender, kept) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = kept_sender.send(drain(stderr));
     });
-    let mut lines = Vec::new();
+    let mut exchange = Exchange::default();
     let mut ended = None;
-    // One line for the import, then one per case.
-    for expected in 0..=inputs.len() {
-        match receiver.recv_timeout(limits.per_case) {
-            Ok(text) => {
-                let line: Line = serde_json::from_str(&text).unwrap_or_default();
-                let stop = line.import_error.is_some();
-                lines.push(line);
-                if stop {
+    let overran = |what: &str| {
+        format!(
+            "{what} did not finish within {} s of real time: an infinite loop, or a wait the virtual clock cannot skip",
+            limits.per_case.as_secs_f64()
+        )
+    };
+    // The import, then one case at a time.
+    let deadline = Instant::now() + limits.per_case;
+    let mut open = true;
+    while open && !exchange.imported() && !exchange.over() {
+        match next_line(&lines, deadline, &mut exchange, routine) {
+            Next::Read => {}
+            Next::Timeout => {
+                ended = Some(overran("the import"));
+                open = false;
+            }
+            Next::Closed => open = false,
+        }
+    }
+    if exchange.imported() {
+        'cases: for input in inputs {
+            // Whatever came between cases is read first: the exchange refuses it.
+            while let Ok(line) = lines.try_recv() {
+                feed(&mut exchange, line, routine);
+            }
+            if exchange.over() {
+                break;
+            }
+            let nonce = nonce()?;
+            exchange.ask(input.index, nonce);
+            let sent = stdin
+                .as_mut()
+                .is_some_and(|s| s.write_all(input.line(nonce).as_bytes()).is_ok());
+            if !sent {
+                // The process is gone: the loop below says how it ended.
+                stdin = None;
+            }
+            let deadline = Instant::now() + limits.per_case;
+            while exchange.waiting() && !exchange.over() {
+                match next_line(&lines, deadline, &mut exchange, routine) {
+                    Next::Read => {}
+                    Next::Timeout => {
+                        ended = Some(overran("the call"));
+                        break 'cases;
+                    }
+                    Next::Closed => break 'cases,
+                }
+            }
+        }
+        // The end: nothing more may come, and what does is a violation.
+        drop(stdin.take());
+        if ended.is_none() && !exchange.over() {
+            let deadline = Instant::now() + limits.per_case;
+            while !exchange.over() {
+                if !matches!(
+                    next_line(&lines, deadline, &mut exchange, routine),
+                    Next::Read
+                ) {
                     break;
                 }
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let what = if expected == 0 {
-                    "the import"
-                } else {
-                    "the call"
-                };
-                ended = Some(format!(
-                    "{what} did not finish within {} s of real time: an infinite loop, or a wait the virtual clock cannot skip",
-                    limits.per_case.as_secs_f64()
-                ));
-                break;
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
-    // Everything the process started goes with it, then its pipes close; killed while the
-    // leader is unreaped, so the group's id cannot have been given to another group.
-    drop(group);
-    let status = child.wait().ok();
-    // A process that left the group (a new session) may still hold stderr: wait a little only.
+    drop(stdin);
+    let status = stop(&mut child, group);
+    // A process that escaped the tree may still hold stderr: wait a little only.
     let last_words = kept
         .recv_timeout(Duration::from_secs(1))
         .unwrap_or_default();
-    if ended.is_none()
-        && lines.len() < inputs.len() + 1
-        && lines.first().is_none_or(|l| l.import_error.is_none())
-    {
-        ended = Some(if over_cpu_limit(status) {
-            format!("the Python process went over its CPU-time limit of {cpu_secs} s")
+    let finished = exchange.answered.len() == inputs.len();
+    if ended.is_none() && !finished && !exchange.over() {
+        ended = Some(if status == Some(warden::killed_by(libc_signal::SIGXCPU)) {
+            format!("the Python process went over its CPU-time limit of {cpu_seconds} s")
         } else {
             let last = last_words
                 .lines()
@@ -253,7 +362,89 @@ pub fn drive(
             format!("the Python process stopped: {last}")
         });
     }
-    Ok(Outcome { lines, ended })
+    drop(copy);
+    Ok(Outcome { exchange, ended })
+}
+
+/// Signal numbers the warden's status is compared with.
+mod libc_signal {
+    #[cfg(unix)]
+    pub const SIGXCPU: i32 = nix::sys::signal::Signal::SIGXCPU as i32;
+    #[cfg(not(unix))]
+    pub const SIGXCPU: i32 = -1;
+}
+
+/// A fresh nonce for a case, from the operating system: the code under test cannot know it
+/// before the case is sent.
+fn nonce() -> Result<u64, Failure> {
+    rand::TryRng::try_next_u64(&mut rand::rngs::SysRng)
+        .map_err(|err| Failure::environment(format!("no randomness from the system: {err}")))
+}
+
+/// The driver's lines, each a line or why it is not one, read on a thread of their own.
+fn read_lines(stdout: Option<impl Read + Send + 'static>) -> Receiver<Result<String, String>> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let Some(stdout) = stdout else { return };
+        let mut reader = BufReader::new(stdout);
+        while let Ok(Some(line)) = read_line(&mut reader) {
+            let stop = line.is_err();
+            if sender.send(line).is_err() || stop {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+fn feed(exchange: &mut Exchange, line: Result<String, String>, routine: Routine) {
+    match line {
+        Ok(line) => exchange.read(&line, routine),
+        Err(what) => exchange.refuse(what),
+    }
+}
+
+/// What waiting for the next line gave.
+enum Next {
+    Read,
+    Timeout,
+    Closed,
+}
+
+fn next_line(
+    lines: &Receiver<Result<String, String>>,
+    deadline: Instant,
+    exchange: &mut Exchange,
+    routine: Routine,
+) -> Next {
+    match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(line) => {
+            feed(exchange, line, routine);
+            Next::Read
+        }
+        Err(RecvTimeoutError::Timeout) => Next::Timeout,
+        Err(RecvTimeoutError::Disconnected) => Next::Closed,
+    }
+}
+
+/// Stops a warden: asks it to kill its tree, gives it a moment, then kills its group and
+/// reaps it, and any orphan that reached waitsim. Its exit status, if it gave one.
+fn stop(child: &mut Child, group: Group) -> Option<i32> {
+    group.terminate();
+    group.wait_for_leader(Duration::from_secs(5));
+    let status = group.reap(child);
+    interrupt::sweep_orphans();
+    status.and_then(|s| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            s.code().or_else(|| s.signal().map(warden::killed_by))
+        }
+        #[cfg(not(unix))]
+        {
+            s.code()
+        }
+    })
 }
 
 /// Reads a stream to its end, keeping the first [`KEPT_STDERR`] bytes as text.
@@ -272,20 +463,6 @@ fn drain(stream: Option<impl Read>) -> String {
     String::from_utf8_lossy(&kept).into_owned()
 }
 
-/// Whether a process was ended by the CPU-time limit (`SIGXCPU`, or `SIGKILL` at the hard one).
-fn over_cpu_limit(status: Option<std::process::ExitStatus>) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        status.and_then(|s| s.signal()) == Some(nix::sys::signal::Signal::SIGXCPU as i32)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = status;
-        false
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,15 +477,24 @@ mod tests {
     }
 
     #[test]
-    fn values_read_as_the_driver_reports_them() {
-        let value: Value = serde_json::from_str(r#"{"type": "int", "repr": "3"}"#).unwrap();
-        assert_eq!((value.float(), value.number()), (None, Some(3.0)));
-        assert_eq!(value.show(), "3 (of type int, not float)");
-        let list: Value = serde_json::from_str(
-            r#"{"type": "list", "items": [{"type": "float", "repr": "0.5"}]}"#,
-        )
-        .unwrap();
-        assert_eq!(list.show(), "a list of 1");
-        assert_eq!(list.items.unwrap()[0].float(), Some(0.5));
+    fn a_private_copy_holds_the_files_and_goes_with_its_owner() {
+        let dir = std::env::temp_dir().join(format!("waitsim-copy-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("__pycache__")).unwrap();
+        std::fs::create_dir_all(dir.join("helpers")).unwrap();
+        std::fs::write(dir.join("0-basic_async_syntax.py"), "x = 1\n").unwrap();
+        std::fs::write(dir.join("helpers/util.py"), "y = 2\n").unwrap();
+        std::fs::write(dir.join("__pycache__/junk.pyc"), "z").unwrap();
+        let copy = PrivateCopy::new(&dir).unwrap();
+        let root = copy.root.clone();
+        assert_eq!(
+            std::fs::read_to_string(copy.src().join("0-basic_async_syntax.py")).unwrap(),
+            "x = 1\n"
+        );
+        assert!(copy.src().join("helpers/util.py").is_file());
+        assert!(!copy.src().join("__pycache__").exists());
+        drop(copy);
+        assert!(!root.exists());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

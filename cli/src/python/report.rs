@@ -5,18 +5,31 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::judge::{Counterexample, ROUTINES, Row, Verdict};
+use waitsim::Routine;
+
+use super::catalogue::ROUTINES;
+use super::judge::{Counterexample, Row, Verdict};
 
 /// One folder's report, as `--json` prints it.
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// The folder's path: as it is when it is UTF-8, escaped otherwise (see
+    /// [`directory_name`]).
     pub directory: String,
+    /// Present, and true, when `directory` is escaped.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub directory_escaped: bool,
     pub python: Option<String>,
+    /// The sandbox the code ran in: `landlock ABI N`, or `none`.
+    pub sandbox: String,
     pub seeds: String,
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
     pub missing: Vec<&'static str>,
+    /// Why the folder could not be graded, when it could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
     /// The virtual time every case took, added up: what running them on a real clock costs.
     pub virtual_seconds: f64,
     pub rows: Vec<Row>,
@@ -25,12 +38,12 @@ pub struct Report {
 impl Report {
     /// Whether the folder passes: no check failed and no file is missing.
     pub fn passes(&self) -> bool {
-        self.failed == 0 && self.missing.is_empty()
+        self.failed == 0 && self.missing.is_empty() && self.unreadable.is_none()
     }
 
     /// A routine's verdict in a summary: `missing`, `FAIL` when any of its checks failed,
     /// `pass`, or `-` when it was not checked.
-    fn routine_verdict(&self, routine: &str, file: &str) -> &'static str {
+    fn routine_verdict(&self, routine: Routine, file: &str) -> &'static str {
         if self.missing.contains(&file) {
             return "missing";
         }
@@ -51,6 +64,9 @@ impl Report {
 
     /// The first failing check, as `routine check`, or the first missing file.
     fn first_failure(&self) -> Option<(String, Option<&Counterexample>)> {
+        if let Some(why) = &self.unreadable {
+            return Some((format!("unreadable: {why}"), None));
+        }
         if let Some(row) = self.rows.iter().find(|row| row.verdict == Verdict::Fail) {
             let what = format!("{} {}", row.routine, row.check.name());
             return Some((what, row.counterexample.as_ref()));
@@ -58,6 +74,30 @@ impl Report {
         self.missing
             .first()
             .map(|file| (format!("missing {file}"), None))
+    }
+}
+
+/// A folder's path as reports give it: as it is when it is UTF-8; otherwise each byte that is
+/// not part of UTF-8 as `\xNN` and each backslash doubled, with `true` to say so.
+pub fn directory_name(dir: &std::path::Path) -> (String, bool) {
+    if let Some(text) = dir.to_str() {
+        return (text.to_string(), false);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut escaped = String::new();
+        for chunk in dir.as_os_str().as_bytes().utf8_chunks() {
+            escaped.push_str(&chunk.valid().replace('\\', "\\\\"));
+            for byte in chunk.invalid() {
+                let _ = write!(escaped, "\\x{byte:02x}");
+            }
+        }
+        (escaped, true)
+    }
+    #[cfg(not(unix))]
+    {
+        (dir.to_string_lossy().into_owned(), true)
     }
 }
 
@@ -107,7 +147,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             text,
             "{:<18}{:<16}{}",
-            row.routine,
+            row.routine.name(),
             row.check.name(),
             row.verdict.name()
         );
@@ -120,6 +160,9 @@ pub fn render(report: &Report) -> String {
     }
     for file in &report.missing {
         let _ = writeln!(text, "missing: {file}");
+    }
+    if let Some(why) = &report.unreadable {
+        let _ = writeln!(text, "unreadable: {why}");
     }
     let _ = writeln!(
         text,
@@ -147,13 +190,13 @@ pub fn render_summary(reports: &[Report], seeds: &str) -> String {
     let mut text = format!("check-python: seeds {seeds}\n\n");
     let _ = write!(text, "{:<folder_width$}", "folder");
     for (routine, _) in ROUTINES {
-        let _ = write!(text, "{routine}  ");
+        let _ = write!(text, "{}  ", routine.name());
     }
     let _ = writeln!(text, "first failure");
     for report in reports {
         let mut line = format!("{:<folder_width$}", report.directory);
         for (routine, file) in ROUTINES {
-            let width = routine.len() + 2;
+            let width = routine.name().len() + 2;
             let _ = write!(line, "{:<width$}", report.routine_verdict(routine, file));
         }
         if let Some((what, _)) = report.first_failure() {

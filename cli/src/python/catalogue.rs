@@ -1,0 +1,217 @@
+//! The exercise as `check-python` grades it: its routines and their files, what is checked of
+//! each, and the cases each seed asks for. Keyed by [`waitsim::Routine`].
+
+use serde::{Serialize, Serializer};
+use waitsim::Routine;
+use waitsim::laws::Law;
+
+use super::protocol::Input;
+
+/// The exercise's routines, their files, in order.
+pub const ROUTINES: [(Routine, &str); 5] = [
+    (Routine::WaitRandom, "0-basic_async_syntax.py"),
+    (Routine::WaitN, "1-concurrent_coroutines.py"),
+    (Routine::MeasureTime, "2-measure_runtime.py"),
+    (Routine::TaskWaitRandom, "3-tasks.py"),
+    (Routine::TaskWaitN, "4-tasks.py"),
+];
+
+/// The routine named `name`, as `--routine` takes it.
+pub fn routine_named(name: &str) -> Option<Routine> {
+    ROUTINES
+        .iter()
+        .map(|&(routine, _)| routine)
+        .find(|routine| routine.name() == name)
+}
+
+/// What is checked of a routine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// The file imports as the exercise's main programs import it.
+    Import,
+    /// The routine has the exercise's signature.
+    Shape,
+    /// `task_wait_random` returns an `asyncio.Task`.
+    Task,
+    /// No `time.sleep`, which holds up the whole event loop.
+    NonBlocking,
+    /// A law the Rust routines obey too.
+    Law(Law),
+    /// The file uses only what the exercise needs, read from its syntax tree.
+    Policy,
+    /// The driver's exchange was whole and well formed: the evidence the rest rests on.
+    Protocol,
+}
+
+impl Check {
+    /// The check's name in reports: the law's own name for a law.
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Import => "import",
+            Check::Shape => "shape",
+            Check::Task => "task",
+            Check::NonBlocking => "non-blocking",
+            Check::Law(law) => law.name(),
+            Check::Policy => "policy",
+            Check::Protocol => "protocol",
+        }
+    }
+}
+
+impl Serialize for Check {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+pub const IMPORT: Check = Check::Import;
+pub const SHAPE: Check = Check::Shape;
+pub const TASK: Check = Check::Task;
+pub const NON_BLOCKING: Check = Check::NonBlocking;
+pub const POLICY: Check = Check::Policy;
+pub const PROTOCOL: Check = Check::Protocol;
+/// The call returns a value, without an exception, in time.
+pub const COMPLETES: Check = Check::Law(Law::Completes);
+pub const LENGTH: Check = Check::Law(Law::Length);
+pub const IN_RANGE: Check = Check::Law(Law::InRange);
+pub const ASCENDING: Check = Check::Law(Law::Ascending);
+pub const CONCURRENT: Check = Check::Law(Law::Concurrent);
+/// `measure_time` is the time taken divided by `n`.
+pub const MEASURE_TIME: Check = Check::Law(Law::MeasureTime);
+/// The delays are CPython's: `random.uniform(0, max_delay)` drawn once per wait.
+pub const CONFORMS: Check = Check::Law(Law::Conforms);
+/// `task_wait_n` gives what `wait_n` gives for the same seed.
+pub const AGREES: Check = Check::Law(Law::Agrees);
+
+/// The checks of each routine, in the order they are reported. (`task_wait_n` also gets an
+/// `agrees` row, comparing it with `wait_n`.)
+pub fn checks(routine: Routine) -> &'static [Check] {
+    match routine {
+        Routine::WaitRandom => &[
+            IMPORT,
+            SHAPE,
+            COMPLETES,
+            IN_RANGE,
+            CONCURRENT,
+            NON_BLOCKING,
+            CONFORMS,
+            POLICY,
+            PROTOCOL,
+        ],
+        Routine::MeasureTime => &[
+            IMPORT,
+            SHAPE,
+            COMPLETES,
+            MEASURE_TIME,
+            CONCURRENT,
+            NON_BLOCKING,
+            CONFORMS,
+            POLICY,
+            PROTOCOL,
+        ],
+        Routine::TaskWaitRandom => &[
+            IMPORT,
+            SHAPE,
+            TASK,
+            COMPLETES,
+            IN_RANGE,
+            NON_BLOCKING,
+            CONFORMS,
+            POLICY,
+            PROTOCOL,
+        ],
+        Routine::WaitN | Routine::TaskWaitN => &[
+            IMPORT,
+            SHAPE,
+            COMPLETES,
+            LENGTH,
+            IN_RANGE,
+            ASCENDING,
+            CONCURRENT,
+            NON_BLOCKING,
+            CONFORMS,
+            POLICY,
+            PROTOCOL,
+        ],
+        // `Routine` may grow; a routine the exercise does not have is not checked.
+        _ => &[],
+    }
+}
+
+/// Whether `routine` returns one delay rather than a list of `n`.
+pub fn returns_one(routine: Routine) -> bool {
+    matches!(routine, Routine::WaitRandom | Routine::TaskWaitRandom)
+}
+
+/// The inputs of `routine` for `seed`: the same `n` and bound for every routine of a seed, so
+/// that `task_wait_n` and `wait_n` can be compared.
+pub fn input(routine: Routine, index: usize, seed: u64) -> Input {
+    const SIZES: [usize; 7] = [5, 1, 10, 2, 20, 3, 50];
+    const BOUNDS: [f64; 8] = [10.0, 5.0, 1.0, 0.5, 7.25, 0.0, 100.0, 3.0];
+    let n = SIZES[(seed % SIZES.len() as u64) as usize];
+    let bound = BOUNDS[((seed / SIZES.len() as u64) % BOUNDS.len() as u64) as usize];
+    let (n, max_delay) = match routine {
+        // Every fourth seed calls `wait_random()` with its default bound.
+        Routine::WaitRandom => (None, (seed % 4 != 3).then_some(bound)),
+        Routine::TaskWaitRandom => (None, Some(bound)),
+        _ => (Some(n), Some(bound)),
+    };
+    Input {
+        index,
+        seed,
+        n,
+        max_delay,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_checks_that_are_laws_have_the_laws_names() {
+        let names: Vec<&str> = checks(Routine::WaitN).iter().map(|c| c.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "import",
+                "shape",
+                "completes",
+                "length",
+                "in-range",
+                "ascending",
+                "concurrent",
+                "non-blocking",
+                "conforms",
+                "policy",
+                "protocol"
+            ]
+        );
+        assert_eq!(
+            checks(Routine::MeasureTime)[3].name(),
+            Law::MeasureTime.name()
+        );
+        assert_eq!(AGREES.name(), "agrees");
+    }
+
+    #[test]
+    fn every_routine_is_named_as_the_exercise_names_it() {
+        for (routine, _) in ROUTINES {
+            assert_eq!(routine_named(routine.name()), Some(routine));
+            assert!(!checks(routine).is_empty());
+        }
+        assert_eq!(routine_named("wait"), None);
+    }
+
+    #[test]
+    fn every_routine_of_a_seed_gets_the_same_size_and_bound() {
+        let a = input(Routine::WaitN, 3, 12);
+        let b = input(Routine::TaskWaitN, 3, 12);
+        assert_eq!((a.n, a.max_delay), (b.n, b.max_delay));
+        assert_eq!(
+            input(Routine::WaitRandom, 0, 3).max_delay,
+            None,
+            "every fourth seed"
+        );
+    }
+}

@@ -1,0 +1,518 @@
+//! The exchange with `driver.py`, one home for its wire format: the cases waitsim sends, the
+//! messages the driver sends back, and the rules a whole exchange must keep.
+//!
+//! waitsim → driver, on stdin: one case a line, `INDEX SEED N MAX_DELAY NONCE` (`-` for none),
+//! each sent only once the last was answered; end of file after the last.
+//!
+//! driver → waitsim, one JSON object a line: `policy` (written before any of the code under
+//! test runs), then `imported` or `import_error`; then, for each case, the virtual clock's
+//! moves (`jump`, `sleep`) and one `returned` or `raised` that echoes the case's index and
+//! nonce. Nothing else, and nothing after the last case.
+//!
+//! The code under test runs in the driver's process and can write to the same pipe, so
+//! nothing here is taken on trust: a line that breaks these rules is a [`Violation`], which
+//! the judge reports as a failed `protocol` check, never a default. The clock is kept here,
+//! from the moves: a case's elapsed time is what they add up to, and a jump that starts from
+//! anywhere but where the clock stands means the loop's clock was set back.
+
+use std::fmt;
+use std::io::{BufRead, Read};
+
+use serde::{Deserialize, Serialize};
+use waitsim::Routine;
+
+/// The longest line the driver may send: a list of 100,000 delays fits many times over.
+pub const LONGEST_LINE: usize = 16 << 20;
+
+/// One case: a seed and the routine's inputs drawn from it.
+#[derive(Clone, Copy, Debug)]
+pub struct Input {
+    pub index: usize,
+    pub seed: u64,
+    pub n: Option<usize>,
+    /// `None` calls `wait_random()` with its default.
+    pub max_delay: Option<f64>,
+}
+
+impl Input {
+    /// The case's line to the driver, with the nonce its answer must echo. Whole bounds go
+    /// as integers, as the exercise passes them (`randint` refuses floats).
+    pub fn line(&self, nonce: u64) -> String {
+        let n = self.n.map_or("-".to_string(), |n| n.to_string());
+        let max_delay = match self.max_delay {
+            None => "-".to_string(),
+            Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => (v as i64).to_string(),
+            Some(v) => format!("{v:?}"),
+        };
+        format!(
+            "{} {} {n} {max_delay} {nonce}\n",
+            self.index, self.seed
+        )
+    }
+}
+
+/// A value the driver reports: a float by its repr, a list, or anything else by type and repr.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Value {
+    r#type: String,
+    repr: Option<String>,
+    pub items: Option<Vec<Value>>,
+}
+
+impl Value {
+    /// The value, if it is a float.
+    pub fn float(&self) -> Option<f64> {
+        (self.r#type == "float").then(|| self.number())?
+    }
+
+    /// The value as a number, for a float or an int.
+    pub fn number(&self) -> Option<f64> {
+        matches!(self.r#type.as_str(), "float" | "int")
+            .then(|| self.repr.as_deref()?.parse().ok())?
+    }
+
+    /// The value as a report shows it.
+    pub fn show(&self) -> String {
+        match (&self.repr, &self.items) {
+            (Some(repr), _) if self.r#type == "float" => repr.clone(),
+            (Some(repr), _) => format!("{repr} (of type {}, not float)", self.r#type),
+            (None, Some(items)) => format!("a list of {}", items.len()),
+            (None, None) => format!("a {}", self.r#type),
+        }
+    }
+}
+
+/// One use of something beyond the exercise's needs, found in a file's syntax tree.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Use {
+    pub line: u64,
+    /// What was used, as `import os` or `assigns to asyncio.Task`.
+    #[serde(rename = "use")]
+    pub what: String,
+    /// A means of reaching into the driver or the interpreter, which no implementation needs.
+    pub tampers: bool,
+}
+
+/// One line from the driver.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum Message {
+    Policy {
+        version: String,
+        uses: Vec<Use>,
+    },
+    Imported {
+        shape: Option<String>,
+    },
+    ImportError {
+        message: String,
+    },
+    Jump {
+        from: String,
+        to: String,
+    },
+    Sleep {
+        seconds: String,
+    },
+    Returned {
+        case: usize,
+        nonce: u64,
+        value: Value,
+        task: Option<bool>,
+        returned: Option<String>,
+    },
+    Raised {
+        case: usize,
+        nonce: u64,
+        message: String,
+    },
+}
+
+impl Message {
+    fn name(&self) -> &'static str {
+        match self {
+            Message::Policy { .. } => "policy",
+            Message::Imported { .. } => "imported",
+            Message::ImportError { .. } => "import_error",
+            Message::Jump { .. } => "jump",
+            Message::Sleep { .. } => "sleep",
+            Message::Returned { .. } => "returned",
+            Message::Raised { .. } => "raised",
+        }
+    }
+}
+
+/// How the import went.
+#[derive(Clone, Debug)]
+pub enum Import {
+    /// The routine was found; `shape` says what is wrong with its signature, if anything.
+    Done { shape: Option<String> },
+    /// The import raised: its last line.
+    Failed(String),
+}
+
+/// What a case's call did.
+#[derive(Clone, Debug)]
+pub enum Answer {
+    Returned {
+        value: Value,
+        /// For `task_wait_random`: whether it returned an `asyncio.Task`, and the type it
+        /// returned.
+        task: Option<(bool, String)>,
+    },
+    Raised(String),
+}
+
+/// One answered case, with what waitsim measured of it.
+#[derive(Clone, Debug)]
+pub struct Answered {
+    pub answer: Answer,
+    /// The virtual seconds the case took, on the clock kept here.
+    pub elapsed: f64,
+    /// How many times the code called `time.sleep`.
+    pub sleeps: u64,
+}
+
+/// A break of the exchange's rules.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation {
+    /// The case being asked when it happened, if any.
+    pub case: Option<usize>,
+    pub what: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.what)
+    }
+}
+
+/// The exchange so far, as the rules allow it to be read, with the virtual clock it implies.
+#[derive(Debug, Default)]
+pub struct Exchange {
+    /// The Python version and the policy's findings, from the first line.
+    pub policy: Option<(String, Vec<Use>)>,
+    pub import: Option<Import>,
+    pub answered: Vec<Answered>,
+    /// The first broken rule: after it, nothing more is read.
+    pub violation: Option<Violation>,
+    /// The case now asked, with its nonce.
+    asked: Option<(usize, u64)>,
+    clock: f64,
+    sleeps: u64,
+}
+
+/// The first characters of a line, for a message.
+fn excerpt(line: &str) -> String {
+    let mut shown: String = line.chars().take(60).collect();
+    if shown.len() < line.len() {
+        shown.push('…');
+    }
+    shown
+}
+
+impl Exchange {
+    /// Whether the import is over, well or badly, and the cases may be asked.
+    pub fn imported(&self) -> bool {
+        matches!(self.import, Some(Import::Done { .. }))
+    }
+
+    /// Whether nothing more is to be read: a violation, or an import that failed.
+    pub fn over(&self) -> bool {
+        self.violation.is_some() || matches!(self.import, Some(Import::Failed(_)))
+    }
+
+    /// Whether the case asked last has its answer.
+    pub fn waiting(&self) -> bool {
+        self.asked.is_some()
+    }
+
+    /// Records that case `index` was sent with `nonce`: the clock starts again at zero.
+    pub fn ask(&mut self, index: usize, nonce: u64) {
+        self.asked = Some((index, nonce));
+        self.clock = 0.0;
+        self.sleeps = 0;
+    }
+
+    fn violate(&mut self, what: String) {
+        if self.violation.is_none() {
+            self.violation = Some(Violation {
+                case: self.asked.map(|(index, _)| index),
+                what,
+            });
+        }
+    }
+
+    /// Reads one line from the driver, for `routine`.
+    pub fn read(&mut self, line: &str, routine: Routine) {
+        if self.over() {
+            return;
+        }
+        let message: Message = match serde_json::from_str(line) {
+            Ok(message) => message,
+            Err(_) => {
+                return self.violate(format!("a line that is not the driver's: `{}`", excerpt(line)));
+            }
+        };
+        let name = message.name();
+        match message {
+            Message::Policy { version, uses } if self.policy.is_none() => {
+                self.policy = Some((version, uses));
+            }
+            _ if self.policy.is_none() => {
+                self.violate(format!("a `{name}` line before the policy line"));
+            }
+            Message::Imported { shape } if self.import.is_none() => {
+                self.import = Some(Import::Done { shape });
+            }
+            Message::ImportError { message } if self.import.is_none() => {
+                self.import = Some(Import::Failed(message));
+            }
+            // The import's own waits, if the module runs anything when imported.
+            Message::Jump { .. } | Message::Sleep { .. } if self.import.is_none() => {}
+            Message::Jump { from, to } if self.waiting() => self.jump(&from, &to),
+            Message::Sleep { seconds } if self.waiting() => match seconds.parse::<f64>() {
+                Ok(seconds) => {
+                    self.sleeps += 1;
+                    if seconds > 0.0 {
+                        self.clock += seconds;
+                    }
+                }
+                Err(_) => self.violate(format!("a sleep of `{}` seconds", excerpt(&seconds))),
+            },
+            Message::Returned {
+                case,
+                nonce,
+                value,
+                task,
+                returned,
+            } if self.waiting() => {
+                let task = match (routine, task, returned) {
+                    (Routine::TaskWaitRandom, Some(task), Some(returned)) => Some((task, returned)),
+                    (Routine::TaskWaitRandom, ..) => {
+                        return self.violate(format!(
+                            "an answer to case {case} that does not say whether it is a task"
+                        ));
+                    }
+                    (_, None, None) => None,
+                    _ => {
+                        return self.violate(format!(
+                            "an answer to case {case} with a task field `{routine}` has no use for"
+                        ));
+                    }
+                };
+                self.answer(case, nonce, Answer::Returned { value, task });
+            }
+            Message::Raised {
+                case,
+                nonce,
+                message,
+            } if self.waiting() => self.answer(case, nonce, Answer::Raised(message)),
+            Message::Policy { .. } | Message::Imported { .. } | Message::ImportError { .. } => {
+                self.violate(format!("a second `{name}` line"));
+            }
+            _ => self.violate(format!(
+                "a `{name}` line when no case was asked (the last case asked was {})",
+                self.answered
+                    .len()
+                    .checked_sub(1)
+                    .map_or("none".to_string(), |last| last.to_string())
+            )),
+        }
+    }
+
+    fn jump(&mut self, from: &str, to: &str) {
+        let (Ok(from), Ok(to)) = (from.parse::<f64>(), to.parse::<f64>()) else {
+            return self.violate(format!("a jump from `{}` to `{}`", excerpt(from), excerpt(to)));
+        };
+        if from.to_bits() != self.clock.to_bits() {
+            return self.violate(format!(
+                "the event loop's clock was moved: a jump started from {from} s while the virtual clock stood at {} s",
+                self.clock
+            ));
+        }
+        if to.is_nan() || to <= from {
+            return self.violate(format!("a jump from {from} s back to {to} s"));
+        }
+        self.clock = to;
+    }
+
+    fn answer(&mut self, case: usize, nonce: u64, answer: Answer) {
+        let Some((asked, expected)) = self.asked else {
+            return;
+        };
+        if case != asked {
+            return self.violate(format!(
+                "an answer to case {case} while case {asked} was asked"
+            ));
+        }
+        if nonce != expected {
+            return self.violate(format!(
+                "an answer to case {case} that was not written in reply to it (its nonce is not the one sent)"
+            ));
+        }
+        self.answered.push(Answered {
+            answer,
+            elapsed: self.clock,
+            sleeps: self.sleeps,
+        });
+        self.asked = None;
+    }
+
+    /// A line that could not be read as one: too long, or not text.
+    pub fn refuse(&mut self, what: String) {
+        self.violate(what);
+    }
+}
+
+/// Reads one line of at most [`LONGEST_LINE`] bytes, without its end: `Ok(None)` at the end of
+/// the stream, `Err` for a longer line or one that is not UTF-8.
+pub fn read_line(reader: &mut impl BufRead) -> std::io::Result<Option<Result<String, String>>> {
+    let mut bytes = Vec::new();
+    let read = reader
+        .take(LONGEST_LINE as u64 + 1)
+        .read_until(b'\n', &mut bytes)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if bytes.last() != Some(&b'\n') && bytes.len() > LONGEST_LINE {
+        return Ok(Some(Err(format!(
+            "a line longer than {} MiB",
+            LONGEST_LINE >> 20
+        ))));
+    }
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+    }
+    Ok(Some(
+        String::from_utf8(bytes).map_err(|_| "a line that is not UTF-8".to_string()),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str = r#"{"policy": {"version": "3.11.7", "uses": []}}"#;
+    const IMPORTED: &str = r#"{"imported": {"shape": null}}"#;
+
+    fn imported() -> Exchange {
+        let mut exchange = Exchange::default();
+        exchange.read(POLICY, Routine::WaitN);
+        exchange.read(IMPORTED, Routine::WaitN);
+        assert!(exchange.imported() && exchange.violation.is_none());
+        exchange
+    }
+
+    fn returned(case: usize, nonce: u64) -> String {
+        format!(
+            r#"{{"returned": {{"case": {case}, "nonce": {nonce}, "value": {{"type": "list", "items": []}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_whole_exchange_reads_with_the_clock_kept_here() {
+        let mut exchange = imported();
+        exchange.ask(0, 7);
+        exchange.read(r#"{"jump": {"from": "0.0", "to": "2.5"}}"#, Routine::WaitN);
+        exchange.read(r#"{"sleep": {"seconds": "1.0"}}"#, Routine::WaitN);
+        exchange.read(&returned(0, 7), Routine::WaitN);
+        assert_eq!(exchange.violation, None);
+        assert_eq!(exchange.answered.len(), 1);
+        assert_eq!(exchange.answered[0].elapsed, 3.5);
+        assert_eq!(exchange.answered[0].sleeps, 1);
+        assert!(!exchange.waiting());
+    }
+
+    fn violation(lines: &[&str], ask: Option<(usize, u64)>) -> String {
+        let mut exchange = imported();
+        if let Some((index, nonce)) = ask {
+            exchange.ask(index, nonce);
+        }
+        for line in lines {
+            exchange.read(line, Routine::WaitN);
+        }
+        exchange.violation.expect("a violation").what
+    }
+
+    #[test]
+    fn every_broken_rule_is_a_violation_never_a_default() {
+        let asked = Some((0, 7));
+        assert!(violation(&["{}"], asked).contains("not the driver's"));
+        assert!(violation(&["garbage"], asked).contains("not the driver's"));
+        // A case line with a field missing, or one too many.
+        assert!(violation(&[r#"{"returned": {"case": 0, "nonce": 7}}"#], asked).contains("not the driver's"));
+        assert!(
+            violation(
+                &[r#"{"returned": {"case": 0, "nonce": 7, "value": {"type": "list", "items": []}, "extra": 1}}"#],
+                asked
+            )
+            .contains("not the driver's")
+        );
+        assert!(violation(&[&returned(1, 7)], asked).contains("case 1 while case 0"));
+        assert!(violation(&[&returned(0, 8)], asked).contains("nonce"));
+        assert!(violation(&[&returned(0, 7)], None).contains("no case was asked"));
+        assert!(violation(&[IMPORTED], asked).contains("second `imported`"));
+        assert!(
+            violation(&[r#"{"jump": {"from": "3.0", "to": "4.0"}}"#], asked)
+                .contains("clock was moved")
+        );
+        assert!(
+            violation(&[r#"{"jump": {"from": "0.0", "to": "0.0"}}"#], asked).contains("back to")
+        );
+        let mut exchange = Exchange::default();
+        exchange.read(IMPORTED, Routine::WaitN);
+        assert!(exchange.violation.unwrap().what.contains("before the policy"));
+    }
+
+    #[test]
+    fn task_wait_random_must_say_whether_it_returned_a_task() {
+        let mut exchange = Exchange::default();
+        exchange.read(POLICY, Routine::TaskWaitRandom);
+        exchange.read(IMPORTED, Routine::TaskWaitRandom);
+        exchange.ask(0, 1);
+        exchange.read(
+            r#"{"returned": {"case": 0, "nonce": 1, "value": {"type": "float", "repr": "1.0"}}}"#,
+            Routine::TaskWaitRandom,
+        );
+        assert!(exchange.violation.unwrap().what.contains("task"));
+    }
+
+    #[test]
+    fn cases_go_to_the_driver_as_one_line_each() {
+        let input = |n, max_delay| Input {
+            index: 3,
+            seed: 12,
+            n,
+            max_delay,
+        };
+        assert_eq!(input(Some(5), Some(10.0)).line(9), "3 12 5 10 9\n");
+        assert_eq!(input(None, Some(7.25)).line(9), "3 12 - 7.25 9\n");
+        assert_eq!(input(None, None).line(9), "3 12 - - 9\n");
+    }
+
+    #[test]
+    fn lines_are_read_to_a_limit() {
+        let mut text = "one\ntwo".as_bytes();
+        assert_eq!(read_line(&mut text).unwrap(), Some(Ok("one".into())));
+        assert_eq!(read_line(&mut text).unwrap(), Some(Ok("two".into())));
+        assert_eq!(read_line(&mut text).unwrap(), None);
+        let long = vec![b'x'; LONGEST_LINE + 10];
+        assert!(read_line(&mut long.as_slice()).unwrap().unwrap().is_err());
+    }
+
+    #[test]
+    fn values_read_as_the_driver_reports_them() {
+        let value: Value = serde_json::from_str(r#"{"type": "int", "repr": "3"}"#).unwrap();
+        assert_eq!((value.float(), value.number()), (None, Some(3.0)));
+        assert_eq!(value.show(), "3 (of type int, not float)");
+        let list: Value = serde_json::from_str(
+            r#"{"type": "list", "items": [{"type": "float", "repr": "0.5"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(list.show(), "a list of 1");
+        assert_eq!(list.items.unwrap()[0].float(), Some(0.5));
+    }
+}
