@@ -330,7 +330,7 @@ def _driver():
                 elif name.startswith("_") and owner not in ("self", "cls"):
                     note(node, ".%s" % name, True)
             elif isinstance_(node, ast.Constant) and type_(node.value) is str_:
-                if "/proc/" in node.value or "/dev/fd" in node.value:
+                if node.value.startswith(("/proc", "/dev/fd", "/dev/std")):
                     note(node, "the path %r" % node.value[:60], True)
         uses.sort(key=lambda use: use["line"])
         return uses
