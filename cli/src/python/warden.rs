@@ -209,6 +209,10 @@ mod imp {
             }
         };
         linux::kill_tree();
+        // The private copy goes with its tree, even when waitsim is gone and cannot remove it.
+        for dir in &spec.write {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         status
     }
 
