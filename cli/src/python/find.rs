@@ -16,21 +16,34 @@ pub fn holds_exercise(dir: &Path) -> bool {
     ROUTINES.iter().any(|(_, file)| dir.join(file).exists())
 }
 
+/// What a search found: the folders that hold the exercise, and those it could not read,
+/// with why.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub exercises: Vec<PathBuf>,
+    pub unreadable: Vec<(PathBuf, String)>,
+}
+
 /// The folders at most [`DEPTH`] levels below `dir` (not `dir` itself) that hold the exercise,
-/// in path order. Hidden folders, virtual environments (a folder with a `pyvenv.cfg`), caches
-/// and symbolic links are not searched, nor is the inside of a folder found.
-pub fn exercises_below(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
+/// in path order, and the folders that could not be read. Hidden folders, virtual
+/// environments (a folder with a `pyvenv.cfg`), caches and symbolic links are not searched,
+/// nor is the inside of a folder found.
+pub fn exercises_below(dir: &Path) -> Found {
+    let mut found = Found::default();
     search(dir, DEPTH, &mut found);
     found
 }
 
-fn search(dir: &Path, levels: usize, found: &mut Vec<PathBuf>) {
+fn search(dir: &Path, levels: usize, found: &mut Found) {
     if levels == 0 {
         return;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) => {
+            found.unreadable.push((dir.to_path_buf(), err.to_string()));
+            return;
+        }
     };
     let mut folders: Vec<PathBuf> = entries
         .filter_map(Result::ok)
@@ -47,7 +60,7 @@ fn search(dir: &Path, levels: usize, found: &mut Vec<PathBuf>) {
     folders.sort();
     for folder in folders {
         if holds_exercise(&folder) {
-            found.push(folder);
+            found.exercises.push(folder);
         } else {
             search(&folder, levels - 1, found);
         }
@@ -85,7 +98,10 @@ mod tests {
                 "README.md",
             ],
         );
-        let found: Vec<String> = exercises_below(&root)
+        let found = exercises_below(&root);
+        assert!(found.unreadable.is_empty(), "{:?}", found.unreadable);
+        let found: Vec<String> = found
+            .exercises
             .iter()
             .map(|p| p.strip_prefix(&root).unwrap().display().to_string())
             .collect();
@@ -93,5 +109,14 @@ mod tests {
         assert!(!holds_exercise(&root));
         assert!(holds_exercise(&root.join("b-exercise")));
         std::fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn a_folder_that_cannot_be_read_is_reported_not_skipped() {
+        let gone = std::env::temp_dir().join(format!("waitsim-find-gone-{}", std::process::id()));
+        let found = exercises_below(&gone);
+        assert!(found.exercises.is_empty());
+        assert_eq!(found.unreadable.len(), 1);
+        assert_eq!(found.unreadable[0].0, gone);
     }
 }

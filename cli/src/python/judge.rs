@@ -254,7 +254,11 @@ pub fn judge(
     let mut verdicts = Verdicts::new(routine, dir);
     let mut values = vec![None; inputs.len()];
     let exchange = &outcome.exchange;
-    judge_policy(&mut verdicts, exchange.policy.as_ref().map(|(_, uses)| uses), policy);
+    judge_policy(
+        &mut verdicts,
+        exchange.policy.as_ref().map(|(_, uses)| uses),
+        policy,
+    );
     if let Some(violation) = &exchange.violation {
         let example = match violation.case.and_then(|case| inputs.get(case)) {
             Some(input) => verdicts.at_case(
@@ -295,7 +299,9 @@ pub fn judge(
             verdicts.skip_all_but(&[IMPORT, POLICY, PROTOCOL], "the import failed");
             return (verdicts.rows(), values);
         }
-        Some(Import::Done { shape: Some(problem) }) => {
+        Some(Import::Done {
+            shape: Some(problem),
+        }) => {
             let example = verdicts.whole("the exercise's signature".into(), problem.clone());
             verdicts.fail(SHAPE, example, None);
         }
@@ -319,7 +325,8 @@ pub fn judge(
         if routine == Routine::MeasureTime {
             judge_measure(&mut verdicts, input, value, answered.elapsed, &draws);
         } else {
-            values[input.index] = judge_delays(&mut verdicts, input, value, answered.elapsed, &draws);
+            values[input.index] =
+                judge_delays(&mut verdicts, input, value, answered.elapsed, &draws);
         }
     }
     if ran == 0 {
@@ -373,15 +380,23 @@ fn judge_call<'e>(
 ) -> Option<&'e Value> {
     let value = match &answered.answer {
         Answer::Raised(error) => {
-            let example =
-                verdicts.at_case(input, None, "a result".into(), format!("an exception: {error}"));
+            let example = verdicts.at_case(
+                input,
+                None,
+                "a result".into(),
+                format!("an exception: {error}"),
+            );
             verdicts.fail(COMPLETES, example, None);
             return None;
         }
         Answer::Returned { value, task } => {
             if let Some((false, returned)) = task {
-                let example =
-                    verdicts.at_case(input, None, "an asyncio.Task".into(), format!("a {returned}"));
+                let example = verdicts.at_case(
+                    input,
+                    None,
+                    "an asyncio.Task".into(),
+                    format!("a {returned}"),
+                );
                 verdicts.fail(TASK, example, None);
             }
             value
@@ -471,8 +486,12 @@ fn judge_delays(
     if let Some(n) = input.n
         && list.len() != n
     {
-        let example =
-            verdicts.at_case(input, None, format!("{n} delays"), format!("{}", list.len()));
+        let example = verdicts.at_case(
+            input,
+            None,
+            format!("{n} delays"),
+            format!("{}", list.len()),
+        );
         verdicts.fail(LENGTH, example, None);
     }
     let many = input.n.is_some();
@@ -489,7 +508,10 @@ fn judge_delays(
         verdicts.fail(IN_RANGE, example, None);
     }
     // Order, time and draw are judged on the numbers, floats or not.
-    let got = list.iter().map(Value::number).collect::<Option<Vec<f64>>>()?;
+    let got = list
+        .iter()
+        .map(Value::number)
+        .collect::<Option<Vec<f64>>>()?;
     if let Some(index) = got.windows(2).position(|w| w[0] > w[1]) {
         let example = verdicts.at_case(
             input,

@@ -121,9 +121,13 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
     }
 }
 
+/// A folder to grade, or one found that could not be read, with why.
+type Folder = (PathBuf, Option<String>);
+
 /// The folders to grade, in the order given: each `DIR` that holds the exercise, or the
-/// folders below it that do.
-fn folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+/// folders below it that do, and those below it that could not be read (each gets a report
+/// that says so, and fails).
+fn folders(dirs: &[PathBuf]) -> Result<Vec<Folder>, Failure> {
     let mut folders = Vec::new();
     for dir in dirs {
         if !dir.is_dir() {
@@ -133,11 +137,11 @@ fn folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
             )));
         }
         if find::holds_exercise(dir) {
-            folders.push(dir.clone());
+            folders.push((dir.clone(), None));
             continue;
         }
         let found = find::exercises_below(dir);
-        if found.is_empty() {
+        if found.exercises.is_empty() && found.unreadable.is_empty() {
             let files: Vec<_> = ROUTINES.iter().map(|(_, file)| *file).collect();
             return Err(Failure::usage(format!(
                 "`{}` holds none of the exercise's files ({}), and neither does any folder up to {} levels below it (hidden folders and virtual environments are not searched)",
@@ -146,7 +150,13 @@ fn folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
                 find::DEPTH
             )));
         }
-        folders.extend(found);
+        folders.extend(found.exercises.into_iter().map(|folder| (folder, None)));
+        folders.extend(
+            found
+                .unreadable
+                .into_iter()
+                .map(|(folder, why)| (folder, Some(format!("cannot read the folder: {why}")))),
+        );
     }
     Ok(folders)
 }
@@ -155,7 +165,7 @@ fn folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
 /// each folder done in `finished`. The reports come back in the folders' order. The first
 /// error (a Python that cannot be started) stops every thread after its current folder.
 fn grade_all(
-    folders: &[PathBuf],
+    folders: &[Folder],
     grading: &Grading<'_>,
     jobs: usize,
     finished: &AtomicU64,
@@ -169,8 +179,13 @@ fn grade_all(
             scope.spawn(|| {
                 while !stop.load(Ordering::Relaxed) && !interrupt::interrupted() {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(folder) = folders.get(i) else { break };
-                    let graded = grade(folder, grading);
+                    let Some((folder, unreadable)) = folders.get(i) else {
+                        break;
+                    };
+                    let graded = match unreadable {
+                        Some(why) => Ok(unreadable_report(folder, grading, why.clone())),
+                        None => grade(folder, grading),
+                    };
                     if graded.is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -197,6 +212,25 @@ fn grade_all(
         }
     }
     Ok(reports)
+}
+
+/// The report of a folder that could not be read: it fails, and says why.
+fn unreadable_report(dir: &Path, grading: &Grading<'_>, why: String) -> Report {
+    let (directory, directory_escaped) = report::directory_name(dir);
+    Report {
+        directory,
+        directory_escaped,
+        python: None,
+        sandbox: grading.sandbox.clone(),
+        seeds: grading.seeds.to_string(),
+        passed: 0,
+        failed: 0,
+        skipped: 0,
+        missing: Vec::new(),
+        unreadable: Some(why),
+        virtual_seconds: 0.0,
+        rows: Vec::new(),
+    }
 }
 
 /// Grades one folder: each routine whose file is there, in its own Python process.
@@ -250,8 +284,7 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<Report, Failure> {
             .map(|answered| answered.elapsed)
             .filter(|secs| secs.is_finite())
             .sum::<f64>();
-        let (routine_rows, values) =
-            judge::judge(routine, dir, &inputs, &outcome, grading.policy);
+        let (routine_rows, values) = judge::judge(routine, dir, &inputs, &outcome, grading.policy);
         rows.extend(routine_rows);
         results.push((routine, values));
     }

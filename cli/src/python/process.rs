@@ -104,6 +104,10 @@ pub fn check_python_version(python: &Path) -> Result<Python, Failure> {
     let printed = receiver.recv_timeout(Duration::from_secs(10));
     // Killed while the leader is unreaped, so the group's id cannot have been reused.
     group.reap(&mut child);
+    if interrupt::interrupted() {
+        // Killed by the signal's handler: not the Python's fault.
+        return Err(interrupt::stopped("before the report"));
+    }
     let printed = printed.map_err(|_| refuse("it did not answer within 10 s".into()))?;
     let mut lines = printed.lines();
     let version = lines.next().unwrap_or_default().trim();
@@ -211,7 +215,9 @@ fn copy_tree(from: &Path, to: &Path, budget: &mut u64) -> Result<(), String> {
 
 /// The folders the sandbox lets Python read: its installation and the system's libraries.
 fn readable(python: &Python) -> Vec<PathBuf> {
-    let system = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt"];
+    let system = [
+        "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt",
+    ];
     let mut paths: Vec<PathBuf> = system.iter().map(PathBuf::from).collect();
     paths.extend(python.prefixes.iter().cloned());
     paths.retain(|p| p.exists());
@@ -235,8 +241,7 @@ pub fn drive(
 ) -> Result<Outcome, Failure> {
     let copy = PrivateCopy::new(dir).map_err(Failure::environment)?;
     // The CPU time the whole process may use: every case's real-time limit, and the import's.
-    let cpu_seconds =
-        (limits.per_case.as_secs_f64() * (inputs.len() + 1) as f64).ceil() as u64 + 1;
+    let cpu_seconds = (limits.per_case.as_secs_f64() * (inputs.len() + 1) as f64).ceil() as u64 + 1;
     let spec = Spec {
         parent: std::process::id(),
         memory: limits.memory,
@@ -343,6 +348,9 @@ pub fn drive(
     }
     drop(stdin);
     let status = stop(&mut child, group);
+    if interrupt::interrupted() {
+        return Err(interrupt::stopped("before the report"));
+    }
     // A process that escaped the tree may still hold stderr: wait a little only.
     let last_words = kept
         .recv_timeout(Duration::from_secs(1))

@@ -44,10 +44,7 @@ impl Input {
             Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => (v as i64).to_string(),
             Some(v) => format!("{v:?}"),
         };
-        format!(
-            "{} {} {n} {max_delay} {nonce}\n",
-            self.index, self.seed
-        )
+        format!("{} {} {n} {max_delay} {nonce}\n", self.index, self.seed)
     }
 }
 
@@ -253,7 +250,10 @@ impl Exchange {
         let message: Message = match serde_json::from_str(line) {
             Ok(message) => message,
             Err(_) => {
-                return self.violate(format!("a line that is not the driver's: `{}`", excerpt(line)));
+                return self.violate(format!(
+                    "a line that is not the driver's: `{}`",
+                    excerpt(line)
+                ));
             }
         };
         let name = message.name();
@@ -325,7 +325,11 @@ impl Exchange {
 
     fn jump(&mut self, from: &str, to: &str) {
         let (Ok(from), Ok(to)) = (from.parse::<f64>(), to.parse::<f64>()) else {
-            return self.violate(format!("a jump from `{}` to `{}`", excerpt(from), excerpt(to)));
+            return self.violate(format!(
+                "a jump from `{}` to `{}`",
+                excerpt(from),
+                excerpt(to)
+            ));
         };
         if from.to_bits() != self.clock.to_bits() {
             return self.violate(format!(
@@ -443,7 +447,10 @@ mod tests {
         assert!(violation(&["{}"], asked).contains("not the driver's"));
         assert!(violation(&["garbage"], asked).contains("not the driver's"));
         // A case line with a field missing, or one too many.
-        assert!(violation(&[r#"{"returned": {"case": 0, "nonce": 7}}"#], asked).contains("not the driver's"));
+        assert!(
+            violation(&[r#"{"returned": {"case": 0, "nonce": 7}}"#], asked)
+                .contains("not the driver's")
+        );
         assert!(
             violation(
                 &[r#"{"returned": {"case": 0, "nonce": 7, "value": {"type": "list", "items": []}, "extra": 1}}"#],
@@ -464,7 +471,13 @@ mod tests {
         );
         let mut exchange = Exchange::default();
         exchange.read(IMPORTED, Routine::WaitN);
-        assert!(exchange.violation.unwrap().what.contains("before the policy"));
+        assert!(
+            exchange
+                .violation
+                .unwrap()
+                .what
+                .contains("before the policy")
+        );
     }
 
     #[test]

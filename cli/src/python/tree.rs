@@ -10,7 +10,11 @@ fn parents() -> HashMap<u32, u32> {
         return parents;
     };
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
@@ -95,7 +99,10 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_child_is_among_the_descendants() {
-        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
         let me = std::process::id();
         assert!(descendants(me).contains(&child.id()));
         assert!(children(me).contains(&child.id()));

@@ -238,8 +238,8 @@ mod imp {
         use std::io;
 
         use landlock::{
-            ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, RulesetAttr,
-            RulesetCreated, RulesetCreatedAttr, Scope, path_beneath_rules,
+            ABI, Access, AccessFs, AccessNet, CompatLevel, Compatible, RulesetAttr, RulesetCreated,
+            RulesetCreatedAttr, Scope, path_beneath_rules,
         };
         use nix::errno::Errno;
         use nix::sys::prctl;

@@ -9,7 +9,7 @@ use std::process::Output;
 use crate::{settings, stderr, stdout, temp, waitsim};
 
 /// Whether `python3` runs here; if not, says so past the test harness's capture.
-fn have_python(test: &str) -> bool {
+pub fn have_python(test: &str) -> bool {
     match std::process::Command::new("python3")
         .arg("--version")
         .output()
@@ -30,7 +30,7 @@ fn have_python(test: &str) -> bool {
 }
 
 /// Runs `check-python` from the repository's root, so that paths in reports are relative.
-fn check(args: &[&str]) -> Output {
+pub fn check(args: &[&str]) -> Output {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     waitsim()
         .arg("check-python")
@@ -104,7 +104,7 @@ fn the_correct_implementations_pass_the_default_seeds_and_json_says_the_same() {
         assert!(output.status.success(), "{dir}: {}", stdout(&output));
         let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
         assert_eq!(report["failed"], 0, "{report}");
-        assert_eq!(report["passed"], 40, "{report}");
+        assert_eq!(report["passed"], 50, "{report}");
         assert_eq!(report["seeds"], "0..50");
         assert!(
             report["python"].as_str().unwrap().starts_with('3'),
@@ -325,9 +325,16 @@ fn sigterm_during_a_check_kills_the_python_process_and_exits_130() {
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let python = loop {
-        if let Some(&pid) = children(check.id()).first() {
-            break pid;
+    // The warden, and the Python process below it (not the version check's Python).
+    let is_warden = |pid: &u32| {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .is_ok_and(|cmdline| cmdline.split(|&b| b == 0).nth(1) == Some(b"__warden"))
+    };
+    let processes = loop {
+        if let Some(warden) = children(check.id()).into_iter().find(is_warden)
+            && let Some(&python) = children(warden).first()
+        {
+            break [warden, python];
         }
         assert!(
             std::time::Instant::now() < deadline,
@@ -340,26 +347,28 @@ fn sigterm_during_a_check_kills_the_python_process_and_exits_130() {
         .status()
         .unwrap();
     assert!(sent.success());
-    let status = check.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
-    // The Python process is gone, or dying: SIGKILL is sent before waitsim exits, and a loaded
-    // machine may take a moment to schedule the death (its state is then a zombie, reaped by
-    // nobody now that its parent ended).
+    let output = check.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    // The warden and the Python process are gone, or dying: SIGKILL is sent before waitsim
+    // exits, and a loaded machine may take a moment to schedule the death (its state is then
+    // a zombie, reaped by nobody now that its parent ended).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        let stat = std::fs::read_to_string(format!("/proc/{python}/stat")).unwrap_or_default();
-        let state = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.trim_start())
-            .unwrap_or("");
-        if state.is_empty() || state.starts_with('Z') {
-            break;
+    for python in processes {
+        loop {
+            let stat = std::fs::read_to_string(format!("/proc/{python}/stat")).unwrap_or_default();
+            let state = stat
+                .rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start())
+                .unwrap_or("");
+            if state.is_empty() || state.starts_with('Z') {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{python} outlived the check: {state}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{python} outlived the check: {state}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
 
