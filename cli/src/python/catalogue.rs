@@ -83,22 +83,42 @@ pub const CONFORMS: Check = Check::Law(Law::Conforms);
 /// `task_wait_n` gives what `wait_n` gives for the same seed.
 pub const AGREES: Check = Check::Law(Law::Agrees);
 
-/// The checks of each routine, in the order they are reported. (`task_wait_n` also gets an
-/// `agrees` row, comparing it with `wait_n`.)
-pub fn checks(routine: Routine) -> &'static [Check] {
-    match routine {
-        Routine::WaitRandom => &[
-            IMPORT,
-            SHAPE,
-            COMPLETES,
-            IN_RANGE,
-            CONCURRENT,
-            NON_BLOCKING,
-            CONFORMS,
-            POLICY,
-            PROTOCOL,
-        ],
-        Routine::MeasureTime => &[
+/// The checks of a routine that returns one delay.
+const ONE_DELAY: &[Check] = &[
+    IMPORT,
+    SHAPE,
+    COMPLETES,
+    IN_RANGE,
+    CONCURRENT,
+    NON_BLOCKING,
+    CONFORMS,
+    POLICY,
+    PROTOCOL,
+];
+
+/// The checks of a routine that returns `n` delays. (`task_wait_n` also gets an `agrees`
+/// row, comparing it with `wait_n`.)
+const N_DELAYS: &[Check] = &[
+    IMPORT,
+    SHAPE,
+    COMPLETES,
+    LENGTH,
+    IN_RANGE,
+    ASCENDING,
+    CONCURRENT,
+    NON_BLOCKING,
+    CONFORMS,
+    POLICY,
+    PROTOCOL,
+];
+
+/// Each routine's checks, in the order they are reported.
+const CHECKS: [(Routine, &[Check]); 5] = [
+    (Routine::WaitRandom, ONE_DELAY),
+    (Routine::WaitN, N_DELAYS),
+    (
+        Routine::MeasureTime,
+        &[
             IMPORT,
             SHAPE,
             COMPLETES,
@@ -109,7 +129,10 @@ pub fn checks(routine: Routine) -> &'static [Check] {
             POLICY,
             PROTOCOL,
         ],
-        Routine::TaskWaitRandom => &[
+    ),
+    (
+        Routine::TaskWaitRandom,
+        &[
             IMPORT,
             SHAPE,
             TASK,
@@ -120,22 +143,17 @@ pub fn checks(routine: Routine) -> &'static [Check] {
             POLICY,
             PROTOCOL,
         ],
-        Routine::WaitN | Routine::TaskWaitN => &[
-            IMPORT,
-            SHAPE,
-            COMPLETES,
-            LENGTH,
-            IN_RANGE,
-            ASCENDING,
-            CONCURRENT,
-            NON_BLOCKING,
-            CONFORMS,
-            POLICY,
-            PROTOCOL,
-        ],
-        // `Routine` may grow; a routine the exercise does not have is not checked.
-        _ => &[],
-    }
+    ),
+    (Routine::TaskWaitN, N_DELAYS),
+];
+
+/// The checks of `routine`, in the order they are reported: none for a routine the exercise
+/// does not have.
+pub fn checks(routine: Routine) -> &'static [Check] {
+    CHECKS
+        .iter()
+        .find(|(r, _)| *r == routine)
+        .map_or(&[], |&(_, checks)| checks)
 }
 
 /// Whether `routine` returns one delay rather than a list of `n`.

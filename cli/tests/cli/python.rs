@@ -312,7 +312,7 @@ fn sigterm_during_a_check_kills_the_python_process_and_exits_130() {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut command = waitsim();
-    let mut check = command
+    let check = command
         .args([
             "check-python",
             "fixtures/python/infinite-loop",
