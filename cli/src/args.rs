@@ -142,6 +142,17 @@ pub struct CheckPythonArgs {
     /// or GiB
     #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parsed::<Memory>, allow_hyphen_values = true)]
     pub memory: Memory,
+    /// The report's format: text, json (JSON Lines, as --json), gradescope (results.json of
+    /// one submission) or junit (JUnit XML)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<crate::python::Format>,
+    /// Write the report to FILE (whole, or not at all) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Points per routine and check, from a TOML file (default: 100, shared equally by the
+    /// routines checked, each routine's share equally by its checks)
+    #[arg(long, value_name = "FILE")]
+    pub points: Option<PathBuf>,
     /// Fail `policy` for any module the exercise does not need (`os`, `sys`, ...), not only
     /// for the means of tampering with the grader
     #[arg(long)]

@@ -58,6 +58,55 @@ impl Check {
     }
 }
 
+impl Check {
+    /// What the check asks of the code, in a sentence for a learner.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Check::Import => {
+                "the file must import as the exercise's main programs import it, with `__import__('N-name')`"
+            }
+            Check::Shape => {
+                "the routine must have the exercise's signature: `async def` for wait_random, wait_n and task_wait_n, a plain `def` for measure_time and task_wait_random, with the exercise's parameters, and `max_delay` defaulting to 10"
+            }
+            Check::Task => {
+                "`task_wait_random` must return an `asyncio.Task`, made with `asyncio.create_task`"
+            }
+            Check::NonBlocking => {
+                "the code must wait with `await asyncio.sleep`, never `time.sleep`, which holds up every other coroutine"
+            }
+            Check::Law(Law::Completes) => {
+                "every call must return a value, without an exception, in time"
+            }
+            Check::Law(Law::Length) => {
+                "`wait_n` and `task_wait_n` must return a list of exactly `n` delays"
+            }
+            Check::Law(Law::InRange) => "every delay must be a float in `[0, max_delay]`",
+            Check::Law(Law::Ascending) => {
+                "the delays must come back in ascending order, smallest first"
+            }
+            Check::Law(Law::Concurrent) => {
+                "the waits must run at the same time: the call takes as long as the largest delay, not the sum of them all"
+            }
+            Check::Law(Law::MeasureTime) => {
+                "`measure_time(n, max_delay)` must return the time `wait_n` took, divided by `n`"
+            }
+            Check::Law(Law::Conforms) => {
+                "each delay must be `random.uniform(0, max_delay)`, drawn once per wait, so that the same seed gives the same delays"
+            }
+            Check::Law(Law::Agrees) => {
+                "`task_wait_n` must give the delays `wait_n` gives for the same seed"
+            }
+            Check::Law(_) => "the exercise's law of that name must hold",
+            Check::Policy => {
+                "the files must use only what the exercise needs, and never reach into the grader"
+            }
+            Check::Protocol => {
+                "the grader's exchange with your code must be whole and in order; only code that writes to the grader's pipe or rewinds its clock breaks it"
+            }
+        }
+    }
+}
+
 impl Serialize for Check {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.name())

@@ -94,6 +94,9 @@ pub struct Row {
     /// For `policy`: every use found beyond the exercise's needs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uses: Vec<Use>,
+    /// The points the check earned, and what it is worth (see [`points`](super::points)).
+    pub points: f64,
+    pub max_points: f64,
 }
 
 fn routine_name<S: Serializer>(routine: &Routine, serializer: S) -> Result<S::Ok, S::Error> {
@@ -237,6 +240,8 @@ impl<'a> Verdicts<'a> {
                     } else {
                         Vec::new()
                     },
+                    points: 0.0,
+                    max_points: 0.0,
                 }
             })
             .collect()
@@ -585,6 +590,8 @@ pub fn agrees_with_wait_n(
         note: None,
         counterexample: None,
         uses: Vec::new(),
+        points: 0.0,
+        max_points: 0.0,
     };
     let Some(joined) = find(Routine::WaitN) else {
         row.verdict = Verdict::Skip;

@@ -13,13 +13,16 @@
 
 mod catalogue;
 mod find;
+mod formats;
 mod judge;
+mod points;
 mod process;
 mod protocol;
 mod report;
 pub mod tree;
 mod warden;
 
+pub use formats::Format;
 pub use warden::{SUBCOMMAND as WARDEN, main as warden_main};
 
 use std::io::{self, IsTerminal};
@@ -33,9 +36,10 @@ use waitsim::{RngKind, SeedRange};
 use crate::args::{CheckPythonArgs, Jobs, Options};
 use crate::failure::{Failure, say};
 use crate::interrupt;
-use crate::output::{emit, print_json, with_progress_bar};
+use crate::output::{OutputFile, emit, with_progress_bar};
 use catalogue::ROUTINES;
 use judge::{Policy, Results, Verdict};
+use points::Points;
 use process::{Limits, Python};
 use protocol::Input;
 use report::Report;
@@ -48,6 +52,7 @@ struct Grading<'a> {
     only: Option<Routine>,
     limits: Limits,
     policy: Policy,
+    points: Points,
     /// The sandbox this kernel gives, as the JSON names it.
     sandbox: String,
 }
@@ -67,6 +72,91 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
             args.seeds
         )));
     }
+    let format = match (options.json, args.format) {
+        (true, None | Some(Format::Json)) => Format::Json,
+        (true, Some(other)) => {
+            return Err(Failure::usage(format!(
+                "--json is --format json: it cannot go with --format {}",
+                format_name(other)
+            )));
+        }
+        (false, format) => format.unwrap_or(Format::Text),
+    };
+    if format == Format::Gradescope && args.dirs.len() > 1 {
+        return Err(Failure::usage(
+            "--format gradescope grades one submission: give one folder",
+        ));
+    }
+    let points = match &args.points {
+        Some(path) => Points::read(path)?,
+        None => Points::default(),
+    };
+    let output = args
+        .output
+        .as_deref()
+        .map(OutputFile::prepare)
+        .transpose()?;
+    let graded = grade_folders(args, points);
+    let reports = match (graded, format) {
+        (Ok(reports), _) => reports,
+        // Gradescope shows the learner why, with a score of 0, and grading itself succeeded.
+        (Err(failure), Format::Gradescope) if failure.status == 2 => {
+            let results = formats::gradescope_ungraded(&failure.message);
+            write_output(output, &format!("{results:#}\n"))?;
+            return Ok(());
+        }
+        (Err(failure), _) => return Err(failure),
+    };
+    let text = match format {
+        Format::Json => {
+            let mut lines = String::new();
+            for report in &reports {
+                lines += &serde_json::to_string(report)
+                    .map_err(|err| Failure::environment(err.to_string()))?;
+                lines.push('\n');
+            }
+            lines
+        }
+        Format::Gradescope => format!("{:#}\n", formats::gradescope(&reports[0])),
+        Format::Junit => formats::junit(&reports),
+        Format::Text => match reports.as_slice() {
+            [one] => report::render(one),
+            many => report::render_summary(many, &args.seeds.to_string()),
+        },
+    };
+    write_output(output, &text)?;
+    if format == Format::Gradescope || reports.iter().all(Report::passes) {
+        // Gradescope reads the score from the file: the run succeeded whatever it is.
+        Ok(())
+    } else {
+        // The report has said what failed, or which files are missing.
+        Err(Failure::quiet(1))
+    }
+}
+
+/// A format's name, as `--format` takes it.
+fn format_name(format: Format) -> String {
+    use clap::ValueEnum;
+    format
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string())
+}
+
+/// Writes the output whole: to `file`, or to stdout.
+fn write_output(file: Option<OutputFile>, text: &str) -> Result<(), Failure> {
+    match file {
+        Some(file) => {
+            std::fs::write(file.path(), text).map_err(|err| {
+                Failure::environment(format!("cannot write `{}`: {err}", file.path().display()))
+            })?;
+            file.commit()
+        }
+        None => emit(|out| out.write_all(text.as_bytes())),
+    }
+}
+
+/// Finds the folders, checks the Python, and grades them all.
+fn grade_folders(args: &CheckPythonArgs, points: Points) -> Result<Vec<Report>, Failure> {
     let folders = folders(&args.dirs)?;
     let python = args
         .python
@@ -91,34 +181,18 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
         policy: Policy {
             strict: args.strict_policy,
         },
+        points,
         sandbox,
     };
     let jobs = args.jobs.unwrap_or_else(Jobs::per_core).0;
     let show = folders.len() > 1 && io::stderr().is_terminal();
-    let reports = with_progress_bar(
+    with_progress_bar(
         folders.len() as u64,
         "folders graded",
         show,
         Duration::ZERO,
         |finished| grade_all(&folders, &grading, jobs, finished),
-    )?;
-    if options.json {
-        for report in &reports {
-            print_json(report)?;
-        }
-    } else {
-        let text = match reports.as_slice() {
-            [one] => report::render(one),
-            many => report::render_summary(many, &args.seeds.to_string()),
-        };
-        emit(|out| out.write_all(text.as_bytes()))?;
-    }
-    if reports.iter().all(Report::passes) {
-        Ok(())
-    } else {
-        // The report has said what failed, or which files are missing.
-        Err(Failure::quiet(1))
-    }
+    )
 }
 
 /// A folder to grade, or one found that could not be read, with why.
@@ -229,7 +303,12 @@ fn unreadable_report(dir: &Path, grading: &Grading<'_>, why: String) -> Report {
         missing: Vec::new(),
         unreadable: Some(why),
         virtual_seconds: 0.0,
+        score: 0.0,
+        max_score: grading.points.total(),
         rows: Vec::new(),
+        seconds: 0.0,
+        routine_seconds: Vec::new(),
+        missing_points: Vec::new(),
     }
 }
 
@@ -242,14 +321,19 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<Report, Failure> {
     let mut virtual_seconds = 0.0;
     let seeds: Vec<u64> = grading.seeds.range().collect();
     let mut unreadable = None;
+    let started = std::time::Instant::now();
+    let mut routine_seconds = Vec::new();
+    let mut graded = Vec::new();
     for &(routine, file) in &ROUTINES {
         if grading.only.is_some_and(|only| only != routine) {
             continue;
         }
+        graded.push(routine);
         if !dir.join(file).is_file() {
             missing.push(file);
             continue;
         }
+        let routine_started = std::time::Instant::now();
         let inputs: Vec<Input> = seeds
             .iter()
             .enumerate()
@@ -270,6 +354,7 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<Report, Failure> {
             }
             Err(failure) => return Err(failure),
         };
+        routine_seconds.push((routine, routine_started.elapsed().as_secs_f64()));
         if python_version.is_none() {
             python_version = outcome
                 .exchange
@@ -289,6 +374,23 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<Report, Failure> {
         results.push((routine, values));
     }
     rows.extend(judge::agrees_with_wait_n(&results, dir, &seeds));
+    let (scores, score) = points::score(&grading.points, &graded, &rows);
+    for (row, points) in rows.iter_mut().zip(scores) {
+        row.points = points.earned;
+        row.max_points = points.max;
+    }
+    let scheme = grading.points.scheme(&graded);
+    let missing_points = graded
+        .iter()
+        .map(|&routine| {
+            let worth = scheme
+                .iter()
+                .filter(|(r, _, _)| *r == routine)
+                .map(|(_, _, p)| p)
+                .sum();
+            (routine, worth)
+        })
+        .collect();
     let count = |verdict| rows.iter().filter(|row| row.verdict == verdict).count();
     let (directory, directory_escaped) = report::directory_name(dir);
     Ok(Report {
@@ -303,6 +405,11 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<Report, Failure> {
         missing,
         unreadable,
         virtual_seconds,
+        score,
+        max_score: grading.points.total(),
         rows,
+        seconds: started.elapsed().as_secs_f64(),
+        routine_seconds,
+        missing_points,
     })
 }

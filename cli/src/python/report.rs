@@ -9,6 +9,7 @@ use waitsim::Routine;
 
 use super::catalogue::ROUTINES;
 use super::judge::{Counterexample, Row, Verdict};
+use super::points::show;
 
 /// One folder's report, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -32,10 +33,48 @@ pub struct Report {
     pub unreadable: Option<String>,
     /// The virtual time every case took, added up: what running them on a real clock costs.
     pub virtual_seconds: f64,
+    /// The points earned, out of `max_score` (see [`points`](super::points)).
+    pub score: f64,
+    pub max_score: f64,
     pub rows: Vec<Row>,
+    /// The real time grading took, in all and per routine: for the formats that report it,
+    /// never in the JSON, which is the same for the same folder.
+    #[serde(skip)]
+    pub seconds: f64,
+    #[serde(skip)]
+    pub routine_seconds: Vec<(Routine, f64)>,
+    /// Each missing routine's points.
+    #[serde(skip)]
+    pub missing_points: Vec<(Routine, f64)>,
 }
 
 impl Report {
+    /// The routines whose files are missing, with the files.
+    pub fn missing_routines(&self) -> Vec<(Routine, &'static str)> {
+        ROUTINES
+            .iter()
+            .filter(|(_, file)| self.missing.contains(file))
+            .copied()
+            .collect()
+    }
+
+    /// What a missing routine would have been worth.
+    pub fn routine_points(&self, routine: Routine) -> f64 {
+        self.missing_points
+            .iter()
+            .find(|(r, _)| *r == routine)
+            .map_or(0.0, |&(_, p)| p)
+    }
+
+    /// The real time of each check of `routine`: its process's time, shared by its checks.
+    pub fn check_seconds(&self, routine: Routine) -> f64 {
+        let checks = self.rows.iter().filter(|r| r.routine == routine).count();
+        self.routine_seconds
+            .iter()
+            .find(|(r, _)| *r == routine)
+            .map_or(0.0, |&(_, s)| s / checks.max(1) as f64)
+    }
+
     /// Whether the folder passes: no check failed and no file is missing.
     pub fn passes(&self) -> bool {
         self.failed == 0 && self.missing.is_empty() && self.unreadable.is_none()
@@ -103,23 +142,11 @@ pub fn directory_name(dir: &std::path::Path) -> (String, bool) {
 
 /// A counterexample's case, as `seed 3, n 5, max_delay 10, index 1: `.
 fn case(example: &Counterexample) -> String {
-    let mut case = Vec::new();
-    if let Some(seed) = example.seed {
-        case.push(format!("seed {seed}"));
-    }
-    if let Some(n) = example.n {
-        case.push(format!("n {n}"));
-    }
-    if let Some(m) = example.max_delay {
-        case.push(format!("max_delay {m}"));
-    }
-    if let Some(index) = example.index {
-        case.push(format!("index {index}"));
-    }
+    let case = super::formats::case(example);
     if case.is_empty() {
-        String::new()
+        case
     } else {
-        format!("{}: ", case.join(", "))
+        format!("{case}: ")
     }
 }
 
@@ -166,8 +193,12 @@ pub fn render(report: &Report) -> String {
     }
     let _ = writeln!(
         text,
-        "\n{} passed, {} failed, {} skipped",
-        report.passed, report.failed, report.skipped
+        "\n{} passed, {} failed, {} skipped; scored {} of {}",
+        report.passed,
+        report.failed,
+        report.skipped,
+        show(report.score),
+        show(report.max_score)
     );
     let _ = writeln!(
         text,
@@ -192,13 +223,14 @@ pub fn render_summary(reports: &[Report], seeds: &str) -> String {
     for (routine, _) in ROUTINES {
         let _ = write!(text, "{}  ", routine.name());
     }
-    let _ = writeln!(text, "first failure");
+    let _ = writeln!(text, "score  first failure");
     for report in reports {
         let mut line = format!("{:<folder_width$}", report.directory);
         for (routine, file) in ROUTINES {
             let width = routine.name().len() + 2;
             let _ = write!(line, "{:<width$}", report.routine_verdict(routine, file));
         }
+        let _ = write!(line, "{:<7}", show(report.score));
         if let Some((what, _)) = report.first_failure() {
             line += &what;
         }
