@@ -513,3 +513,144 @@ fn a_batch_shows_a_progress_bar_on_a_terminal() {
     let terminal = String::from_utf8_lossy(&output.stdout);
     assert!(terminal.contains("/2 folders graded"), "{terminal}");
 }
+
+/// The real time in a report, which changes from run to run, as `[time]`; the machine's
+/// sandbox and Python as `[machine]`.
+fn without_times(text: &str) -> String {
+    let mut out = text.to_string();
+    for key in ["time=\"", "\"execution_time\": "] {
+        let mut replaced = String::new();
+        let mut rest = out.as_str();
+        while let Some(at) = rest.find(key) {
+            let start = at + key.len();
+            let digits = rest[start..]
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(rest.len() - start);
+            replaced.push_str(&rest[..start]);
+            replaced.push_str("[time]");
+            rest = &rest[start + digits..];
+        }
+        replaced.push_str(rest);
+        out = replaced;
+    }
+    // The sandbox and the Python are the machine's, not the report's.
+    out.lines()
+        .map(|line| {
+            match ["sandbox", "python"]
+                .iter()
+                .find(|name| line.contains(&format!("<property name=\"{name}\"")))
+            {
+                Some(name) => format!("      <property name=\"{name}\" value=\"[machine]\"/>"),
+                None => line.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn the_grading_formats_of_a_passing_and_a_failing_folder() {
+    if !have_python("the_grading_formats") {
+        return;
+    }
+    for name in ["correct-gather", "no-sort"] {
+        let dir = format!("fixtures/python/{name}");
+        let gradescope = check(&[&dir, "--seeds", "0..3", "--format", "gradescope"]);
+        // Gradescope reads the score from the file: grading that ran exits 0.
+        assert_eq!(gradescope.status.code(), Some(0), "{}", stderr(&gradescope));
+        let results: serde_json::Value = serde_json::from_str(&stdout(&gradescope)).unwrap();
+        let scores: f64 = results["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["score"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (scores - results["score"].as_f64().unwrap()).abs() < 0.5,
+            "{results}"
+        );
+        settings().bind(|| {
+            insta::assert_snapshot!(
+                format!("check_python_gradescope@{name}"),
+                without_times(&stdout(&gradescope))
+            );
+        });
+        let junit = check(&[&dir, "--seeds", "0..3", "--format", "junit"]);
+        assert_eq!(junit.status.code(), Some(i32::from(name == "no-sort")));
+        let xml = stdout(&junit);
+        let document = roxmltree::Document::parse(&xml).unwrap();
+        let cases = document
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count();
+        assert_eq!(cases, 50);
+        settings().bind(|| {
+            insta::assert_snapshot!(format!("check_python_junit@{name}"), without_times(&xml));
+        });
+    }
+}
+
+#[test]
+fn output_goes_whole_to_a_file_and_formats_do_not_mix() {
+    if !have_python("output_goes_whole_to_a_file") {
+        return;
+    }
+    let dir = temp("check-python-output");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("results.json");
+    let output = check(&[
+        "fixtures/python/no-sort",
+        "--seeds",
+        "0..2",
+        "--format",
+        "gradescope",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(results["score"].as_f64().unwrap() < 100.0);
+    // Nothing else was left beside it.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    for (args, expected) in [
+        (
+            vec!["--json", "--format", "junit"],
+            "--json is --format json: it cannot go with --format junit",
+        ),
+        (
+            vec!["fixtures/python/partial", "--format", "gradescope"],
+            "--format gradescope grades one submission: give one folder",
+        ),
+        (vec!["--format", "xml"], "invalid value 'xml'"),
+        (
+            vec!["--points", "/no/such/points.toml"],
+            "cannot read the points file",
+        ),
+    ] {
+        let output = check(&[&["fixtures/python/no-sort"], &args[..]].concat());
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains(expected),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    let points = dir.join("points.toml");
+    std::fs::write(&points, "[checks.wait_n]\nspeed = 3\n").unwrap();
+    let output = check(&[
+        "fixtures/python/no-sort",
+        "--points",
+        points.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("unknown check `speed` of `wait_n`"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
