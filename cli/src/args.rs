@@ -153,6 +153,11 @@ pub struct CheckPythonArgs {
     /// routines checked, each routine's share equally by its checks)
     #[arg(long, value_name = "FILE")]
     pub points: Option<PathBuf>,
+    /// Draw one case of your code on the virtual clock into FILE (SVG): the first failing
+    /// routine (or --routine), at its first counterexample's seed (or the first of --seeds),
+    /// each timer a bar from when it was set to when it was due
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
     /// Fail `policy` for any module the exercise does not need (`os`, `sys`, ...), not only
     /// for the means of tampering with the grader
     #[arg(long)]

@@ -19,29 +19,16 @@ type Drawn = Result<(), Box<dyn std::error::Error>>;
 /// A Gantt chart of a run: one bar per task, from its start to its end, sorted by delay, with
 /// the elapsed time and the sum of the delays marked.
 pub fn timeline_svg(path: &Path, timeline: &Timeline, title: &str) -> Drawn {
-    let height = (120 + 14 * timeline.n).clamp(320, 4000) as u32;
-    let root = SVGBackend::new(path, (960, height)).into_drawing_area();
-    root.fill(&WHITE)?;
     let elapsed = secs_f64(timeline.elapsed);
-    let x_end = timeline.sum_of_delays.max(elapsed).max(1e-3) * 1.05;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
-        .margin(16)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..x_end, 0.0..timeline.n.max(1) as f64)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .x_desc("virtual time (s)")
-        .y_desc("tasks, by delay")
-        .draw()?;
-    chart.draw_series(timeline.tasks.iter().map(|span| {
-        let y = span.rank as f64;
-        let (start, end) = (secs_f64(span.start), secs_f64(span.end));
-        Rectangle::new([(start, y + 0.1), (end, y + 0.9)], BAR.filled())
-    }))?;
-    let top = timeline.n.max(1) as f64;
+    let bars: Vec<Bar> = timeline
+        .tasks
+        .iter()
+        .map(|span| Bar {
+            row: span.rank,
+            start: secs_f64(span.start),
+            end: secs_f64(span.end),
+        })
+        .collect();
     let marks = [
         (elapsed, ELAPSED, format!("elapsed {elapsed} s")),
         (
@@ -50,9 +37,95 @@ pub fn timeline_svg(path: &Path, timeline: &Timeline, title: &str) -> Drawn {
             format!("sum of delays {:.3} s", timeline.sum_of_delays),
         ),
     ];
-    draw_marks(&mut chart, marks, top, SeriesLabelPosition::LowerRight)?;
-    root.present()?;
-    Ok(())
+    let gantt = Gantt {
+        title,
+        rows: timeline.n,
+        x_end: timeline.sum_of_delays.max(elapsed).max(1e-3) * 1.05,
+        y_desc: "tasks, by delay",
+    };
+    gantt.draw(path, &bars, marks)
+}
+
+/// A bar of a Gantt chart: its row, from the bottom, and its span in seconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bar {
+    pub row: usize,
+    pub start: f64,
+    pub end: f64,
+}
+
+/// A Gantt chart's frame.
+struct Gantt<'a> {
+    title: &'a str,
+    rows: usize,
+    x_end: f64,
+    y_desc: &'a str,
+}
+
+impl Gantt<'_> {
+    /// Draws `bars`, in the order given, and two labelled marks.
+    fn draw(&self, path: &Path, bars: &[Bar], marks: [(f64, RGBColor, String); 2]) -> Drawn {
+        let height = (120 + 14 * self.rows).clamp(320, 4000) as u32;
+        let root = SVGBackend::new(path, (960, height)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(self.title, ("sans-serif", 20))
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..self.x_end, 0.0..self.rows.max(1) as f64)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc("virtual time (s)")
+            .y_desc(self.y_desc)
+            .draw()?;
+        chart.draw_series(bars.iter().map(|bar| {
+            let y = bar.row as f64;
+            Rectangle::new([(bar.start, y + 0.1), (bar.end, y + 0.9)], BAR.filled())
+        }))?;
+        let top = self.rows.max(1) as f64;
+        draw_marks(&mut chart, marks, top, SeriesLabelPosition::LowerRight)?;
+        root.present()?;
+        Ok(())
+    }
+}
+
+/// The timers a Python routine set in one case, as `check-python --svg` draws them: one bar
+/// each, from when it was set to when it was due, in the order they were set (ties by when they
+/// were due), with the case's elapsed time and the largest delay marked. Waits one after
+/// another make a staircase; concurrent ones, bars that all start at 0.
+pub fn timers_svg(
+    path: &Path,
+    timers: &[(f64, f64)],
+    elapsed: f64,
+    largest: f64,
+    title: &str,
+) -> Drawn {
+    let mut order: Vec<(f64, f64)> = timers.to_vec();
+    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let bars: Vec<Bar> = order
+        .iter()
+        .enumerate()
+        .map(|(row, &(start, end))| Bar { row, start, end })
+        .collect();
+    let x_end = order
+        .iter()
+        .map(|&(_, end)| end)
+        .fold(elapsed.max(largest), f64::max)
+        .max(1e-3)
+        * 1.05;
+    let marks = [
+        (elapsed, ELAPSED, format!("elapsed {elapsed} s")),
+        (largest, SUM, format!("largest delay {largest} s")),
+    ];
+    let gantt = Gantt {
+        title,
+        rows: order.len(),
+        x_end,
+        y_desc: "timers, in the order set",
+    };
+    gantt.draw(path, &bars, marks)
 }
 
 type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;

@@ -1,7 +1,8 @@
 """waitsim's driver for `waitsim check-python`: runs one routine of a Python implementation of
 the asyncio exercise on a virtual clock, case by case, and reports what it did as JSON lines.
 
-Usage (by waitsim, not by hand): python3 -c SCRIPT DIR ROUTINE FILE MEMORY. The exchange, whose
+Usage (by waitsim, not by hand): python3 -c SCRIPT DIR ROUTINE FILE MEMORY [record]. With
+`record`, each timer the loop sets is reported too (`timer`), for a picture. The exchange, whose
 Rust side is `protocol.rs`:
 
 - driver -> waitsim, on the original stdout: a `policy` line (what the file uses, read from
@@ -166,9 +167,17 @@ def _driver():
                     clock[0] = target
             return []
 
+    recording = sys.argv[5:6] == ["record"]
+
     class VirtualLoop(SelectorEventLoop, metaclass=Sealed):
         # A property: `loop.time = ...` on an instance cannot shadow it.
         time = property(lambda self: now)
+
+        def call_at(self, when, callback, *args, **kwargs):
+            # For `check-python --svg`: each timer, from when it is set to when it is due.
+            if recording:
+                emit("timer", {"from": float_repr(clock[0]), "to": float_repr(float_(when))})
+            return SelectorEventLoop.call_at(self, when, callback, *args, **kwargs)
 
     class VirtualPolicy(DefaultPolicy, metaclass=Sealed):
         def new_event_loop(self):

@@ -40,6 +40,11 @@ fn expected(input: Input, routine: Routine) -> Result<Vec<f64>, waitsim::Error> 
     Ok(case.run()?.delays)
 }
 
+/// The largest delay waitsim's CPython generator draws for a case.
+pub fn largest_draw(input: Input, routine: Routine) -> Option<f64> {
+    expected(input, routine).ok()?.last().copied()
+}
+
 /// The first counterexample of a check.
 #[derive(Clone, Debug, Serialize)]
 pub struct Counterexample {

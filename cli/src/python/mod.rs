@@ -15,6 +15,7 @@ mod catalogue;
 mod find;
 mod formats;
 mod judge;
+mod picture;
 mod points;
 mod process;
 mod protocol;
@@ -40,7 +41,7 @@ use crate::output::{OutputFile, emit, with_progress_bar};
 use catalogue::ROUTINES;
 use judge::{Policy, Results, Verdict};
 use points::Points;
-use process::{Limits, Python};
+use process::{Job, Limits, Python};
 use protocol::Input;
 use report::Report;
 use waitsim::Routine;
@@ -82,6 +83,11 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
         }
         (false, format) => format.unwrap_or(Format::Text),
     };
+    if args.svg.is_some() && args.dirs.len() > 1 {
+        return Err(Failure::usage(
+            "--svg draws one folder's code: give one folder",
+        ));
+    }
     if format == Format::Gradescope && args.dirs.len() > 1 {
         return Err(Failure::usage(
             "--format gradescope grades one submission: give one folder",
@@ -96,7 +102,8 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
         .as_deref()
         .map(OutputFile::prepare)
         .transpose()?;
-    let graded = grade_folders(args, points);
+    let svg = args.svg.as_deref().map(OutputFile::prepare).transpose()?;
+    let graded = grade_folders(args, points, svg);
     let reports = match (graded, format) {
         (Ok(reports), _) => reports,
         // Gradescope shows the learner why, with a score of 0, and grading itself succeeded.
@@ -156,7 +163,12 @@ fn write_output(file: Option<OutputFile>, text: &str) -> Result<(), Failure> {
 }
 
 /// Finds the folders, checks the Python, and grades them all.
-fn grade_folders(args: &CheckPythonArgs, points: Points) -> Result<Vec<Report>, Failure> {
+/// With `svg`, also draws one case of the folder (see [`picture`]).
+fn grade_folders(
+    args: &CheckPythonArgs,
+    points: Points,
+    svg: Option<OutputFile>,
+) -> Result<Vec<Report>, Failure> {
     let folders = folders(&args.dirs)?;
     let python = args
         .python
@@ -186,13 +198,25 @@ fn grade_folders(args: &CheckPythonArgs, points: Points) -> Result<Vec<Report>, 
     };
     let jobs = args.jobs.unwrap_or_else(Jobs::per_core).0;
     let show = folders.len() > 1 && io::stderr().is_terminal();
-    with_progress_bar(
+    let reports = with_progress_bar(
         folders.len() as u64,
         "folders graded",
         show,
         Duration::ZERO,
         |finished| grade_all(&folders, &grading, jobs, finished),
-    )
+    )?;
+    if let (Some(svg), [report], [(dir, None)]) = (svg, reports.as_slice(), folders.as_slice()) {
+        let first_seed = args.seeds.range().next().unwrap_or(0);
+        picture::draw(
+            svg,
+            &python,
+            dir,
+            report,
+            (grading.only, first_seed),
+            grading.limits,
+        )?;
+    }
+    Ok(reports)
 }
 
 /// A folder to grade, or one found that could not be read, with why.
@@ -339,13 +363,12 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<Report, Failure> {
             .enumerate()
             .map(|(i, &seed)| catalogue::input(routine, i, seed))
             .collect();
-        let outcome = match process::drive(
-            grading.python,
-            dir,
-            (routine, file),
-            &inputs,
-            grading.limits,
-        ) {
+        let job = Job {
+            routine,
+            file,
+            record: false,
+        };
+        let outcome = match process::drive(grading.python, dir, job, &inputs, grading.limits) {
             Ok(outcome) => outcome,
             Err(failure) if failure.status == 1 => {
                 // The folder cannot be copied to be graded: the report says so.

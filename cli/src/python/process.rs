@@ -232,13 +232,22 @@ fn readable(python: &Python) -> Vec<PathBuf> {
 /// private copy of `dir`, with stdin a pipe of waitsim's, hard limits and a sandbox; its
 /// stderr is drained to the end, keeping the first few KB; and when it ends or overruns, its
 /// whole tree is killed, so nothing it started outlives the check.
+/// One routine to run: its file, and whether to report every timer (for a picture).
+#[derive(Clone, Copy, Debug)]
+pub struct Job<'a> {
+    pub routine: Routine,
+    pub file: &'a str,
+    pub record: bool,
+}
+
 pub fn drive(
     python: &Python,
     dir: &Path,
-    (routine, file): (Routine, &str),
+    job: Job<'_>,
     inputs: &[Input],
     limits: Limits,
 ) -> Result<Outcome, Failure> {
+    let Job { routine, file, .. } = job;
     let copy = PrivateCopy::new(dir).map_err(Failure::environment)?;
     // The CPU time the whole process may use: every case's real-time limit, and the import's.
     let cpu_seconds = (limits.per_case.as_secs_f64() * (inputs.len() + 1) as f64).ceil() as u64 + 1;
@@ -249,7 +258,7 @@ pub fn drive(
         read: readable(python),
         write: vec![copy.root.clone()],
     };
-    let args: Vec<OsString> = vec![
+    let mut args: Vec<OsString> = vec![
         "-c".into(),
         DRIVER.into(),
         copy.src().into(),
@@ -257,6 +266,9 @@ pub fn drive(
         file.into(),
         limits.memory.to_string().into(),
     ];
+    if job.record {
+        args.push("record".into());
+    }
     let mut command = warden::command(&spec, &python.executable, args);
     command
         .current_dir(copy.src())

@@ -6,8 +6,9 @@
 //!
 //! driver → waitsim, one JSON object a line: `policy` (written before any of the code under
 //! test runs), then `imported` or `import_error`; then, for each case, the virtual clock's
-//! moves (`jump`, `sleep`) and one `returned` or `raised` that echoes the case's index and
-//! nonce. Nothing else, and nothing after the last case.
+//! moves (`jump`, `sleep`), the timers the loop set if asked (`timer`), and one `returned` or
+//! `raised` that echoes the case's index and nonce. Nothing else, and nothing after the last
+//! case.
 //!
 //! The code under test runs in the driver's process and can write to the same pipe, so
 //! nothing here is taken on trust: a line that breaks these rules is a [`Violation`], which
@@ -113,6 +114,10 @@ enum Message {
     Sleep {
         seconds: String,
     },
+    Timer {
+        from: String,
+        to: String,
+    },
     Returned {
         case: usize,
         nonce: u64,
@@ -135,6 +140,7 @@ impl Message {
             Message::ImportError { .. } => "import_error",
             Message::Jump { .. } => "jump",
             Message::Sleep { .. } => "sleep",
+            Message::Timer { .. } => "timer",
             Message::Returned { .. } => "returned",
             Message::Raised { .. } => "raised",
         }
@@ -170,6 +176,9 @@ pub struct Answered {
     pub elapsed: f64,
     /// How many times the code called `time.sleep`.
     pub sleeps: u64,
+    /// Each timer the loop set (`asyncio.sleep` sets one), from when it was set to when it
+    /// was due, on the clock kept here: reported only when asked for, for a picture.
+    pub timers: Vec<(f64, f64)>,
 }
 
 /// A break of the exchange's rules.
@@ -199,6 +208,7 @@ pub struct Exchange {
     asked: Option<(usize, u64)>,
     clock: f64,
     sleeps: u64,
+    timers: Vec<(f64, f64)>,
 }
 
 /// The first characters of a line, for a message.
@@ -231,6 +241,7 @@ impl Exchange {
         self.asked = Some((index, nonce));
         self.clock = 0.0;
         self.sleeps = 0;
+        self.timers.clear();
     }
 
     fn violate(&mut self, what: String) {
@@ -271,7 +282,9 @@ impl Exchange {
                 self.import = Some(Import::Failed(message));
             }
             // The import's own waits, if the module runs anything when imported.
-            Message::Jump { .. } | Message::Sleep { .. } if self.import.is_none() => {}
+            Message::Jump { .. } | Message::Sleep { .. } | Message::Timer { .. }
+                if self.import.is_none() => {}
+            Message::Timer { from, to } if self.waiting() => self.timer(&from, &to),
             Message::Jump { from, to } if self.waiting() => self.jump(&from, &to),
             Message::Sleep { seconds } if self.waiting() => match seconds.parse::<f64>() {
                 Ok(seconds) => {
@@ -343,6 +356,19 @@ impl Exchange {
         self.clock = to;
     }
 
+    fn timer(&mut self, from: &str, to: &str) {
+        match (from.parse::<f64>(), to.parse::<f64>()) {
+            (Ok(from), Ok(to)) if from.to_bits() == self.clock.to_bits() => {
+                self.timers.push((self.clock, to));
+            }
+            (Ok(from), Ok(_)) => self.violate(format!(
+                "the event loop's clock was moved: a timer was set at {from} s while the virtual clock stood at {} s",
+                self.clock
+            )),
+            _ => self.violate(format!("a timer from `{}` to `{}`", excerpt(from), excerpt(to))),
+        }
+    }
+
     fn answer(&mut self, case: usize, nonce: u64, answer: Answer) {
         let Some((asked, expected)) = self.asked else {
             return;
@@ -361,6 +387,7 @@ impl Exchange {
             answer,
             elapsed: self.clock,
             sleeps: self.sleeps,
+            timers: std::mem::take(&mut self.timers),
         });
         self.asked = None;
     }
@@ -478,6 +505,21 @@ mod tests {
                 .what
                 .contains("before the policy")
         );
+    }
+
+    #[test]
+    fn timers_are_kept_on_the_clock_kept_here() {
+        let mut exchange = imported();
+        exchange.ask(0, 7);
+        exchange.read(r#"{"timer": {"from": "0.0", "to": "2.5"}}"#, Routine::WaitN);
+        exchange.read(r#"{"jump": {"from": "0.0", "to": "2.5"}}"#, Routine::WaitN);
+        exchange.read(r#"{"timer": {"from": "2.5", "to": "3.0"}}"#, Routine::WaitN);
+        exchange.read(&returned(0, 7), Routine::WaitN);
+        assert_eq!(exchange.answered[0].timers, [(0.0, 2.5), (2.5, 3.0)]);
+        let mut moved = imported();
+        moved.ask(0, 7);
+        moved.read(r#"{"timer": {"from": "1.0", "to": "2.5"}}"#, Routine::WaitN);
+        assert!(moved.violation.unwrap().what.contains("clock was moved"));
     }
 
     #[test]

@@ -654,3 +654,73 @@ fn output_goes_whole_to_a_file_and_formats_do_not_mix() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The bars of a picture: each `<rect>` in the bars' colour, as (left, right, top) in pixels.
+fn bar_geometry(svg: &Path) -> Vec<(f64, f64, f64)> {
+    let text = std::fs::read_to_string(svg).unwrap();
+    let document = roxmltree::Document::parse(&text).unwrap();
+    let number = |node: roxmltree::Node<'_, '_>, name: &str| -> f64 {
+        node.attribute(name).unwrap().parse().unwrap()
+    };
+    let mut bars: Vec<(f64, f64, f64)> = document
+        .descendants()
+        .filter(|node| node.has_tag_name("rect") && node.attribute("fill") == Some("#1F77B4"))
+        .map(|node| {
+            let x = number(node, "x");
+            (x, x + number(node, "width"), number(node, "y"))
+        })
+        .collect();
+    // From the bottom row (the largest y) up.
+    bars.sort_by(|a, b| b.2.total_cmp(&a.2));
+    bars
+}
+
+#[test]
+fn the_picture_of_sequential_waits_is_a_staircase_and_of_concurrent_ones_bars_from_zero() {
+    if !have_python("the_picture_of_sequential_waits") {
+        return;
+    }
+    let dir = temp("check-python-svg");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let draw = |fixture: &str| {
+        let svg = dir.join(format!("{fixture}.svg"));
+        let output = check(&[
+            &format!("fixtures/python/{fixture}"),
+            "--seeds",
+            "0..5",
+            "--svg",
+            svg.to_str().unwrap(),
+        ]);
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{}",
+            stderr(&output)
+        );
+        bar_geometry(&svg)
+    };
+    // Seed 0 of wait_n: five waits (the first failing routine of `sequential`).
+    let staircase = draw("sequential");
+    assert_eq!(staircase.len(), 5);
+    for pair in staircase.windows(2) {
+        // Each wait starts where the one before ended, one row up.
+        assert!((pair[1].0 - pair[0].1).abs() <= 1.0, "{staircase:?}");
+    }
+    let together = draw("correct-gather");
+    assert_eq!(together.len(), 5);
+    let left = together[0].0;
+    assert!(
+        together.iter().all(|bar| (bar.0 - left).abs() < 0.5),
+        "{together:?}"
+    );
+    assert!(together.windows(2).all(|pair| pair[0].1 <= pair[1].1));
+    // Only one folder's code can be drawn.
+    let many = check(&[
+        "fixtures/python/sequential",
+        "fixtures/python/no-sort",
+        "--svg",
+        dir.join("x.svg").to_str().unwrap(),
+    ]);
+    assert_eq!(many.status.code(), Some(2));
+    std::fs::remove_dir_all(dir).unwrap();
+}
