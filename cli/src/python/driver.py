@@ -26,15 +26,21 @@ Written for CPython 3.8 and later: no syntax or library call newer than 3.8.
 
 
 def _driver():
+    import os
+    import sys
+
+    # Python put the working directory first on the path: a file there named like a module of
+    # the standard library (`random.py`, `selectors.py`) would be imported instead of it, and
+    # run before anything here. It goes before the driver imports anything.
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
+
     import abc
     import ast
     import asyncio
     import inspect
     import json.encoder
-    import os
     import random
     import selectors
-    import sys
     import time
     import traceback
     import warnings
@@ -277,19 +283,40 @@ def _driver():
     # `__import__("1-concurrent_coroutines")` is how the exercise imports its own modules.
     IMPORTERS = {"__import__", "import_module"}
 
-    def policy_uses(path):
-        """What the file uses beyond the exercise's needs, from its syntax tree: a list of
-        {"line", "use", "tampers"}."""
+    EXERCISE = {name + ".py" for name in MODULES.values()}
+
+    def policy_files(directory, file):
+        """The routine's file, then every other Python file in the folder that is not one of
+        the exercise's: helpers the code may import, each read before any of them runs."""
+        others = []
+        for top, folders, names in os.walk(directory):
+            folders[:] = sorted(f for f in folders if not f.startswith("."))
+            for name in sorted(names):
+                path = os.path.relpath(os.path.join(top, name), directory)
+                if name.endswith(".py") and path not in EXERCISE:
+                    others.append(path)
+        return [file] + others
+
+    def policy_uses(directory, file):
+        """What the files use beyond the exercise's needs, from their syntax trees: a list of
+        {"file", "line", "use", "tampers"}."""
+        uses = []
+        for path in policy_files(directory, file):
+            uses.extend(file_uses(directory, path))
+        return uses
+
+    def file_uses(directory, file):
         try:
-            with open(path, "rb") as source:
-                tree = ast.parse(source.read(), filename=path)
+            with open(os.path.join(directory, file), "rb") as source:
+                tree = ast.parse(source.read(), filename=file)
         except (OSError, SyntaxError, ValueError):
             return []  # the import will say what is wrong
         modules = set()
         uses = []
 
         def note(node, use, tampers):
-            uses.append({"line": getattr(node, "lineno", 0), "use": use, "tampers": tampers})
+            line = getattr(node, "lineno", 0)
+            uses.append({"file": file, "line": line, "use": use, "tampers": tampers})
 
         def module_import(node, name):
             top = name.split(".")[0]
@@ -419,7 +446,7 @@ def _driver():
         return last_line(error)
 
     directory, routine, file, memory = sys.argv[1], sys.argv[2], sys.argv[3], int_(sys.argv[4])
-    emit("policy", {"version": version, "uses": policy_uses(os.path.join(directory, file))})
+    emit("policy", {"version": version, "uses": policy_uses(directory, file)})
     sys.path.insert(0, directory)
     try:
         module = __import__(MODULES[routine])

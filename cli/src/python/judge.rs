@@ -354,10 +354,20 @@ fn judge_policy(verdicts: &mut Verdicts<'_>, uses: Option<&Vec<Use>>, policy: Po
     let Some(uses) = uses else {
         return;
     };
+    let own = super::catalogue::ROUTINES
+        .iter()
+        .find(|(r, _)| *r == verdicts.routine)
+        .map_or("", |(_, file)| *file);
     let list = |uses: &mut dyn Iterator<Item = &Use>| {
-        uses.map(|u| format!("line {}: {}", u.line, u.what))
-            .collect::<Vec<_>>()
-            .join("; ")
+        uses.map(|u| {
+            if u.file == own {
+                format!("line {}: {}", u.line, u.what)
+            } else {
+                format!("{} line {}: {}", u.file, u.line, u.what)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
     };
     let tampering: Vec<&Use> = uses.iter().filter(|u| u.tampers).collect();
     if !tampering.is_empty() {

@@ -71,12 +71,23 @@ fn cannot_start(err: &std::io::Error, cannot_run: impl FnOnce() -> Failure) -> F
     }
 }
 
-/// What the version check prints: the version, then the interpreter and its installation.
+/// What the version check prints: the version, then the interpreter, its installation, and
+/// the folders of the shared libraries it has loaded once it has imported what the driver
+/// imports (a Python built against libraries outside its prefix needs them in the sandbox).
 const ABOUT: &str = "import sys, os
 print('%d.%d' % sys.version_info[:2])
 for path in [sys.executable, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]:
     print(os.path.realpath(path) if path else '')
-print(os.path.dirname(os.path.realpath(sys.executable)) if sys.executable else '')";
+print(os.path.dirname(os.path.realpath(sys.executable)) if sys.executable else '')
+try:
+    import abc, ast, asyncio, inspect, json, random, selectors, traceback
+    with open('/proc/self/maps') as maps:
+        for line in maps:
+            fields = line.split(None, 5)
+            if len(fields) == 6 and fields[5].startswith('/'):
+                print(os.path.dirname(fields[5].strip()))
+except Exception:
+    pass";
 
 /// Refuses a `python` that is not a working Python 3.8 or newer, before any check runs; tells
 /// where it is installed.
@@ -214,12 +225,21 @@ fn copy_tree(from: &Path, to: &Path, budget: &mut u64) -> Result<(), String> {
 }
 
 /// The folders the sandbox lets Python read: its installation and the system's libraries.
+/// Never the root, a top-level folder, or a pseudo-filesystem (`/proc`, `/sys`, `/dev`), nor a
+/// temporary folder, whatever the version check reported: a library mapped from a file at `/`
+/// must not open the whole disk.
 fn readable(python: &Python) -> Vec<PathBuf> {
     let system = [
         "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt",
     ];
+    let never = ["/proc", "/sys", "/dev", "/run", "/tmp", "/var/tmp"];
+    let reported = python.prefixes.iter().filter(|path| {
+        path.is_absolute()
+            && path.components().count() > 2
+            && !never.iter().any(|n| path.starts_with(n))
+    });
     let mut paths: Vec<PathBuf> = system.iter().map(PathBuf::from).collect();
-    paths.extend(python.prefixes.iter().cloned());
+    paths.extend(reported.cloned());
     paths.retain(|p| p.exists());
     paths.sort();
     paths.dedup();
@@ -271,7 +291,8 @@ pub fn drive(
     }
     let mut command = warden::command(&spec, &python.executable, args);
     command
-        .current_dir(copy.src())
+        // Not the copy: nothing of the code under test is found there by accident.
+        .current_dir(copy.root.join("tmp"))
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("PYTHONHASHSEED", "0")
         .env("TMPDIR", copy.root.join("tmp"))
@@ -494,6 +515,30 @@ mod tests {
         assert_eq!(kept.len(), KEPT_STDERR);
         assert!(kept.chars().all(|c| c == 'x'));
         assert_eq!(drain(None::<&[u8]>), "");
+    }
+
+    #[test]
+    fn the_sandbox_never_reads_the_root_or_a_pseudo_filesystem() {
+        let reported = [
+            "/",
+            "/proc/self",
+            "/tmp/x",
+            "/root",
+            "/usr/lib",
+            "relative/dir",
+        ];
+        let python = Python {
+            executable: PathBuf::from("/usr/bin/python3"),
+            prefixes: reported.iter().map(PathBuf::from).collect(),
+        };
+        let paths = readable(&python);
+        for refused in ["/", "/proc/self", "/tmp/x", "/root", "relative/dir"] {
+            assert!(
+                !paths.contains(&PathBuf::from(refused)),
+                "{refused}: {paths:?}"
+            );
+        }
+        assert!(paths.contains(&PathBuf::from("/usr/lib")));
     }
 
     #[test]

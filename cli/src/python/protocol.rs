@@ -85,6 +85,8 @@ impl Value {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Use {
+    /// The file, in the folder: the routine's own, or a helper beside it.
+    pub file: String,
     pub line: u64,
     /// What was used, as `import os` or `assigns to asyncio.Task`.
     #[serde(rename = "use")]

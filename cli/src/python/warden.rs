@@ -165,7 +165,13 @@ mod imp {
         if !linux::become_reaper(spec.parent) {
             return killed(Signal::SIGKILL);
         }
-        let sandbox = linux::Sandbox::new(spec);
+        let sandbox = match linux::Sandbox::new(spec) {
+            Ok(sandbox) => sandbox,
+            Err(err) => {
+                eprintln!("error: the sandbox could not be made: {err}");
+                return 2;
+            }
+        };
         let mut command = Command::new(&python[0]);
         command.args(&python[1..]);
         let warden = std::process::id();
@@ -306,8 +312,12 @@ mod imp {
         pub struct Sandbox(Option<RulesetCreated>);
 
         impl Sandbox {
-            pub fn new(spec: &Spec) -> Sandbox {
-                Sandbox(ruleset(spec).ok())
+            /// The ruleset for `spec`, or why it cannot be made: never a silent `None` where
+            /// the kernel has Landlock (the caller refuses to run the code then).
+            pub fn new(spec: &Spec) -> Result<Sandbox, String> {
+                ruleset(spec)
+                    .map(|ruleset| Sandbox(Some(ruleset)))
+                    .map_err(|err| err.to_string())
             }
 
             pub fn apply(self) -> io::Result<()> {
@@ -370,8 +380,8 @@ mod imp {
         pub struct Sandbox;
 
         impl Sandbox {
-            pub fn new(_spec: &Spec) -> Sandbox {
-                Sandbox
+            pub fn new(_spec: &Spec) -> Result<Sandbox, String> {
+                Ok(Sandbox)
             }
 
             pub fn apply(self) -> io::Result<()> {

@@ -213,6 +213,11 @@ fn an_attacker_in_a_batch_changes_no_classmate_verdict_and_no_file() {
     // pipe it can open through /proc, at import and from a daemon that keeps at it.
     let attack = format!(
         r#"import asyncio, glob, os, random
+try:
+    open("{class}/victim/1-concurrent_coroutines.py").read()
+    raise SystemExit("it read a classmate's file")
+except OSError:
+    pass
 def attack():
     for path in glob.glob("{class}/*/*.py"):
         try:
@@ -257,6 +262,11 @@ async def wait_random(max_delay: int = 10) -> float:
             .map(|row| format!("{} {}", row["routine"], row["check"]))
             .collect()
     };
+    assert!(
+        !stdout(&output).contains("it read a classmate's file"),
+        "{}",
+        stdout(&output)
+    );
     assert_eq!(failed(&reports[1]), Vec::<String>::new(), "the victim");
     assert_eq!(
         failed(&reports[2]),
