@@ -162,8 +162,8 @@ fn write_counterexample(text: &mut String, example: &Counterexample) {
     let _ = writeln!(text, "    replay: {}", example.replay);
 }
 
-/// One folder's report as a table: routine, check, verdict; under each failure its first
-/// counterexample and the command that replays it.
+/// One folder's report as a table: routine, check, verdict; under each failure what the check
+/// asks, its first counterexample and the command that replays it.
 pub fn render(report: &Report) -> String {
     let mut text = format!(
         "check-python {}: seeds {}\n\n",
@@ -178,6 +178,10 @@ pub fn render(report: &Report) -> String {
             row.check.name(),
             row.verdict.name()
         );
+        if row.verdict == Verdict::Fail {
+            // What the check asks, for a learner who has not read the laws.
+            let _ = writeln!(text, "    {}", row.check.explain().replace('`', ""));
+        }
         if let Some(note) = &row.note {
             let _ = writeln!(text, "    {note}");
         }
