@@ -163,25 +163,86 @@ pub(crate) fn draw_sorted<R: rand::Rng + ?Sized>(
     Ok(delays)
 }
 
-/// Refuses an `n` above [`MAX_TASKS`].
-///
-/// Every routine that runs `n` waits checks this first; call it to check an `n` before
-/// anything else is done with it.
-///
-/// ```
-/// assert!(waitsim::check_task_count(1_000).is_ok());
-/// let err = waitsim::check_task_count(waitsim::MAX_TASKS + 1).unwrap_err();
-/// assert!(err.is_invalid_input());
-/// ```
-///
-/// # Errors
-///
-/// If `n` is above [`MAX_TASKS`].
-pub fn check_task_count(n: usize) -> Result<(), Error> {
+/// Checks that `n` waits can be held: `n` at most [`MAX_TASKS`]. Crate-internal: callers
+/// outside hold a [`TaskCount`].
+pub(crate) fn check_task_count(n: usize) -> Result<(), Error> {
     if n > MAX_TASKS {
         return Err(Error::too_many_tasks(n));
     }
     Ok(())
+}
+
+/// A number of waits, checked: at most [`MAX_TASKS`], and with [`TaskCount::measured`], at
+/// least 1 (`measure_time` divides by it).
+///
+/// Read one from text with [`str::parse`]: decimal digits only, and the message of a refused
+/// one names the text as it was given.
+///
+/// ```
+/// use waitsim::TaskCount;
+///
+/// # fn main() -> Result<(), waitsim::Error> {
+/// assert_eq!(TaskCount::new(1_000)?.get(), 1_000);
+/// assert_eq!("25".parse::<TaskCount>()?.get(), 25);
+/// assert!(TaskCount::new(waitsim::MAX_TASKS + 1).unwrap_err().is_invalid_input());
+/// assert!(TaskCount::measured(0).unwrap_err().is_invalid_input());
+/// let err = "-1".parse::<TaskCount>().unwrap_err();
+/// assert_eq!(err.to_string(), "invalid n `-1`: expected a whole number in [0, 100000000]");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskCount(usize);
+
+impl TaskCount {
+    /// `n` waits, if there can be that many.
+    ///
+    /// # Errors
+    ///
+    /// If `n` is above [`MAX_TASKS`].
+    pub fn new(n: usize) -> Result<TaskCount, Error> {
+        check_task_count(n).map(|()| TaskCount(n))
+    }
+
+    /// `n` waits to measure: as [`TaskCount::new`], and at least 1.
+    ///
+    /// # Errors
+    ///
+    /// If `n` is `0` or above [`MAX_TASKS`].
+    pub fn measured(n: usize) -> Result<TaskCount, Error> {
+        if n == 0 {
+            return Err(Error::no_tasks());
+        }
+        TaskCount::new(n)
+    }
+
+    /// The number.
+    #[must_use]
+    pub fn get(self) -> usize {
+        self.0
+    }
+}
+
+impl FromStr for TaskCount {
+    type Err = Error;
+
+    /// Decimal digits, at most [`MAX_TASKS`]; the error names the text as given.
+    fn from_str(text: &str) -> Result<TaskCount, Error> {
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::task_count(text));
+        }
+        // Digits past `usize` are past `MAX_TASKS` too.
+        match text.parse::<usize>() {
+            Ok(n) if n <= MAX_TASKS => Ok(TaskCount(n)),
+            _ => Err(Error::too_many_tasks(text)),
+        }
+    }
+}
+
+impl fmt::Display for TaskCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// An empty vector with room for `n` items, or an error if `n` is above [`MAX_TASKS`] or the

@@ -17,6 +17,7 @@ pub struct Error {
 #[derive(Debug)]
 enum Kind {
     MaxDelay(String),
+    TaskCount(String),
     NoTasks,
     TooManyTasks(String),
     OutOfMemory(usize),
@@ -50,6 +51,10 @@ impl Error {
 
     pub(crate) fn no_tasks() -> Error {
         Error::new(Kind::NoTasks)
+    }
+
+    pub(crate) fn task_count(text: &str) -> Error {
+        Error::new(Kind::TaskCount(text.to_string()))
     }
 
     pub(crate) fn too_many_tasks(n: impl fmt::Display) -> Error {
@@ -121,6 +126,7 @@ impl Error {
     pub fn is_invalid_input(&self) -> bool {
         match self.kind {
             Kind::MaxDelay(_)
+            | Kind::TaskCount(_)
             | Kind::NoTasks
             | Kind::TooManyTasks(_)
             | Kind::Partition(_)
@@ -144,6 +150,11 @@ impl fmt::Display for Error {
                 f,
                 "invalid max_delay `{value}`: expected a finite number of seconds in [0, {}]",
                 MaxDelay::MAX
+            ),
+            Kind::TaskCount(text) => write!(
+                f,
+                "invalid n `{text}`: expected a whole number in [0, {}]",
+                crate::MAX_TASKS
             ),
             Kind::NoTasks => f.write_str(
                 "invalid n `0`: measure_time divides the elapsed time by n, so n must be at least 1",

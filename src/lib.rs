@@ -210,9 +210,9 @@ mod wait;
 
 pub use clock::Clock;
 pub use cpython::CpythonRandom;
-pub use delay::{MAX_TASKS, MaxDelay, check_task_count, secs_f64};
+pub use delay::{MAX_TASKS, MaxDelay, TaskCount, secs_f64};
 pub use error::Error;
-pub use measure::{Measurement, check_measured_count, measure, measure_time};
+pub use measure::{Measurement, measure, measure_time};
 pub use rng::{DefaultRng, Generator, RngKind, seeded};
 pub use scenario::{Case, Report, Routine, Scenario};
 pub use seeds::{Partition, SeedRange};

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::delay::{check_task_count, secs, secs_f64};
+use crate::delay::{secs, secs_f64};
 use crate::wait::{wait_n_alone, wait_n_with};
 use crate::{Clock, Error, MaxDelay};
 
@@ -123,25 +123,11 @@ pub(crate) async fn measure_alone<R: rand::Rng + ?Sized>(
     })
 }
 
-/// Refuses what a measurement of `n` waits cannot take: `n = 0` (the time per task would
-/// divide by zero) and `n` above [`MAX_TASKS`](crate::MAX_TASKS).
-///
-/// [`measure`], [`measure_time`] and [`sweep`](crate::sweep) check this first; call it to
-/// check an `n` before anything else is done with it.
-///
-/// ```
-/// assert!(waitsim::check_measured_count(0).unwrap_err().is_invalid_input());
-/// assert!(waitsim::check_measured_count(5).is_ok());
-/// ```
-///
-/// # Errors
-///
-/// If `n` is `0` or above [`MAX_TASKS`](crate::MAX_TASKS).
-pub fn check_measured_count(n: usize) -> Result<(), Error> {
-    if n == 0 {
-        return Err(Error::no_tasks());
-    }
-    check_task_count(n)
+/// Checks an `n` to measure: at least 1 (the elapsed time is divided by it), at most
+/// [`MAX_TASKS`](crate::MAX_TASKS). Crate-internal: callers outside hold a
+/// [`TaskCount::measured`](crate::TaskCount::measured).
+pub(crate) fn check_measured_count(n: usize) -> Result<(), Error> {
+    crate::TaskCount::measured(n).map(drop)
 }
 
 /// Runs [`wait_n`](crate::wait_n)`(rng, n, max_delay)` on a new runtime of the given clock and returns the

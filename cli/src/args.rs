@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand};
-use waitsim::{Clock, MaxDelay, Partition, RngKind, SeedRange};
+use waitsim::{Clock, MaxDelay, Partition, RngKind, SeedRange, TaskCount};
 
 /// Seeded, virtual-clock simulations of concurrent random waits.
 ///
@@ -321,22 +321,6 @@ impl FromStr for Seed {
     }
 }
 
-/// Reads a number of waits written in decimal digits: a whole number in `[0, MAX_TASKS]`.
-/// Above that, the message is the library's ([`waitsim::check_task_count`]), naming the text.
-pub fn parse_task_count(text: &str) -> Result<usize, String> {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "invalid n `{text}`: expected a whole number in [0, {}]",
-            waitsim::MAX_TASKS
-        ));
-    }
-    // Digits past `usize` are past `MAX_TASKS` too.
-    let n = text.parse::<usize>().unwrap_or(usize::MAX);
-    waitsim::check_task_count(n)
-        .map_err(|err| err.to_string().replacen(&n.to_string(), text, 1))?;
-    Ok(n)
-}
-
 /// The seed to run with: `given` if there is one; otherwise a fresh seed from the operating
 /// system, handed to `report` before it is used, so that the run can be replayed with it.
 ///
@@ -355,28 +339,17 @@ pub fn seed_or_report(given: Option<u64>, report: impl FnOnce(u64)) -> Result<u6
     Ok(seed)
 }
 
-/// A number of waits, read by [`parse_task_count`].
-#[derive(Clone, Copy, Debug)]
-pub struct TaskCount(pub usize);
-
-impl FromStr for TaskCount {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<TaskCount, String> {
-        parse_task_count(text).map(TaskCount)
-    }
-}
-
 /// A number of waits to measure: a [`TaskCount`] of at least 1.
 #[derive(Clone, Copy, Debug)]
-pub struct MeasuredCount(pub usize);
+pub struct MeasuredCount(pub TaskCount);
 
 impl FromStr for MeasuredCount {
     type Err = String;
 
     fn from_str(text: &str) -> Result<MeasuredCount, String> {
-        let n = parse_task_count(text)?;
-        waitsim::check_measured_count(n).map_err(|err| err.to_string())?;
-        Ok(MeasuredCount(n))
+        let n: TaskCount = text.parse().map_err(|err: waitsim::Error| err.to_string())?;
+        TaskCount::measured(n.get())
+            .map(MeasuredCount)
+            .map_err(|err| err.to_string())
     }
 }

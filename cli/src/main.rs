@@ -99,17 +99,17 @@ fn dispatch() -> Result<(), Failure> {
     match &cli.command {
         &Command::WaitRandom { max_delay } => one(Scenario::WaitRandom { max_delay }),
         &Command::TaskWaitRandom { max_delay } => one(Scenario::TaskWaitRandom { max_delay }),
-        &Command::WaitN(Many { n, max_delay }) => one(Scenario::WaitN { n: n.0, max_delay }),
+        &Command::WaitN(Many { n, max_delay }) => one(Scenario::WaitN { n: n.get(), max_delay }),
         &Command::TaskWaitN(Many { n, max_delay }) => {
-            one(Scenario::TaskWaitN { n: n.0, max_delay })
+            one(Scenario::TaskWaitN { n: n.get(), max_delay })
         }
         &Command::MeasureTime(Measured { n, max_delay }) => {
-            one(Scenario::MeasureTime { n: n.0, max_delay })
+            one(Scenario::MeasureTime { n: n.0.get(), max_delay })
         }
         Command::Demo => demo::run(seed()?, options.rng(), options.clock, options.json),
         Command::Timeline { many, svg } => {
             // Everything the arguments tell is checked before the seed and the run.
-            let n = many.n.0;
+            let n = many.n.get();
             if n > plot::MAX_TERMINAL_TASKS && svg.is_none() && !options.json {
                 return Err(Failure::usage(format!(
                     "a timeline of {n} tasks is too tall for the terminal (at most {}): use --svg FILE or --json",
@@ -136,11 +136,11 @@ fn draw_timeline(
     let mut rng = options.rng().generator(seed);
     let timeline = options
         .clock
-        .run(waitsim::timeline(&mut rng, many.n.0, many.max_delay))?;
+        .run(waitsim::timeline(&mut rng, many.n.get(), many.max_delay))?;
     if let Some(file) = svg {
         let title = format!(
             "wait_n({}, {}): {} seed {}, {} clock",
-            many.n.0,
+            many.n.get(),
             many.max_delay,
             options.rng(),
             seed,

@@ -60,7 +60,7 @@ fn check_options(command: &str, options: &Options) -> Result<(), Failure> {
 
 pub fn run(args: &SweepArgs, options: &Options) -> Result<(), Failure> {
     check_options("sweep", options)?;
-    let (n, max_delay) = (args.many.n.0, args.many.max_delay);
+    let (n, max_delay) = (args.many.n.0.get(), args.many.max_delay);
     let (range, shard) = (args.seeds, args.partition);
     // The limit is on what this run does: a shard of a larger range is fine.
     let count = shard.len(range);
@@ -175,7 +175,7 @@ fn write_line(
 /// `sweep` would have written: the elapsed time is a whole number of milliseconds, no longer
 /// than `max_delay` rounded up to one, and `measure_time` is exactly elapsed / n.
 fn check_line(line: &SeedLine, result: &SeedResult) -> Result<(), String> {
-    waitsim::check_measured_count(line.n).map_err(|err| err.to_string())?;
+    waitsim::TaskCount::measured(line.n).map_err(|err| err.to_string())?;
     let elapsed = result.elapsed;
     if !elapsed.subsec_nanos().is_multiple_of(1_000_000) {
         return Err(format!(
