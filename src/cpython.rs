@@ -98,6 +98,7 @@ impl TryRng for CpythonRandom {
 }
 
 #[cfg(feature = "rand09")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rand09")))]
 impl rand_core_09::RngCore for CpythonRandom {
     fn next_u32(&mut self) -> u32 {
         self.0.next_u32()

@@ -184,9 +184,22 @@
 //! give an [`Error`], never a panic. [`MAX_TASKS`] is the type's limit: each wait holds a timer
 //! entry (about 130 bytes for `wait_n`, 280 for `task_wait_n`), so whether a run fits the
 //! machine's memory is the caller's question (the command line checks it before it starts).
+//!
+//! # Features
+//!
+//! None is on by default; the library alone needs tokio, rand and rand_chacha.
+//!
+//! - **`proptest`**: [`strategies`], proptest strategies for the routines' inputs (`n`,
+//!   `max_delay`, seeds), for property tests of your own that draw them.
+//! - **`rand09`**: [`Generator`] and [`CpythonRandom`] are also rand 0.9 generators
+//!   (`rand_core` 0.9's `RngCore`), for code written against rand 0.9, with the same bits as
+//!   under rand 0.10.
+//!
+//! docs.rs builds these docs with every feature, and marks what a feature brings.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
 mod cpython;
@@ -202,6 +215,7 @@ mod rng;
 mod scenario;
 mod seeds;
 #[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategies;
 mod sweep;
 mod task;

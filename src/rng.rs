@@ -177,6 +177,7 @@ impl TryRng for Generator {
 /// rand 0.9's `RngCore`, with the `rand09` feature: code written against rand 0.9's `Rng` takes
 /// a `Generator` too, and draws the same bits as under rand 0.10.
 #[cfg(feature = "rand09")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rand09")))]
 impl rand_core_09::RngCore for Generator {
     fn next_u32(&mut self) -> u32 {
         forward!(self, rng => rand::Rng::next_u32(&mut **rng))

@@ -29,6 +29,7 @@ use crate::{Error, MaxDelay};
 /// # Ok(())
 /// # }
 /// ```
+#[must_use = "dropping the handle detaches the task, which then runs unobserved: await it, or abort it"]
 pub fn task_wait_random<R: rand::Rng + ?Sized>(
     rng: &mut R,
     max_delay: MaxDelay,

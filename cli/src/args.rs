@@ -347,7 +347,9 @@ impl FromStr for MeasuredCount {
     type Err = String;
 
     fn from_str(text: &str) -> Result<MeasuredCount, String> {
-        let n: TaskCount = text.parse().map_err(|err: waitsim::Error| err.to_string())?;
+        let n: TaskCount = text
+            .parse()
+            .map_err(|err: waitsim::Error| err.to_string())?;
         TaskCount::measured(n.get())
             .map(MeasuredCount)
             .map_err(|err| err.to_string())

@@ -99,13 +99,18 @@ fn dispatch() -> Result<(), Failure> {
     match &cli.command {
         &Command::WaitRandom { max_delay } => one(Scenario::WaitRandom { max_delay }),
         &Command::TaskWaitRandom { max_delay } => one(Scenario::TaskWaitRandom { max_delay }),
-        &Command::WaitN(Many { n, max_delay }) => one(Scenario::WaitN { n: n.get(), max_delay }),
-        &Command::TaskWaitN(Many { n, max_delay }) => {
-            one(Scenario::TaskWaitN { n: n.get(), max_delay })
-        }
-        &Command::MeasureTime(Measured { n, max_delay }) => {
-            one(Scenario::MeasureTime { n: n.0.get(), max_delay })
-        }
+        &Command::WaitN(Many { n, max_delay }) => one(Scenario::WaitN {
+            n: n.get(),
+            max_delay,
+        }),
+        &Command::TaskWaitN(Many { n, max_delay }) => one(Scenario::TaskWaitN {
+            n: n.get(),
+            max_delay,
+        }),
+        &Command::MeasureTime(Measured { n, max_delay }) => one(Scenario::MeasureTime {
+            n: n.0.get(),
+            max_delay,
+        }),
         Command::Demo => demo::run(seed()?, options.rng(), options.clock, options.json),
         Command::Timeline { many, svg } => {
             // Everything the arguments tell is checked before the seed and the run.

@@ -171,3 +171,26 @@ fn the_readme_check_python_reports_are_the_snapshots() {
         snapshot_body("check_python_batch.snap")
     );
 }
+
+#[test]
+fn the_changelog_keeps_an_unreleased_section_in_keep_a_changelogs_categories() {
+    let changelog = fs::read_to_string(root().join("CHANGELOG.md")).unwrap();
+    let unreleased = changelog
+        .split("\n## ")
+        .find(|section| section.starts_with("[Unreleased]"))
+        .expect("an Unreleased section");
+    let known = [
+        "Added",
+        "Changed",
+        "Deprecated",
+        "Removed",
+        "Fixed",
+        "Security",
+    ];
+    for heading in unreleased.lines().filter_map(|l| l.strip_prefix("### ")) {
+        assert!(
+            known.contains(&heading),
+            "`{heading}` is not a Keep a Changelog category"
+        );
+    }
+}
