@@ -94,7 +94,7 @@ enum Seeds {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Settings {
     seeds: Seeds,
-    rng: RngKind,
+    kind: RngKind,
     shard: Partition,
     check_determinism: bool,
 }
@@ -170,7 +170,7 @@ impl Settings {
         };
         Ok(Settings {
             seeds,
-            rng,
+            kind: rng,
             shard,
             check_determinism,
         })
@@ -469,12 +469,12 @@ impl Harness {
             settings.seeds = Seeds::Range(range);
             settings.shard = Partition::WHOLE;
         }
-        settings.rng = self.kind.unwrap_or(settings.rng);
+        settings.kind = self.kind.unwrap_or(settings.kind);
         let check_determinism = self.check_determinism.unwrap_or(settings.check_determinism);
         let regressions = self.regressions.clone().unwrap_or_else(regressions_path);
         // A replay runs its one seed; a loop runs the recorded seeds first, then its shard's.
         let recorded = match (settings.seeds, &regressions) {
-            (Seeds::Range(_), Some(path)) => recorded_seeds(path, &test, settings.rng),
+            (Seeds::Range(_), Some(path)) => recorded_seeds(path, &test, settings.kind),
             _ => Vec::new(),
         };
         let fresh: Box<dyn Iterator<Item = u64>> = match settings.seeds {
@@ -491,12 +491,12 @@ impl Harness {
         };
         let mut ran = 0;
         for seed in recorded.iter().copied().chain(fresh) {
-            let outcome = run_seed(&once, seed, settings.rng, check_determinism);
+            let outcome = run_seed(&once, seed, settings.kind, check_determinism);
             ran += 1;
             if let Err(message) = outcome {
                 let recorded_in = match (&regressions, settings.seeds, recorded.contains(&seed)) {
                     (Some(path), Seeds::Range(_), false) => {
-                        record(path, &test, settings.rng, seed, &message).then(|| path.clone())
+                        record(path, &test, settings.kind, seed, &message).then(|| path.clone())
                     }
                     (Some(path), _, true) => Some(path.clone()),
                     _ => None,
@@ -504,7 +504,7 @@ impl Harness {
                 return Err(Failure {
                     test,
                     seed: Some(seed),
-                    kind: settings.rng,
+                    kind: settings.kind,
                     shard: settings.shard,
                     message,
                     recorded: recorded_in,
@@ -521,11 +521,11 @@ impl Harness {
 fn run_seed(
     once: &impl Fn(u64, RngKind) -> Result<Vec<u8>, String>,
     seed: u64,
-    rng: RngKind,
+    kind: RngKind,
     twice: bool,
 ) -> Result<(), String> {
     let attempt = || {
-        catch_unwind(AssertUnwindSafe(|| once(seed, rng)))
+        catch_unwind(AssertUnwindSafe(|| once(seed, kind)))
             .unwrap_or_else(|panic| Err(format!("the body panicked: {}", panic_message(&*panic))))
     };
     let first = attempt()?;
@@ -568,8 +568,8 @@ fn regressions_path() -> Option<PathBuf> {
     std::env::var_os("CARGO_MANIFEST_DIR").map(|dir| PathBuf::from(dir).join(REGRESSIONS_FILE))
 }
 
-/// The seeds recorded for `test` with `rng`, in the order they were recorded.
-fn recorded_seeds(path: &std::path::Path, test: &str, rng: RngKind) -> Vec<u64> {
+/// The seeds recorded for `test` with generators of `kind`, in the order they were recorded.
+fn recorded_seeds(path: &std::path::Path, test: &str, kind: RngKind) -> Vec<u64> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
     };
@@ -578,9 +578,9 @@ fn recorded_seeds(path: &std::path::Path, test: &str, rng: RngKind) -> Vec<u64> 
     // no words: neither names a test.
     for line in text.lines() {
         let mut words = line.split_whitespace();
-        if let (Some(name), Some(kind), Some(seed)) = (words.next(), words.next(), words.next())
+        if let (Some(name), Some(recorded), Some(seed)) = (words.next(), words.next(), words.next())
             && name == test
-            && kind == rng.to_string()
+            && recorded == kind.to_string()
             && let Some(seed) = parse_u64(seed)
             && !seeds.contains(&seed)
         {
@@ -591,7 +591,7 @@ fn recorded_seeds(path: &std::path::Path, test: &str, rng: RngKind) -> Vec<u64> 
 }
 
 /// Appends a failing seed to the regressions file; whether it was written.
-fn record(path: &std::path::Path, test: &str, rng: RngKind, seed: u64, message: &str) -> bool {
+fn record(path: &std::path::Path, test: &str, kind: RngKind, seed: u64, message: &str) -> bool {
     let new = !path.exists();
     let Ok(mut file) = std::fs::OpenOptions::new()
         .create(true)
@@ -608,7 +608,7 @@ fn record(path: &std::path::Path, test: &str, rng: RngKind, seed: u64, message: 
         );
     }
     let first_line = message.lines().next().unwrap_or_default();
-    text.push_str(&format!("{test} {rng} {seed} # {first_line}\n"));
+    text.push_str(&format!("{test} {kind} {seed} # {first_line}\n"));
     // One write, so that tests appending at once do not interleave their lines.
     file.write_all(text.as_bytes()).is_ok()
 }
@@ -647,7 +647,7 @@ mod tests {
             Seeds::Range(SeedRange::new(0, 256).unwrap())
         );
         assert_eq!(
-            (settings.rng, settings.shard, settings.check_determinism),
+            (settings.kind, settings.shard, settings.check_determinism),
             (RngKind::ChaCha, Partition::WHOLE, false)
         );
     }
@@ -666,7 +666,7 @@ mod tests {
             Seeds::Range(SeedRange::new(10, 20).unwrap())
         );
         assert_eq!(
-            (settings.rng, settings.shard, settings.check_determinism),
+            (settings.kind, settings.shard, settings.check_determinism),
             (RngKind::Cpython, Partition::new(2, 3).unwrap(), true)
         );
         assert_eq!(

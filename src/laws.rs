@@ -86,6 +86,8 @@
 //! `#[tokio::test]`): there they panic at once, with a message that says so.
 
 use std::fmt;
+
+use crate::name::{Named, named};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
@@ -229,11 +231,42 @@ impl Law {
     }
 }
 
-impl fmt::Display for Law {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+impl Law {
+    /// Every law, in the order the module lists them. Each reads back from its name:
+    ///
+    /// ```
+    /// use waitsim::laws::Law;
+    ///
+    /// for &law in Law::ALL {
+    ///     assert_eq!(law.to_string().parse::<Law>().unwrap(), law);
+    /// }
+    /// assert!("fast".parse::<Law>().is_err());
+    /// ```
+    pub const ALL: &'static [Law] = &[
+        Law::Completes,
+        Law::Length,
+        Law::InRange,
+        Law::Ascending,
+        Law::Concurrent,
+        Law::MeasureTime,
+        Law::Deterministic,
+        Law::Prefix,
+        Law::Conforms,
+        Law::Consumes,
+        Law::Agrees,
+    ];
+}
+
+impl Named for Law {
+    const WHAT: &'static str = "law";
+    const ALL: &'static [Law] = Law::ALL;
+
+    fn name(self) -> &'static str {
+        Law::name(self)
     }
 }
+
+named!(Law);
 
 /// A broken law: which, for which routine and input, and what was seen.
 ///

@@ -115,14 +115,14 @@
 //!
 //! ```
 //! use std::ops::ControlFlow;
-//! use waitsim::{seeded, sweep, timeline, Clock, MaxDelay, Sweep};
+//! use waitsim::{seeded, sweep, timeline, Clock, MaxDelay, SweepOptions};
 //!
 //! # fn main() -> Result<(), waitsim::Error> {
 //! let max_delay = MaxDelay::new(10.0)?;
 //! let t = Clock::Virtual.run(timeline(&mut seeded(1), 20, max_delay))?;
 //! assert!(t.elapsed.as_secs_f64() < t.sum_of_delays / 5.0);
 //!
-//! let stats = sweep(0..200, &Sweep::new(20, max_delay), |_| ControlFlow::Continue(()))?;
+//! let stats = sweep(0..200, &SweepOptions::new(20, max_delay), |_| ControlFlow::Continue(()))?;
 //! let summary = stats.summary().unwrap();
 //! assert!((summary.mean - summary.theory_mean).abs() < 0.05);
 //! # Ok(())
@@ -230,7 +230,7 @@ pub use measure::{Measurement, measure, measure_time};
 pub use rng::{DefaultRng, Generator, RngKind, seeded};
 pub use scenario::{Case, Report, Routine, Scenario};
 pub use seeds::{Partition, SeedRange};
-pub use sweep::{SeedResult, Stats, Summary, Sweep, sweep};
+pub use sweep::{SeedResult, Stats, Summary, SweepOptions, sweep};
 pub use task::{task_wait_n, task_wait_random};
 pub use timeline::{Span, Timeline, timeline};
 pub use wait::{wait_n, wait_random};

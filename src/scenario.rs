@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use crate::delay::secs;
 use crate::measure::measure_with;
+use crate::name::{Named, named};
 use crate::task::task_wait_n_with;
 use crate::wait::wait_n_with;
 use crate::{Clock, Error, MaxDelay, RngKind, task_wait_random, wait_random};
@@ -47,11 +48,37 @@ impl Routine {
     }
 }
 
-impl fmt::Display for Routine {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+impl Routine {
+    /// Every routine, in the seed's order. Each reads back from its name:
+    ///
+    /// ```
+    /// use waitsim::Routine;
+    ///
+    /// for &routine in Routine::ALL {
+    ///     assert_eq!(routine.to_string().parse::<Routine>().unwrap(), routine);
+    /// }
+    /// let err = "wait_forever".parse::<Routine>().unwrap_err();
+    /// assert!(err.to_string().starts_with("unknown routine `wait_forever`"));
+    /// ```
+    pub const ALL: &'static [Routine] = &[
+        Routine::WaitRandom,
+        Routine::WaitN,
+        Routine::MeasureTime,
+        Routine::TaskWaitRandom,
+        Routine::TaskWaitN,
+    ];
+}
+
+impl Named for Routine {
+    const WHAT: &'static str = "routine";
+    const ALL: &'static [Routine] = Routine::ALL;
+
+    fn name(self) -> &'static str {
+        Routine::name(self)
     }
 }
+
+named!(Routine);
 
 /// A call of one of the seed's routines, with its inputs: the routines that run `n` waits
 /// hold an `n`, the others do not.
@@ -188,9 +215,9 @@ pub struct Case {
     pub scenario: Scenario,
     /// The generator's seed.
     pub seed: u64,
-    /// The generator; ChaCha unless said otherwise.
-    #[serde(default)]
-    pub rng: RngKind,
+    /// The generator's kind; ChaCha unless said otherwise (`rng` in JSON).
+    #[serde(default, rename = "rng")]
+    pub kind: RngKind,
     /// The clock; virtual unless said otherwise.
     #[serde(default)]
     pub clock: Clock,
@@ -204,8 +231,9 @@ pub struct Report {
     pub routine: Routine,
     /// The generator's seed.
     pub seed: u64,
-    /// The generator.
-    pub rng: RngKind,
+    /// The generator's kind (`rng` in JSON).
+    #[serde(rename = "rng")]
+    pub kind: RngKind,
     /// The clock the waits ran on.
     pub clock: Clock,
     /// The upper bound of each delay.
@@ -230,7 +258,7 @@ impl Case {
         Case {
             scenario,
             seed,
-            rng: RngKind::default(),
+            kind: RngKind::default(),
             clock: Clock::default(),
         }
     }
@@ -264,7 +292,7 @@ impl Case {
     ///
     /// As [`Case::run`].
     pub fn run_with(&self, finished: &mut dyn FnMut()) -> Result<Report, Error> {
-        let mut rng = self.rng.generator(self.seed);
+        let mut rng = self.kind.generator(self.seed);
         let scenario = self.scenario;
         let max_delay = scenario.max_delay();
         let (delays, elapsed, measure_time) = self.clock.run(async {
@@ -297,7 +325,7 @@ impl Case {
         Ok(Report {
             routine: scenario.routine(),
             seed: self.seed,
-            rng: self.rng,
+            kind: self.kind,
             clock: self.clock,
             max_delay,
             n: scenario.n(),

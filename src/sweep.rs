@@ -26,54 +26,54 @@ pub struct SeedResult {
     pub measure_time: f64,
 }
 
-/// What a sweep runs: `measure_time(n, max_delay)` with a generator of `rng`, on `threads`
+/// What a sweep runs: `measure_time(n, max_delay)` with a generator of `kind`, on `threads`
 /// threads.
 ///
 /// ```
-/// use waitsim::{MaxDelay, RngKind, Sweep};
+/// use waitsim::{MaxDelay, RngKind, SweepOptions};
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
-/// let options = Sweep::new(100, MaxDelay::new(10.0)?).rng(RngKind::Cpython);
-/// assert_eq!((options.n, options.rng), (100, RngKind::Cpython));
+/// let options = SweepOptions::new(100, MaxDelay::new(10.0)?).kind(RngKind::Cpython);
+/// assert_eq!((options.n, options.kind), (100, RngKind::Cpython));
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct Sweep {
+pub struct SweepOptions {
     /// The number of waits per run.
     pub n: usize,
     /// The upper bound of each delay.
     pub max_delay: MaxDelay,
-    /// The generator each seed seeds.
-    pub rng: RngKind,
+    /// The kind of generator each seed seeds.
+    pub kind: RngKind,
     /// How many threads run seeds at once.
     pub threads: NonZeroUsize,
 }
 
-impl Sweep {
+impl SweepOptions {
     /// A sweep of `measure_time(n, max_delay)` with ChaCha, on as many threads as the machine
     /// runs at once.
     #[must_use]
-    pub fn new(n: usize, max_delay: MaxDelay) -> Sweep {
-        Sweep {
+    pub fn new(n: usize, max_delay: MaxDelay) -> SweepOptions {
+        SweepOptions {
             n,
             max_delay,
-            rng: RngKind::default(),
+            kind: RngKind::default(),
             threads: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
         }
     }
 
-    /// The same sweep with generators of `rng`.
+    /// The same sweep with generators of `kind`.
     #[must_use]
-    pub fn rng(self, rng: RngKind) -> Sweep {
-        Sweep { rng, ..self }
+    pub fn kind(self, kind: RngKind) -> SweepOptions {
+        SweepOptions { kind, ..self }
     }
 
     /// The same sweep on `threads` threads.
     #[must_use]
-    pub fn threads(self, threads: NonZeroUsize) -> Sweep {
-        Sweep { threads, ..self }
+    pub fn threads(self, threads: NonZeroUsize) -> SweepOptions {
+        SweepOptions { threads, ..self }
     }
 }
 
@@ -92,11 +92,11 @@ const AHEAD: usize = 256;
 ///
 /// ```
 /// use std::ops::ControlFlow;
-/// use waitsim::{sweep, MaxDelay, Sweep};
+/// use waitsim::{sweep, MaxDelay, SweepOptions};
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
 /// let mut seen = Vec::new();
-/// let stats = sweep(0..200, &Sweep::new(20, MaxDelay::new(10.0)?), |result| {
+/// let stats = sweep(0..200, &SweepOptions::new(20, MaxDelay::new(10.0)?), |result| {
 ///     seen.push(result.seed);
 ///     ControlFlow::Continue(())
 /// })?;
@@ -113,16 +113,16 @@ const AHEAD: usize = 256;
 /// runtime cannot be built or a run fails, or if a worker thread stops unexpectedly.
 pub fn sweep<I>(
     seeds: I,
-    options: &Sweep,
+    options: &SweepOptions,
     mut each: impl FnMut(SeedResult) -> ControlFlow<()>,
 ) -> Result<Stats, Error>
 where
     I: Iterator<Item = u64> + Clone + Send,
 {
-    let Sweep {
+    let SweepOptions {
         n,
         max_delay,
-        rng,
+        kind,
         threads,
     } = *options;
     check_measured_count(n)?;
@@ -145,7 +145,7 @@ where
                             break;
                         }
                         let m = runtime.block_on(measure_alone(
-                            &mut rng.generator(seed),
+                            &mut kind.generator(seed),
                             n,
                             max_delay,
                         ))?;
@@ -409,7 +409,7 @@ mod tests {
     fn sweep_refuses_a_bad_n_before_running() {
         for n in [0, crate::MAX_TASKS + 1] {
             let mut ran = false;
-            let options = Sweep::new(n, MaxDelay::DEFAULT);
+            let options = SweepOptions::new(n, MaxDelay::DEFAULT);
             let err = sweep(1..3, &options, |_| {
                 ran = true;
                 ControlFlow::Continue(())
@@ -423,7 +423,7 @@ mod tests {
     #[test]
     fn a_sweep_stops_when_asked() {
         let mut seen = 0;
-        let stats = sweep(0..100_000, &Sweep::new(5, MaxDelay::DEFAULT), |_| {
+        let stats = sweep(0..100_000, &SweepOptions::new(5, MaxDelay::DEFAULT), |_| {
             seen += 1;
             if seen == 10 {
                 ControlFlow::Break(())

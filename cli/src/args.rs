@@ -1,6 +1,6 @@
 //! The command line's syntax: options, subcommands and how each value is read.
 
-use crate::failure::Failure;
+use crate::exit::Exit;
 use std::fmt::Display;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -130,8 +130,8 @@ pub struct CheckPythonArgs {
     #[arg(long, value_name = "A..B", default_value = "0..50", value_parser = parsed::<SeedRange>, allow_hyphen_values = true)]
     pub seeds: SeedRange,
     /// Check only this routine
-    #[arg(long, value_parser = ["wait_random", "wait_n", "measure_time", "task_wait_random", "task_wait_n"])]
-    pub routine: Option<String>,
+    #[arg(long, value_name = "ROUTINE", value_parser = parsed::<waitsim::Routine>)]
+    pub routine: Option<waitsim::Routine>,
     /// The Python to run [default: python3]
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
@@ -326,12 +326,12 @@ impl FromStr for Seed {
 ///
 /// The command line prints the drawn seed on stderr as `seed: N`: a run is never seeded from
 /// entropy without saying how.
-pub fn seed_or_report(given: Option<u64>, report: impl FnOnce(u64)) -> Result<u64, Failure> {
+pub fn seed_or_report(given: Option<u64>, report: impl FnOnce(u64)) -> Result<u64, Exit> {
     if let Some(seed) = given {
         return Ok(seed);
     }
     let seed = rand::TryRng::try_next_u64(&mut rand::rngs::SysRng).map_err(|err| {
-        Failure::environment(format!(
+        Exit::environment(format!(
             "cannot draw a seed from the operating system: {err}"
         ))
     })?;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use waitsim::demo::PROGRAMS;
 use waitsim::{Case, Clock, Report, RngKind, Routine};
 
-use crate::failure::Failure;
+use crate::exit::Exit;
 use crate::interrupt::{interrupted, stopped};
 use crate::output::{emit, print_json};
 
@@ -35,14 +35,14 @@ struct DemoReport {
 
 /// Runs the seed's example programs. Call `k` (from 0) is seeded with `seed + k`, so each
 /// line can be replayed alone with its subcommand.
-pub fn run(seed: u64, rng: RngKind, clock: Clock, json: bool) -> Result<(), Failure> {
+pub fn run(seed: u64, rng: RngKind, clock: Clock, json: bool) -> Result<(), Exit> {
     let mut calls = Vec::new();
     let every = PROGRAMS
         .iter()
         .flat_map(|program| program.calls.iter().map(move |call| (program.file, *call)));
     for (k, (file, scenario)) in (0u64..).zip(every) {
         let case = Case {
-            rng,
+            kind: rng,
             clock,
             ..Case::new(scenario, seed.wrapping_add(k))
         };

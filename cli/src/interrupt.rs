@@ -12,7 +12,7 @@ use std::process::{Child, Command};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::failure::{Failure, say};
+use crate::exit::{Exit, say};
 
 /// The status of an interrupted run, whichever signal interrupted it.
 pub const STATUS: u8 = 130;
@@ -63,8 +63,8 @@ pub fn begin_output() {
 }
 
 /// The failure of a run that a signal stopped, with what it had done.
-pub fn stopped(done: impl std::fmt::Display) -> Failure {
-    Failure {
+pub fn stopped(done: impl std::fmt::Display) -> Exit {
+    Exit {
         message: format!("interrupted {done}"),
         status: STATUS,
     }

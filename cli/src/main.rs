@@ -13,7 +13,7 @@ use waitsim::{Case, Clock, Report, RngKind, Scenario};
 
 mod args;
 mod demo;
-mod failure;
+mod exit;
 mod interrupt;
 mod memory;
 mod output;
@@ -22,7 +22,7 @@ mod python;
 mod sweep;
 
 use args::{Cli, Command, Many, Measured, Options};
-use failure::{Failure, say};
+use exit::{Exit, say};
 use output::{OutputFile, check_stdout, emit, print_json, with_progress_bar, write_report};
 
 /// mimalloc, because a million spawned tasks are a million 128-byte-aligned allocations: with
@@ -48,7 +48,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn try_main() -> Result<(), Failure> {
+fn try_main() -> Result<(), Exit> {
     let outcome = dispatch();
     // A signal that came while the output was being written: it is whole now; say so.
     if outcome.is_ok() && interrupt::interrupted() {
@@ -57,7 +57,7 @@ fn try_main() -> Result<(), Failure> {
     outcome
 }
 
-fn dispatch() -> Result<(), Failure> {
+fn dispatch() -> Result<(), Exit> {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err)
@@ -70,7 +70,7 @@ fn dispatch() -> Result<(), Failure> {
             let _ = err.print();
             return Ok(());
         }
-        Err(err) => return Err(Failure::usage(one_line(&err))),
+        Err(err) => return Err(Exit::usage(one_line(&err))),
     };
     interrupt::install();
     check_stdout()?;
@@ -82,10 +82,10 @@ fn dispatch() -> Result<(), Failure> {
             say(format_args!("seed: {seed}"));
         })
     };
-    let one = |scenario| -> Result<(), Failure> {
+    let one = |scenario| -> Result<(), Exit> {
         memory::check(memory::needed(&scenario))?;
         let case = Case {
-            rng: options.rng(),
+            kind: options.rng(),
             clock: options.clock,
             ..Case::new(scenario, seed()?)
         };
@@ -116,7 +116,7 @@ fn dispatch() -> Result<(), Failure> {
             // Everything the arguments tell is checked before the seed and the run.
             let n = many.n.get();
             if n > plot::MAX_TERMINAL_TASKS && svg.is_none() && !options.json {
-                return Err(Failure::usage(format!(
+                return Err(Exit::usage(format!(
                     "a timeline of {n} tasks is too tall for the terminal (at most {}): use --svg FILE or --json",
                     plot::MAX_TERMINAL_TASKS
                 )));
@@ -137,7 +137,7 @@ fn draw_timeline(
     svg: Option<OutputFile>,
     seed: u64,
     options: &Options,
-) -> Result<(), Failure> {
+) -> Result<(), Exit> {
     let mut rng = options.rng().generator(seed);
     let timeline = options
         .clock
@@ -152,7 +152,7 @@ fn draw_timeline(
             options.clock
         );
         plot::timeline_svg(file.path(), &timeline, &title)
-            .map_err(|err| Failure::environment(format!("cannot draw the timeline: {err}")))?;
+            .map_err(|err| Exit::environment(format!("cannot draw the timeline: {err}")))?;
         file.commit()?;
     }
     if options.json {
@@ -210,7 +210,7 @@ fn one_line(err: &clap::Error) -> String {
 
 /// Runs a case, with a progress bar on stderr for real waits of a second or more when stderr
 /// is a terminal.
-fn run_with_bar(case: &Case, json: bool) -> Result<Report, Failure> {
+fn run_with_bar(case: &Case, json: bool) -> Result<Report, Exit> {
     let total = case.scenario.n().unwrap_or(1) as u64;
     let show = case.clock == Clock::Real
         && !json

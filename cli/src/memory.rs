@@ -13,7 +13,7 @@
 
 use waitsim::{Routine, Scenario};
 
-use crate::failure::Failure;
+use crate::exit::Exit;
 
 /// What a process needs besides its waits: the runtime, the generator, buffers.
 pub const BASE_BYTES: u64 = 32_000_000;
@@ -78,9 +78,9 @@ pub fn available() -> Option<Available> {
 ///
 /// A failure of the environment (status 1) naming both figures: the input is valid, the
 /// machine is too small for it.
-pub fn check(need: u64) -> Result<(), Failure> {
+pub fn check(need: u64) -> Result<(), Exit> {
     match available() {
-        Some(room) if need > room.bytes => Err(Failure::environment(format!(
+        Some(room) if need > room.bytes => Err(Exit::environment(format!(
             "not enough memory: the run needs about {}, and {} is available ({})",
             show(need),
             show(room.bytes),

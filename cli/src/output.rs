@@ -1,5 +1,5 @@
 //! What the command prints: reports as text or JSON on stdout, files written whole, and the
-//! progress bar on stderr. (Failures, the one line on stderr, are `failure.rs`'s.)
+//! progress bar on stderr. (How the command ends, the one line on stderr, is `exit.rs`'s.)
 
 use std::fmt::Display;
 use std::io::{self, BufWriter, Write};
@@ -11,12 +11,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use waitsim::{Report, secs_f64};
 
-use crate::failure::Failure;
+use crate::exit::Exit;
 
 /// Refuses to run when stdout was closed before the command started (`>&-`): its output would
 /// be lost. The Rust runtime puts `/dev/null`, opened for reading and writing, in the place of
 /// a closed standard stream, which a shell's `> /dev/null` (opened for writing) is not.
-pub fn check_stdout() -> Result<(), Failure> {
+pub fn check_stdout() -> Result<(), Exit> {
     #[cfg(target_os = "linux")]
     {
         let target = std::fs::read_link("/proc/self/fd/1").ok();
@@ -31,7 +31,7 @@ pub fn check_stdout() -> Result<(), Failure> {
         if target.as_deref() == Some(std::path::Path::new("/dev/null"))
             && flags.is_some_and(|flags| flags & ACCESS == READ_WRITE)
         {
-            return Err(Failure::environment(
+            return Err(Exit::environment(
                 "cannot write to stdout: it is closed (the output would be lost)",
             ));
         }
@@ -49,9 +49,9 @@ pub struct OutputFile {
 impl OutputFile {
     /// Checks, before any work, that `target` can be written: not a directory or a device, in
     /// a folder that exists and takes a new file (the temporary one is created to find out).
-    pub fn prepare(target: &Path) -> Result<OutputFile, Failure> {
+    pub fn prepare(target: &Path) -> Result<OutputFile, Exit> {
         let cannot = |why: &dyn Display| {
-            Failure::environment(format!("cannot write `{}`: {why}", target.display()))
+            Exit::environment(format!("cannot write `{}`: {why}", target.display()))
         };
         if let Ok(meta) = std::fs::metadata(target)
             && !meta.is_file()
@@ -85,9 +85,9 @@ impl OutputFile {
     }
 
     /// Puts the written file in its place.
-    pub fn commit(self) -> Result<(), Failure> {
+    pub fn commit(self) -> Result<(), Exit> {
         std::fs::rename(&self.temporary, &self.target).map_err(|err| {
-            Failure::environment(format!("cannot write `{}`: {err}", self.target.display()))
+            Exit::environment(format!("cannot write `{}`: {err}", self.target.display()))
         })
     }
 }
@@ -106,7 +106,7 @@ pub fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         |out: &mut dyn Write, key: &str, value: &dyn Display| writeln!(out, "{key:<13}{value}");
     row(out, "routine", &report.routine)?;
     row(out, "seed", &report.seed)?;
-    row(out, "rng", &report.rng)?;
+    row(out, "rng", &report.kind)?;
     row(out, "clock", &report.clock)?;
     row(out, "max_delay", &report.max_delay)?;
     if let Some(n) = report.n {
@@ -133,7 +133,7 @@ pub fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {
 }
 
 /// Prints `value` as one line of JSON.
-pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
+pub fn print_json<T: Serialize>(value: &T) -> Result<(), Exit> {
     emit(|out| {
         serde_json::to_writer(&mut *out, value)?;
         writeln!(out)
@@ -143,20 +143,18 @@ pub fn print_json<T: Serialize>(value: &T) -> Result<(), Failure> {
 /// Streams output to stdout through a buffer, so that no large output is built in memory
 /// first. A closed pipe (as with `| head`) ends the command quietly; any other failure to
 /// write is one line on stderr and status 1.
-pub fn emit(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Failure> {
+pub fn emit(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), Exit> {
     crate::interrupt::begin_output();
     let mut out = BufWriter::new(io::stdout().lock());
     written(write(&mut out).and_then(|()| out.flush()))
 }
 
 /// How a write to stdout ended, as the command's outcome.
-pub fn written(outcome: io::Result<()>) -> Result<(), Failure> {
+pub fn written(outcome: io::Result<()>) -> Result<(), Exit> {
     match outcome {
         Ok(()) => Ok(()),
         Err(err) if err.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(err) => Err(Failure::environment(format!(
-            "cannot write to stdout: {err}"
-        ))),
+        Err(err) => Err(Exit::environment(format!("cannot write to stdout: {err}"))),
     }
 }
 

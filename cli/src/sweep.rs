@@ -9,12 +9,12 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use waitsim::{MaxDelay, RngKind, SeedResult, Stats, Summary, Sweep, secs_f64};
+use waitsim::{MaxDelay, RngKind, SeedResult, Stats, Summary, SweepOptions, secs_f64};
 
 use crate::memory;
 
 use crate::args::{Options, SweepArgs};
-use crate::failure::{Failure, say};
+use crate::exit::{Exit, say};
 use crate::interrupt::{interrupted, stopped};
 use crate::output::{OutputFile, emit, print_json, with_progress_bar};
 use crate::plot;
@@ -43,14 +43,14 @@ struct SummaryLine {
 }
 
 /// Refuses the options that mean nothing to a sweep.
-fn check_options(command: &str, options: &Options) -> Result<(), Failure> {
+fn check_options(command: &str, options: &Options) -> Result<(), Exit> {
     if options.seed.is_some() {
-        return Err(Failure::usage(format!(
+        return Err(Exit::usage(format!(
             "`{command}` takes no --seed: its seeds come from --seeds A..B"
         )));
     }
     if options.clock != waitsim::Clock::Virtual {
-        return Err(Failure::usage(format!(
+        return Err(Exit::usage(format!(
             "`{command}` runs on the virtual clock only, not `{}`",
             options.clock
         )));
@@ -58,36 +58,38 @@ fn check_options(command: &str, options: &Options) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn run(args: &SweepArgs, options: &Options) -> Result<(), Failure> {
+pub fn run(args: &SweepArgs, options: &Options) -> Result<(), Exit> {
     check_options("sweep", options)?;
     let (n, max_delay) = (args.many.n.0.get(), args.many.max_delay);
     let (range, shard) = (args.seeds, args.partition);
     // The limit is on what this run does: a shard of a larger range is fine.
     let count = shard.len(range);
     if count > MAX_SEEDS {
-        return Err(Failure::usage(format!(
+        return Err(Exit::usage(format!(
             "invalid seed range `{range}`: shard {shard} holds {count} seeds, expected at most \
              {MAX_SEEDS} in one run (spread them over more shards with --partition K/N)"
         )));
     }
     if count == 0 {
-        return Err(Failure::usage(format!(
+        return Err(Exit::usage(format!(
             "the sweep holds no seeds: `{range}` (shard {shard}) is empty"
         )));
     }
     let file = args.svg.as_deref().map(OutputFile::prepare).transpose()?;
     // Each thread runs one measurement at a time: as many threads as fit in memory.
     let one_run = memory::needed(&waitsim::Scenario::MeasureTime { n, max_delay });
-    let wanted = Sweep::new(n, max_delay).threads.get();
+    let wanted = SweepOptions::new(n, max_delay).threads.get();
     let threads = memory::fitting(one_run, wanted)
         .and_then(NonZeroUsize::new)
         .ok_or_else(|| {
             memory::check(one_run).err().map_or_else(
-                || Failure::environment("not enough memory for one run"),
-                Failure::from,
+                || Exit::environment("not enough memory for one run"),
+                Exit::from,
             )
         })?;
-    let options_sweep = Sweep::new(n, max_delay).rng(options.rng()).threads(threads);
+    let options_sweep = SweepOptions::new(n, max_delay)
+        .kind(options.rng())
+        .threads(threads);
     let show = io::stderr().is_terminal() && (!options.json || args.progress);
     let started = Instant::now();
     if options.json {
@@ -212,15 +214,15 @@ fn finish(
     json: bool,
     svg: Option<OutputFile>,
     title: &str,
-) -> Result<(), Failure> {
+) -> Result<(), Exit> {
     let Some(summary) = stats.summary() else {
-        return Err(Failure::usage(
+        return Err(Exit::usage(
             "the sweep holds no seeds: give a larger --seeds range",
         ));
     };
     if let Some(file) = svg {
         plot::sweep_svg(file.path(), stats, &summary, title)
-            .map_err(|err| Failure::environment(format!("cannot draw the histogram: {err}")))?;
+            .map_err(|err| Exit::environment(format!("cannot draw the histogram: {err}")))?;
         file.commit()?;
     }
     if json {
@@ -254,14 +256,14 @@ fn finish(
     emit(|out| out.write_all(text.as_bytes()))
 }
 
-pub fn merge(files: &[PathBuf], options: &Options) -> Result<(), Failure> {
+pub fn merge(files: &[PathBuf], options: &Options) -> Result<(), Exit> {
     check_options("sweep-merge", options)?;
     let mut stats: Option<Stats> = None;
     let mut seen = BTreeSet::new();
     let mut shape: Option<(usize, MaxDelay, RngKind)> = None;
     for path in files {
         let cannot = |err: &dyn std::fmt::Display| {
-            Failure::usage(format!("cannot read `{}`: {err}", path.display()))
+            Exit::usage(format!("cannot read `{}`: {err}", path.display()))
         };
         let file = std::fs::File::open(path).map_err(|err| cannot(&err))?;
         for (number, line) in BufReader::new(file).lines().enumerate() {
@@ -271,16 +273,16 @@ pub fn merge(files: &[PathBuf], options: &Options) -> Result<(), Failure> {
             }
             let at = format!("{}:{}", path.display(), number + 1);
             let not_a_line = |err: serde_json::Error| {
-                Failure::usage(format!("{at}: not a line of `sweep --json`: {err}"))
+                Exit::usage(format!("{at}: not a line of `sweep --json`: {err}"))
             };
             let seed: SeedLine = serde_json::from_str(&line).map_err(not_a_line)?;
             let result: SeedResult = serde_json::from_str(&line).map_err(not_a_line)?;
-            check_line(&seed, &result).map_err(|why| Failure::usage(format!("{at}: {why}")))?;
+            check_line(&seed, &result).map_err(|why| Exit::usage(format!("{at}: {why}")))?;
             let this = (seed.n, seed.max_delay, seed.rng);
             match shape {
                 None => shape = Some(this),
                 Some(first) if first != this => {
-                    return Err(Failure::usage(format!(
+                    return Err(Exit::usage(format!(
                         "{at}: a sweep of n {}, max_delay {}, rng {} cannot merge with one of n {}, \
                          max_delay {}, rng {}",
                         this.0, this.1, this.2, first.0, first.1, first.2
@@ -289,7 +291,7 @@ pub fn merge(files: &[PathBuf], options: &Options) -> Result<(), Failure> {
                 Some(_) => {}
             }
             if !seen.insert(seed.seed) {
-                return Err(Failure::usage(format!(
+                return Err(Exit::usage(format!(
                     "{at}: seed {} appears twice",
                     seed.seed
                 )));
@@ -300,7 +302,7 @@ pub fn merge(files: &[PathBuf], options: &Options) -> Result<(), Failure> {
         }
     }
     let (Some((n, max_delay, rng)), Some(stats)) = (shape, stats) else {
-        return Err(Failure::usage(
+        return Err(Exit::usage(
             "the files hold no seed lines of `sweep --json`",
         ));
     };
@@ -308,7 +310,7 @@ pub fn merge(files: &[PathBuf], options: &Options) -> Result<(), Failure> {
     if let Some(given) = options.rng
         && given != rng
     {
-        return Err(Failure::usage(format!(
+        return Err(Exit::usage(format!(
             "--rng {given} disagrees with the files, which were swept with `{rng}`"
         )));
     }

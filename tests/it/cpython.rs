@@ -32,7 +32,7 @@ impl Case {
             (routine, n) => panic!("a golden case of {routine} with n {n:?}"),
         };
         waitsim::Case {
-            rng: RngKind::Cpython,
+            kind: RngKind::Cpython,
             ..waitsim::Case::new(scenario, self.seed)
         }
     }

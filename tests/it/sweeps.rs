@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use waitsim::{
-    Clock, MaxDelay, Partition, RngKind, SeedRange, SeedResult, Stats, Sweep, measure_time, seeded,
-    sweep, timeline, wait_n,
+    Clock, MaxDelay, Partition, RngKind, SeedRange, SeedResult, Stats, SweepOptions, measure_time,
+    seeded, sweep, timeline, wait_n,
 };
 
 use crate::snapshots::settings;
@@ -70,7 +70,7 @@ fn a_timeline_is_wait_n_seen_task_by_task() {
 /// Every result of a sweep, in the order it streamed them, and its statistics.
 fn swept(
     seeds: impl Iterator<Item = u64> + Clone + Send,
-    options: &Sweep,
+    options: &SweepOptions,
 ) -> (Vec<SeedResult>, Stats) {
     let mut results = Vec::new();
     let stats = sweep(seeds, options, |result| {
@@ -102,7 +102,7 @@ fn sweep_results_are_measure_time_on_a_fresh_runtime() {
             (300, RngKind::ChaCha),
         ] {
             let two = NonZeroUsize::new(2).unwrap();
-            let options = Sweep::new(n, max_delay).rng(rng).threads(two);
+            let options = SweepOptions::new(n, max_delay).kind(rng).threads(two);
             let (results, stats) = swept(1000..1040, &options);
             assert_eq!(stats.len(), 40);
             let seeds: Vec<u64> = results.iter().map(|r| r.seed).collect();
@@ -141,7 +141,7 @@ fn sweep_statistics_agree_with_the_theory() {
     ];
     for (n, max_delay) in shapes {
         let max_delay = MaxDelay::new(max_delay).unwrap();
-        let (_, stats) = swept(0..4000, &Sweep::new(n, max_delay));
+        let (_, stats) = swept(0..4000, &SweepOptions::new(n, max_delay));
         let s = stats.summary().unwrap();
         // The mean of 4000 runs is within four standard errors of the theory's, which is
         // exact for the tick.
@@ -177,7 +177,7 @@ proptest::proptest! {
         threads in 1usize..=3,
     ) {
         let (n, max_delay) = (7, MaxDelay::new(2.5).unwrap());
-        let options = Sweep::new(n, max_delay).threads(NonZeroUsize::new(threads).unwrap());
+        let options = SweepOptions::new(n, max_delay).threads(NonZeroUsize::new(threads).unwrap());
         let range = SeedRange::new(start, start + len).unwrap();
         let (_, whole) = swept(range.range(), &options);
         let mut shards: Vec<Stats> = (1..=of)

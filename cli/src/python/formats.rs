@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::catalogue::AGREES;
 use super::judge::{Counterexample, Row, Verdict, replay};
 use super::points::show;
-use super::report::Report;
+use super::report::FolderReport;
 
 /// The formats `check-python --format` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -100,7 +100,7 @@ pub fn explain(row: &Row) -> String {
 }
 
 /// Gradescope's `results.json` for one folder: a test per check, with its points.
-pub fn gradescope(report: &Report) -> Value {
+pub fn gradescope(report: &FolderReport) -> Value {
     let mut tests: Vec<Value> = report
         .rows
         .iter()
@@ -195,7 +195,7 @@ pub fn xml_escape(text: &str) -> String {
 }
 
 /// The counts a JUnit reader finds in a report: tests, failures, errors, skipped.
-pub fn junit_counts(report: &Report) -> (usize, usize, usize, usize) {
+pub fn junit_counts(report: &FolderReport) -> (usize, usize, usize, usize) {
     let missing = report.missing.len();
     let errors = usize::from(report.unreadable.is_some());
     (
@@ -209,7 +209,7 @@ pub fn junit_counts(report: &Report) -> (usize, usize, usize, usize) {
 /// JUnit XML: one `testsuite` per folder (its `classname`), one `testcase` per check, named
 /// `routine: check`, a missing file as a failed `routine: file`, a folder that could not be
 /// read as an error.
-pub fn junit(reports: &[Report]) -> String {
+pub fn junit(reports: &[FolderReport]) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let totals = reports.iter().map(junit_counts).fold((0, 0, 0, 0), |a, b| {
         (a.0 + b.0, a.1 + b.1, a.2 + b.2, a.3 + b.3)

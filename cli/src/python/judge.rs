@@ -17,11 +17,11 @@ use super::catalogue::{
     AGREES, ASCENDING, COMPLETES, CONCURRENT, CONFORMS, Check, IMPORT, IN_RANGE, LENGTH,
     MEASURE_TIME, NON_BLOCKING, POLICY, PROTOCOL, SHAPE, TASK, checks, input, returns_one,
 };
-use super::process::Outcome;
-use super::protocol::{Answer, Answered, Import, Input, Use, Value};
+use super::process::DriverRun;
+use super::protocol::{Answer, Answered, CaseInput, Import, Use, Value};
 
 /// What waitsim's CPython generator draws for a case: the delays, ascending.
-fn expected(input: Input, routine: Routine) -> Result<Vec<f64>, waitsim::Error> {
+fn expected(input: CaseInput, routine: Routine) -> Result<Vec<f64>, waitsim::Error> {
     let max_delay = input
         .max_delay
         .map_or(Ok(MaxDelay::DEFAULT), MaxDelay::new)?;
@@ -34,14 +34,14 @@ fn expected(input: Input, routine: Routine) -> Result<Vec<f64>, waitsim::Error> 
         }
     };
     let case = Case {
-        rng: RngKind::Cpython,
+        kind: RngKind::Cpython,
         ..Case::new(scenario, input.seed)
     };
     Ok(case.run()?.delays)
 }
 
 /// The largest delay waitsim's CPython generator draws for a case.
-pub fn largest_draw(input: Input, routine: Routine) -> Option<f64> {
+pub fn largest_draw(input: CaseInput, routine: Routine) -> Option<f64> {
     expected(input, routine).ok()?.last().copied()
 }
 
@@ -182,7 +182,7 @@ impl<'a> Verdicts<'a> {
     /// A counterexample at one case.
     fn at_case(
         &self,
-        input: &Input,
+        input: &CaseInput,
         index: Option<usize>,
         expected: String,
         got: String,
@@ -257,8 +257,8 @@ impl<'a> Verdicts<'a> {
 pub fn judge(
     routine: Routine,
     dir: &Path,
-    inputs: &[Input],
-    outcome: &Outcome,
+    inputs: &[CaseInput],
+    outcome: &DriverRun,
     policy: Policy,
 ) -> (Vec<Row>, Results) {
     let mut verdicts = Verdicts::new(routine, dir);
@@ -395,7 +395,7 @@ fn judge_policy(verdicts: &mut Verdicts<'_>, uses: Option<&Vec<Use>>, policy: Po
 /// block. The value it returned, if it returned one.
 fn judge_call<'e>(
     verdicts: &mut Verdicts<'_>,
-    input: &Input,
+    input: &CaseInput,
     answered: &'e Answered,
 ) -> Option<&'e Value> {
     let value = match &answered.answer {
@@ -441,7 +441,7 @@ fn judge_call<'e>(
 /// is the largest delay, as concurrent waits take.
 fn judge_measure(
     verdicts: &mut Verdicts<'_>,
-    input: &Input,
+    input: &CaseInput,
     value: &Value,
     elapsed: f64,
     draws: &[f64],
@@ -488,7 +488,7 @@ fn judge_measure(
 /// draw. The delays, if they are numbers.
 fn judge_delays(
     verdicts: &mut Verdicts<'_>,
-    input: &Input,
+    input: &CaseInput,
     value: &Value,
     elapsed: f64,
     draws: &[f64],

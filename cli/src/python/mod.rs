@@ -35,15 +35,15 @@ use std::time::Duration;
 use waitsim::{RngKind, SeedRange};
 
 use crate::args::{CheckPythonArgs, Jobs, Options};
-use crate::failure::{Failure, say};
+use crate::exit::{Exit, say};
 use crate::interrupt;
 use crate::output::{OutputFile, emit, with_progress_bar};
 use catalogue::ROUTINES;
 use judge::{Policy, Results, Verdict};
 use points::Points;
 use process::{Job, Limits, Python};
-use protocol::Input;
-use report::Report;
+use protocol::CaseInput;
+use report::FolderReport;
 use waitsim::Routine;
 
 /// What grading one folder needs besides the folder.
@@ -58,17 +58,17 @@ struct Grading<'a> {
     sandbox: String,
 }
 
-pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
+pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Exit> {
     if options.seed.is_some()
         || options.clock != waitsim::Clock::Virtual
         || options.rng.is_some_and(|rng| rng != RngKind::Cpython)
     {
-        return Err(Failure::usage(
+        return Err(Exit::usage(
             "`check-python` takes its seeds from --seeds A..B, runs on Python's own event loop made virtual, and draws with CPython's generator: no --seed, --clock or --rng",
         ));
     }
     if args.seeds.is_empty() {
-        return Err(Failure::usage(format!(
+        return Err(Exit::usage(format!(
             "invalid seed range `{}`: it holds no seed, so nothing would be checked",
             args.seeds
         )));
@@ -76,7 +76,7 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
     let format = match (options.json, args.format) {
         (true, None | Some(Format::Json)) => Format::Json,
         (true, Some(other)) => {
-            return Err(Failure::usage(format!(
+            return Err(Exit::usage(format!(
                 "--json is --format json: it cannot go with --format {}",
                 format_name(other)
             )));
@@ -84,12 +84,12 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
         (false, format) => format.unwrap_or(Format::Text),
     };
     if args.svg.is_some() && args.dirs.len() > 1 {
-        return Err(Failure::usage(
+        return Err(Exit::usage(
             "--svg draws one folder's code: give one folder",
         ));
     }
     if format == Format::Gradescope && args.dirs.len() > 1 {
-        return Err(Failure::usage(
+        return Err(Exit::usage(
             "--format gradescope grades one submission: give one folder",
         ));
     }
@@ -119,7 +119,7 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
             let mut lines = String::new();
             for report in &reports {
                 lines += &serde_json::to_string(report)
-                    .map_err(|err| Failure::environment(err.to_string()))?;
+                    .map_err(|err| Exit::environment(err.to_string()))?;
                 lines.push('\n');
             }
             lines
@@ -132,12 +132,12 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Failure> {
         },
     };
     write_output(output, &text)?;
-    if format == Format::Gradescope || reports.iter().all(Report::passes) {
+    if format == Format::Gradescope || reports.iter().all(FolderReport::passes) {
         // Gradescope reads the score from the file: the run succeeded whatever it is.
         Ok(())
     } else {
         // The report has said what failed, or which files are missing.
-        Err(Failure::quiet(1))
+        Err(Exit::quiet(1))
     }
 }
 
@@ -150,11 +150,11 @@ fn format_name(format: Format) -> String {
 }
 
 /// Writes the output whole: to `file`, or to stdout.
-fn write_output(file: Option<OutputFile>, text: &str) -> Result<(), Failure> {
+fn write_output(file: Option<OutputFile>, text: &str) -> Result<(), Exit> {
     match file {
         Some(file) => {
             std::fs::write(file.path(), text).map_err(|err| {
-                Failure::environment(format!("cannot write `{}`: {err}", file.path().display()))
+                Exit::environment(format!("cannot write `{}`: {err}", file.path().display()))
             })?;
             file.commit()
         }
@@ -168,7 +168,7 @@ fn grade_folders(
     args: &CheckPythonArgs,
     points: Points,
     svg: Option<OutputFile>,
-) -> Result<Vec<Report>, Failure> {
+) -> Result<Vec<FolderReport>, Exit> {
     let folders = folders(&args.dirs)?;
     let python = args
         .python
@@ -185,7 +185,7 @@ fn grade_folders(
     let grading = Grading {
         python: &python,
         seeds: args.seeds,
-        only: args.routine.as_deref().and_then(catalogue::routine_named),
+        only: args.routine,
         limits: Limits {
             per_case: Duration::from_secs_f64(args.timeout.0),
             memory: args.memory.0,
@@ -225,11 +225,11 @@ type Folder = (PathBuf, Option<String>);
 /// The folders to grade, in the order given: each `DIR` that holds the exercise, or the
 /// folders below it that do, and those below it that could not be read (each gets a report
 /// that says so, and fails).
-fn folders(dirs: &[PathBuf]) -> Result<Vec<Folder>, Failure> {
+fn folders(dirs: &[PathBuf]) -> Result<Vec<Folder>, Exit> {
     let mut folders = Vec::new();
     for dir in dirs {
         if !dir.is_dir() {
-            return Err(Failure::usage(format!(
+            return Err(Exit::usage(format!(
                 "cannot check `{}`: not a directory",
                 dir.display()
             )));
@@ -241,7 +241,7 @@ fn folders(dirs: &[PathBuf]) -> Result<Vec<Folder>, Failure> {
         let found = find::exercises_below(dir);
         if found.exercises.is_empty() && found.unreadable.is_empty() {
             let files: Vec<_> = ROUTINES.iter().map(|(_, file)| *file).collect();
-            return Err(Failure::usage(format!(
+            return Err(Exit::usage(format!(
                 "`{}` holds none of the exercise's files ({}), and neither does any folder up to {} levels below it (hidden folders and virtual environments are not searched)",
                 dir.display(),
                 files.join(", "),
@@ -267,10 +267,10 @@ fn grade_all(
     grading: &Grading<'_>,
     jobs: usize,
     finished: &AtomicU64,
-) -> Result<Vec<Report>, Failure> {
+) -> Result<Vec<FolderReport>, Exit> {
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let slots: Mutex<Vec<Option<Result<Report, Failure>>>> =
+    let slots: Mutex<Vec<Option<Result<FolderReport, Exit>>>> =
         Mutex::new(folders.iter().map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, folders.len()) {
@@ -313,9 +313,9 @@ fn grade_all(
 }
 
 /// The report of a folder that could not be read: it fails, and says why.
-fn unreadable_report(dir: &Path, grading: &Grading<'_>, why: String) -> Report {
+fn unreadable_report(dir: &Path, grading: &Grading<'_>, why: String) -> FolderReport {
     let (directory, directory_escaped) = report::directory_name(dir);
-    Report {
+    FolderReport {
         directory,
         directory_escaped,
         python: None,
@@ -337,7 +337,7 @@ fn unreadable_report(dir: &Path, grading: &Grading<'_>, why: String) -> Report {
 }
 
 /// Grades one folder: each routine whose file is there, in its own Python process.
-fn grade(dir: &Path, grading: &Grading<'_>) -> Result<Report, Failure> {
+fn grade(dir: &Path, grading: &Grading<'_>) -> Result<FolderReport, Exit> {
     let mut rows = Vec::new();
     let mut missing = Vec::new();
     let mut python_version = None;
@@ -358,7 +358,7 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<Report, Failure> {
             continue;
         }
         let routine_started = std::time::Instant::now();
-        let inputs: Vec<Input> = seeds
+        let inputs: Vec<CaseInput> = seeds
             .iter()
             .enumerate()
             .map(|(i, &seed)| catalogue::input(routine, i, seed))
@@ -416,7 +416,7 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<Report, Failure> {
         .collect();
     let count = |verdict| rows.iter().filter(|row| row.verdict == verdict).count();
     let (directory, directory_escaped) = report::directory_name(dir);
-    Ok(Report {
+    Ok(FolderReport {
         directory,
         directory_escaped,
         python: python_version,

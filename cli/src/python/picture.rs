@@ -10,8 +10,8 @@ use waitsim::Routine;
 use super::catalogue::{self, ROUTINES};
 use super::judge::Verdict;
 use super::process::{self, Job, Limits, Python};
-use super::report::Report;
-use crate::failure::Failure;
+use super::report::FolderReport;
+use crate::exit::Exit;
 use crate::output::OutputFile;
 use crate::plot;
 
@@ -27,7 +27,11 @@ const DRAWN: [Routine; 5] = [
 
 /// The routine and seed to draw: `only` if given, else the first routine that failed, else
 /// `wait_n`; the seed of its first counterexample, else the first seed.
-pub fn choose(report: &Report, only: Option<Routine>, first_seed: u64) -> Option<(Routine, u64)> {
+pub fn choose(
+    report: &FolderReport,
+    only: Option<Routine>,
+    first_seed: u64,
+) -> Option<(Routine, u64)> {
     let checked = |routine: &Routine| report.rows.iter().any(|row| row.routine == *routine);
     let routine = only.or_else(|| {
         DRAWN
@@ -55,11 +59,11 @@ pub fn draw(
     file: OutputFile,
     python: &Python,
     dir: &Path,
-    report: &Report,
+    report: &FolderReport,
     (only, first_seed): (Option<Routine>, u64),
     limits: Limits,
-) -> Result<(), Failure> {
-    let cannot = |why: &str| Failure::environment(format!("cannot draw the picture: {why}"));
+) -> Result<(), Exit> {
+    let cannot = |why: &str| Exit::environment(format!("cannot draw the picture: {why}"));
     let (routine, seed) =
         choose(report, only, first_seed).ok_or_else(|| cannot("no routine was checked"))?;
     let &(_, routine_file) = ROUTINES

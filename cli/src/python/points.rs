@@ -25,9 +25,9 @@ use std::path::Path;
 use serde::Deserialize;
 use waitsim::Routine;
 
-use super::catalogue::{AGREES, ROUTINES, checks, routine_named};
+use super::catalogue::{AGREES, ROUTINES, checks};
 use super::judge::Row;
-use crate::failure::Failure;
+use crate::exit::Exit;
 
 /// A points file, as read.
 #[derive(Debug, Default, Deserialize)]
@@ -67,11 +67,11 @@ fn check_names(routine: Routine) -> Vec<&'static str> {
     names
 }
 
-fn weight(what: &str, value: f64) -> Result<f64, Failure> {
+fn weight(what: &str, value: f64) -> Result<f64, Exit> {
     if value.is_finite() && value >= 0.0 {
         Ok(value)
     } else {
-        Err(Failure::usage(format!(
+        Err(Exit::usage(format!(
             "invalid weight `{value}` for {what}: expected a number, 0 or more"
         )))
     }
@@ -79,26 +79,26 @@ fn weight(what: &str, value: f64) -> Result<f64, Failure> {
 
 impl Points {
     /// Reads a points file, refusing any routine or check the exercise does not have.
-    pub fn read(path: &Path) -> Result<Points, Failure> {
+    pub fn read(path: &Path) -> Result<Points, Exit> {
         let text = std::fs::read_to_string(path).map_err(|err| {
-            Failure::usage(format!(
+            Exit::usage(format!(
                 "cannot read the points file `{}`: {err}",
                 path.display()
             ))
         })?;
-        Points::parse(&text).map_err(|failure| Failure {
+        Points::parse(&text).map_err(|failure| Exit {
             message: format!("points file `{}`: {}", path.display(), failure.message),
             ..failure
         })
     }
 
     /// Reads the text of a points file.
-    pub fn parse(text: &str) -> Result<Points, Failure> {
+    pub fn parse(text: &str) -> Result<Points, Exit> {
         let file: File =
-            toml::from_str(text).map_err(|err| Failure::usage(err.message().replace('\n', " ")))?;
+            toml::from_str(text).map_err(|err| Exit::usage(err.message().replace('\n', " ")))?;
         let unknown_routine = |name: &str| {
             let known: Vec<&str> = ROUTINES.iter().map(|(r, _)| r.name()).collect();
-            Failure::usage(format!(
+            Exit::usage(format!(
                 "unknown routine `{name}` (the routines are {})",
                 known.join(", ")
             ))
@@ -106,7 +106,7 @@ impl Points {
         let total = match file.total {
             Some(total) if total.is_finite() && total > 0.0 => total,
             Some(total) => {
-                return Err(Failure::usage(format!(
+                return Err(Exit::usage(format!(
                     "invalid total `{total}`: expected a number above 0"
                 )));
             }
@@ -117,17 +117,17 @@ impl Points {
             ..Points::default()
         };
         for (name, value) in &file.routines {
-            let routine = routine_named(name).ok_or_else(|| unknown_routine(name))?;
+            let routine: Routine = name.parse().map_err(|_| unknown_routine(name))?;
             points
                 .routines
                 .push((routine, weight(&format!("`{name}`"), *value)?));
         }
         for (name, weights) in &file.checks {
-            let routine = routine_named(name).ok_or_else(|| unknown_routine(name))?;
+            let routine: Routine = name.parse().map_err(|_| unknown_routine(name))?;
             let names = check_names(routine);
             for (check, value) in weights {
                 let Some(&known) = names.iter().find(|n| *n == check) else {
-                    return Err(Failure::usage(format!(
+                    return Err(Exit::usage(format!(
                         "unknown check `{check}` of `{name}` (its checks are {})",
                         names.join(", ")
                     )));

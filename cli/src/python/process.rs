@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use waitsim::Routine;
 
-use super::protocol::{Exchange, Input, read_line};
+use super::protocol::{CaseInput, Exchange, read_line};
 use super::warden::{self, Spec};
-use crate::failure::Failure;
+use crate::exit::Exit;
 use crate::interrupt::{self, Group};
 
 /// The driver, run with `python3 -c`.
@@ -47,7 +47,7 @@ pub struct Python {
 }
 
 /// What one routine's process gave: the exchange as the rules read it, and how it ended.
-pub struct Outcome {
+pub struct DriverRun {
     pub exchange: Exchange,
     /// The case that did not finish in time, or the last words of a process that died.
     pub ended: Option<String>,
@@ -63,7 +63,7 @@ fn python_command(python: &Path) -> Command {
 
 /// Why a Python process could not be started: a signal came first (the command is stopping),
 /// or `python` cannot run, as `cannot_run` says.
-fn cannot_start(err: &std::io::Error, cannot_run: impl FnOnce() -> Failure) -> Failure {
+fn cannot_start(err: &std::io::Error, cannot_run: impl FnOnce() -> Exit) -> Exit {
     if err.kind() == std::io::ErrorKind::Interrupted {
         interrupt::stopped("before the report")
     } else {
@@ -91,9 +91,9 @@ except Exception:
 
 /// Refuses a `python` that is not a working Python 3.8 or newer, before any check runs; tells
 /// where it is installed.
-pub fn check_python_version(python: &Path) -> Result<Python, Failure> {
+pub fn check_python_version(python: &Path) -> Result<Python, Exit> {
     let refuse = |why: String| {
-        Failure::usage(format!(
+        Exit::usage(format!(
             "`{}` is not a working Python {}.{} or newer: {why} (give one with --python PATH)",
             python.display(),
             OLDEST_PYTHON.0,
@@ -264,11 +264,11 @@ pub fn drive(
     python: &Python,
     dir: &Path,
     job: Job<'_>,
-    inputs: &[Input],
+    inputs: &[CaseInput],
     limits: Limits,
-) -> Result<Outcome, Failure> {
+) -> Result<DriverRun, Exit> {
     let Job { routine, file, .. } = job;
-    let copy = PrivateCopy::new(dir).map_err(Failure::environment)?;
+    let copy = PrivateCopy::new(dir).map_err(Exit::environment)?;
     // The CPU time the whole process may use: every case's real-time limit, and the import's.
     let cpu_seconds = (limits.per_case.as_secs_f64() * (inputs.len() + 1) as f64).ceil() as u64 + 1;
     let spec = Spec {
@@ -304,7 +304,7 @@ pub fn drive(
         .stderr(Stdio::piped());
     let (mut child, group) = Group::spawn(&mut command).map_err(|err| {
         cannot_start(&err, || {
-            Failure::environment(format!("cannot start waitsim's warden: {err}"))
+            Exit::environment(format!("cannot start waitsim's warden: {err}"))
         })
     })?;
     let mut stdin = child.stdin.take();
@@ -404,7 +404,7 @@ pub fn drive(
         });
     }
     drop(copy);
-    Ok(Outcome { exchange, ended })
+    Ok(DriverRun { exchange, ended })
 }
 
 /// Signal numbers the warden's status is compared with.
@@ -417,9 +417,9 @@ mod libc_signal {
 
 /// A fresh nonce for a case, from the operating system: the code under test cannot know it
 /// before the case is sent.
-fn nonce() -> Result<u64, Failure> {
+fn nonce() -> Result<u64, Exit> {
     rand::TryRng::try_next_u64(&mut rand::rngs::SysRng)
-        .map_err(|err| Failure::environment(format!("no randomness from the system: {err}")))
+        .map_err(|err| Exit::environment(format!("no randomness from the system: {err}")))
 }
 
 /// The driver's lines, each a line or why it is not one, read on a thread of their own.

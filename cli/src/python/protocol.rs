@@ -27,7 +27,7 @@ pub const LONGEST_LINE: usize = 16 << 20;
 
 /// One case: a seed and the routine's inputs drawn from it.
 #[derive(Clone, Copy, Debug)]
-pub struct Input {
+pub struct CaseInput {
     pub index: usize,
     pub seed: u64,
     pub n: Option<usize>,
@@ -35,7 +35,7 @@ pub struct Input {
     pub max_delay: Option<f64>,
 }
 
-impl Input {
+impl CaseInput {
     /// The case's line to the driver, with the nonce its answer must echo. Whole bounds go
     /// as integers, as the exercise passes them (`randint` refuses floats).
     pub fn line(&self, nonce: u64) -> String {
@@ -539,7 +539,7 @@ mod tests {
 
     #[test]
     fn cases_go_to_the_driver_as_one_line_each() {
-        let input = |n, max_delay| Input {
+        let input = |n, max_delay| CaseInput {
             index: 3,
             seed: 12,
             n,

@@ -13,7 +13,7 @@ use super::points::show;
 
 /// One folder's report, as `--json` prints it.
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub struct FolderReport {
     /// The folder's path: as it is when it is UTF-8, escaped otherwise (see
     /// [`directory_name`]).
     pub directory: String,
@@ -48,7 +48,7 @@ pub struct Report {
     pub missing_points: Vec<(Routine, f64)>,
 }
 
-impl Report {
+impl FolderReport {
     /// The routines whose files are missing, with the files.
     pub fn missing_routines(&self) -> Vec<(Routine, &'static str)> {
         ROUTINES
@@ -164,7 +164,7 @@ fn write_counterexample(text: &mut String, example: &Counterexample) {
 
 /// One folder's report as a table: routine, check, verdict; under each failure what the check
 /// asks, its first counterexample and the command that replays it.
-pub fn render(report: &Report) -> String {
+pub fn render(report: &FolderReport) -> String {
     let mut text = format!(
         "check-python {}: seeds {}\n\n",
         report.directory, report.seeds
@@ -214,7 +214,7 @@ pub fn render(report: &Report) -> String {
 
 /// Many folders' reports: one row per folder with each routine's verdict and the first
 /// failing check; under the table, each failure's counterexample and replay; then the total.
-pub fn render_summary(reports: &[Report], seeds: &str) -> String {
+pub fn render_summary(reports: &[FolderReport], seeds: &str) -> String {
     let folder_width = reports
         .iter()
         .map(|r| r.directory.chars().count())
@@ -240,7 +240,7 @@ pub fn render_summary(reports: &[Report], seeds: &str) -> String {
         }
         let _ = writeln!(text, "{}", line.trim_end());
     }
-    let failing: Vec<&Report> = reports.iter().filter(|r| !r.passes()).collect();
+    let failing: Vec<&FolderReport> = reports.iter().filter(|r| !r.passes()).collect();
     if !failing.is_empty() {
         let _ = writeln!(text, "\nfirst failures:");
         for report in &failing {

@@ -216,7 +216,7 @@ fn bad_usage_is_status_two_with_one_line() {
                 "--routine",
                 "wait_forever",
             ],
-            "invalid value 'wait_forever'",
+            "unknown routine `wait_forever`: expected one of `wait_random`, `wait_n`, `measure_time`, `task_wait_random`, `task_wait_n`",
         ),
     ];
     for (args, expected) in cases {

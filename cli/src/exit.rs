@@ -5,43 +5,43 @@ use std::io::{self, Write};
 
 /// Why the command stopped: the one line to print and the exit status.
 #[derive(Debug)]
-pub struct Failure {
+pub struct Exit {
     pub message: String,
     pub status: u8,
 }
 
-impl Failure {
+impl Exit {
     /// Bad usage: status 2.
-    pub fn usage(message: impl Into<String>) -> Failure {
-        Failure {
+    pub fn usage(message: impl Into<String>) -> Exit {
+        Exit {
             message: message.into(),
             status: 2,
         }
     }
 
     /// A failure already reported on stdout: no line on stderr, only the status.
-    pub fn quiet(status: u8) -> Failure {
-        Failure {
+    pub fn quiet(status: u8) -> Exit {
+        Exit {
             message: String::new(),
             status,
         }
     }
 
     /// A failure of the environment (output, files, resources): status 1.
-    pub fn environment(message: impl Into<String>) -> Failure {
-        Failure {
+    pub fn environment(message: impl Into<String>) -> Exit {
+        Exit {
             message: message.into(),
             status: 1,
         }
     }
 }
 
-impl From<waitsim::Error> for Failure {
-    fn from(err: waitsim::Error) -> Failure {
+impl From<waitsim::Error> for Exit {
+    fn from(err: waitsim::Error) -> Exit {
         if err.is_invalid_input() {
-            Failure::usage(err.to_string())
+            Exit::usage(err.to_string())
         } else {
-            Failure::environment(err.to_string())
+            Exit::environment(err.to_string())
         }
     }
 }
