@@ -14,10 +14,11 @@ use rand::RngExt as _;
 /// accepts: one hundred million.
 ///
 /// This is the type's limit, not the machine's: every wait holds its own entry on tokio's
-/// timer, about 130 bytes for `wait_n` and about 280 bytes for `task_wait_n`, so `MAX_TASKS`
-/// waits need 14 to 31 GB. A larger `n` is refused with an error before anything is
-/// allocated; whether a given `n` fits this machine is the caller's question (the command
-/// line checks it before it starts).
+/// timer (the README gives the bytes per wait, as the repository's
+/// `benches/memory/bytes-per-wait.sh` measures them), so `MAX_TASKS` waits need well over ten
+/// gigabytes. A larger `n` is refused with an error before anything is allocated; whether a
+/// given `n` fits this machine is the caller's question (the command line checks it before it
+/// starts).
 pub const MAX_TASKS: usize = 100_000_000;
 
 /// The upper bound of a random delay, in seconds: finite, non-negative, at most

@@ -182,8 +182,9 @@
 //! A `max_delay` must be finite, non-negative and at most [`MaxDelay::MAX`] (tokio's longest
 //! sleep); `n` at most [`MAX_TASKS`]; and `measure_time` needs `n >= 1`. Inputs outside those
 //! give an [`Error`], never a panic. [`MAX_TASKS`] is the type's limit: each wait holds a timer
-//! entry (about 130 bytes for `wait_n`, 280 for `task_wait_n`), so whether a run fits the
-//! machine's memory is the caller's question (the command line checks it before it starts).
+//! entry (its size is measured by the repository's `benches/memory/bytes-per-wait.sh`, and the
+//! README gives the figures), so whether a run fits the machine's memory is the caller's
+//! question (the command line checks it before it starts).
 //!
 //! # Features
 //!

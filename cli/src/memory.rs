@@ -2,14 +2,12 @@
 //! when the one exceeds the other, before anything is allocated.
 //!
 //! [`MAX_TASKS`](waitsim::MAX_TASKS) is the type's limit: the most waits a call accepts at all.
-//! What a machine allows is usually far less: every wait holds a timer entry in memory (see
-//! [`bytes_per_wait`]), so `wait_n` with the full `MAX_TASKS` needs about 14 GB and
-//! `task_wait_n` about 31 GB. [`check`] compares a run's need with the least of the
-//! cgroup's memory limit, the process's address-space limit and the memory the system has
-//! available.
-//!
-//! `waitsim wait-n 100000000 10` needs about 13 GB: on a machine with less room, it is refused
-//! before anything is allocated, with both figures in the message.
+//! What a machine allows is usually far less: every wait holds a timer entry in memory. What
+//! one holds is measured once, by `benches/memory/bytes-per-wait.sh`, and recorded in
+//! [`MEASURED`]; the budgets are derived from it ([`budget`]), and the README's figures are
+//! checked against both by this module's tests. [`check`] compares a run's need with the least
+//! of the cgroup's memory limit, the process's address-space limit and the memory the system
+//! has available.
 
 use waitsim::{Routine, Scenario};
 
@@ -18,22 +16,45 @@ use crate::exit::Exit;
 /// What a process needs besides its waits: the runtime, the generator, buffers.
 pub const BASE_BYTES: u64 = 32_000_000;
 
-/// The memory one wait of `routine` holds at its peak, in bytes, rounded up from what was
-/// measured (peak resident memory at 10^6 and 4 × 10^6 waits, release build): `wait_n` and
-/// `measure_time` 129 bytes (the delay, its boxed `Sleep` and its place in the queue),
-/// `task_wait_n` 283 bytes (a spawned task each), `timeline` 159 bytes.
+/// The bytes one wait holds at its peak, per workload, as `benches/memory/bytes-per-wait.sh`
+/// measured them (release build, peak resident memory at 10^6 and 4 × 10^6 waits; see
+/// BENCHMARKS.md): for `wait-n` and `measure-time`, the delay, its boxed `Sleep` and its place
+/// in the queue; for `task-wait-n`, a spawned task each; for `timeline`, a span beside each.
+pub const MEASURED: [(&str, u64); 4] = [
+    ("wait-n", 129),
+    ("measure-time", 129),
+    ("task-wait-n", 283),
+    ("timeline", 162),
+];
+
+/// What [`MEASURED`] says of `workload`.
+fn measured(workload: &str) -> u64 {
+    MEASURED
+        .iter()
+        .find(|(name, _)| *name == workload)
+        .map_or(0, |&(_, bytes)| bytes)
+}
+
+/// The budget for a measured figure: 10% more, rounded up to a multiple of 5 bytes, for what
+/// varies with the allocator and the machine.
+#[must_use]
+pub const fn budget(measured: u64) -> u64 {
+    measured.saturating_mul(11).div_ceil(50).saturating_mul(5)
+}
+
+/// The memory one wait of `routine` is budgeted at its peak, in bytes (see [`MEASURED`]).
 #[must_use]
 pub fn bytes_per_wait(routine: Routine) -> u64 {
     match routine {
-        Routine::TaskWaitN | Routine::TaskWaitRandom => 310,
-        _ => 145,
+        Routine::TaskWaitN | Routine::TaskWaitRandom => budget(measured("task-wait-n")),
+        _ => budget(measured("wait-n").max(measured("measure-time"))),
     }
 }
 
 /// The memory a timeline of `n` waits needs at its peak, in bytes: its spans beside the waits.
 #[must_use]
 pub fn timeline_needed(n: usize) -> u64 {
-    BASE_BYTES.saturating_add((n as u64).saturating_mul(175))
+    BASE_BYTES.saturating_add((n as u64).saturating_mul(budget(measured("timeline"))))
 }
 
 /// The memory a run of `scenario` needs at its peak, in bytes.
@@ -181,6 +202,42 @@ mod tests {
             max_delay: MaxDelay::DEFAULT,
         };
         assert!(needed(&max) > 14_000_000_000);
+    }
+
+    #[test]
+    fn budgets_are_the_measurements_with_their_margin() {
+        assert_eq!(budget(129), 145);
+        assert_eq!(budget(283), 315);
+        assert_eq!(budget(162), 180);
+        assert_eq!(bytes_per_wait(Routine::WaitN), budget(129));
+    }
+
+    /// The README's figures are this module's: the measurements, the budgets and the need of
+    /// the largest `wait-n`.
+    #[test]
+    fn the_readme_quotes_the_measured_figures_and_the_budgets_derived_from_them() {
+        let readme = include_str!("../../README.md");
+        let figure = |name| measured(name);
+        let quoted = format!(
+            "`wait-n` and\n`measure-time` {}, `task-wait-n` {}, `timeline` {}; waitsim budgets {}, {} and {}, plus\n{} MB.",
+            figure("wait-n"),
+            figure("task-wait-n"),
+            figure("timeline"),
+            bytes_per_wait(Routine::WaitN),
+            bytes_per_wait(Routine::TaskWaitN),
+            budget(figure("timeline")),
+            BASE_BYTES / 1_000_000
+        );
+        assert!(readme.contains(&quoted), "the README should say:\n{quoted}");
+        let largest = needed(&Scenario::WaitN {
+            n: waitsim::MAX_TASKS,
+            max_delay: waitsim::MaxDelay::DEFAULT,
+        });
+        let need = format!("the run needs about {}", show(largest));
+        assert!(readme.contains(&need), "the README should say: {need}");
+        let holds = format!("(10^8 waits of `wait-n` need about {})", show(largest));
+        assert!(readme.contains(&holds), "the README should say: {holds}");
+        assert_eq!(figure("wait-n"), figure("measure-time"));
     }
 
     #[test]
