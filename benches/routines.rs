@@ -8,9 +8,8 @@
 //! include the runtime and are comparable with the command line's.
 
 use divan::Bencher;
-use waitsim::{
-    Clock, MaxDelay, measure, seeded, task_wait_n, task_wait_random, wait_n, wait_random,
-};
+use waitsim::analysis::measure;
+use waitsim::{Clock, MaxDelay, seeded, task_wait_n, task_wait_random, wait_n, wait_random};
 
 fn main() {
     divan::main();

@@ -6,7 +6,8 @@
 //!
 //! The call is the program's, from `waitsim::demo`, the one list of the seed's programs.
 
-use waitsim::{Clock, Scenario, demo, measure_time, seeded};
+use waitsim::analysis::{Scenario, demo};
+use waitsim::{Clock, measure_time, seeded};
 
 fn main() -> Result<(), waitsim::Error> {
     for call in demo::calls("2-main.py").unwrap_or_default() {

@@ -6,7 +6,8 @@
 //!
 //! The call is the program's, from `waitsim::demo`, the one list of the seed's programs.
 
-use waitsim::{Clock, Scenario, demo, seeded, task_wait_n};
+use waitsim::analysis::{Scenario, demo};
+use waitsim::{Clock, seeded, task_wait_n};
 
 fn main() -> Result<(), waitsim::Error> {
     for call in demo::calls("4-main.py").unwrap_or_default() {

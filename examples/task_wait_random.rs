@@ -6,7 +6,8 @@
 //!
 //! The call is the program's, from `waitsim::demo`, the one list of the seed's programs.
 
-use waitsim::{Clock, Scenario, demo, seeded, task_wait_random};
+use waitsim::analysis::{Scenario, demo};
+use waitsim::{Clock, seeded, task_wait_random};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     for call in demo::calls("3-main.py").unwrap_or_default() {

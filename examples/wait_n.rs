@@ -6,7 +6,8 @@
 //!
 //! The calls are the program's, from `waitsim::demo`, the one list of the seed's programs.
 
-use waitsim::{Clock, Scenario, demo, seeded, wait_n};
+use waitsim::analysis::{Scenario, demo};
+use waitsim::{Clock, seeded, wait_n};
 
 fn main() -> Result<(), waitsim::Error> {
     let mut rng = seeded(1);

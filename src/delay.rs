@@ -262,17 +262,10 @@ pub(crate) fn sort_delays(delays: &mut [f64]) {
 }
 
 /// A duration in seconds, as waitsim reports every duration: the `f64` nearest to its exact
-/// value, so whole milliseconds print as such.
-///
-/// ```
-/// use std::time::Duration;
-///
-/// assert_eq!(waitsim::secs_f64(Duration::from_millis(6544)).to_string(), "6.544");
-/// // Where `Duration::as_secs_f64` gives the float below it:
-/// assert_eq!(Duration::from_millis(6544).as_secs_f64().to_string(), "6.5440000000000005");
-/// ```
+/// value, so whole milliseconds print as such (`6.544`, where `Duration::as_secs_f64` gives
+/// `6.5440000000000005`).
 #[must_use]
-pub fn secs_f64(duration: Duration) -> f64 {
+pub(crate) fn secs_f64(duration: Duration) -> f64 {
     // Parsing is correctly rounded, so the exact decimal gives the nearest float at any size.
     let exact = format!("{}.{:09}", duration.as_secs(), duration.subsec_nanos());
     exact.parse().unwrap_or(duration.as_secs_f64())

@@ -510,11 +510,11 @@ impl Judge {
                 None,
                 format!(
                     "{} s (the largest delay, {largest} s, rounded up to the tick)",
-                    crate::secs_f64(expected)
+                    crate::delay::secs_f64(expected)
                 ),
                 format!(
                     "{} s (the delays add up to {sum} s)",
-                    crate::secs_f64(elapsed)
+                    crate::delay::secs_f64(elapsed)
                 ),
             ));
         }

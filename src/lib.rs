@@ -107,28 +107,6 @@
 //! # }
 //! ```
 //!
-//! # Example: timelines and sweeps
-//!
-//! [`timeline`] records when each wait of a run ended; [`sweep`] runs `measure_time` over many
-//! seeds on several threads, streaming each result in seed order, and its [`Stats`] give a
-//! [`Summary`] beside the theory.
-//!
-//! ```
-//! use std::ops::ControlFlow;
-//! use waitsim::{seeded, sweep, timeline, Clock, MaxDelay, SweepOptions};
-//!
-//! # fn main() -> Result<(), waitsim::Error> {
-//! let max_delay = MaxDelay::new(10.0)?;
-//! let t = Clock::Virtual.run(timeline(&mut seeded(1), 20, max_delay))?;
-//! assert!(t.elapsed.as_secs_f64() < t.sum_of_delays / 5.0);
-//!
-//! let stats = sweep(0..200, &SweepOptions::new(20, max_delay), |_| ControlFlow::Continue(()))?;
-//! let summary = stats.summary().unwrap();
-//! assert!((summary.mean - summary.theory_mean).abs() < 0.05);
-//! # Ok(())
-//! # }
-//! ```
-//!
 //! # Example: your own code, over many seeds
 //!
 //! The [`harness`] runs a test body once per seed, each on a fresh virtual-clock runtime, with
@@ -145,6 +123,32 @@
 //! Harness::new()
 //!     .without_regressions_file()
 //!     .each_seed(|seed, kind| laws::wait_n(waitsim::task_wait_n, kind, Input::from_seed(seed)));
+//! ```
+//!
+//! # Example: analyses of runs
+//!
+//! [`analysis`] holds what studies runs rather than makes them: scenarios with their reports,
+//! timelines, seed sweeps with their statistics, and the demo programs.
+//! [`timeline`](analysis::timeline) records when each wait of a run ended;
+//! [`sweep`](analysis::sweep) runs `measure_time` over many seeds on several threads, streaming
+//! each result in seed order, and its [`Stats`](analysis::Stats) give a
+//! [`Summary`](analysis::Summary) beside the theory.
+//!
+//! ```
+//! use std::ops::ControlFlow;
+//! use waitsim::analysis::{sweep, timeline, SweepOptions};
+//! use waitsim::{seeded, Clock, MaxDelay};
+//!
+//! # fn main() -> Result<(), waitsim::Error> {
+//! let max_delay = MaxDelay::new(10.0)?;
+//! let t = Clock::Virtual.run(timeline(&mut seeded(1), 20, max_delay))?;
+//! assert!(t.elapsed.as_secs_f64() < t.sum_of_delays / 5.0);
+//!
+//! let stats = sweep(0..200, &SweepOptions::new(20, max_delay), |_| ControlFlow::Continue(()))?;
+//! let summary = stats.summary().unwrap();
+//! assert!((summary.mean - summary.theory_mean).abs() < 0.05);
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! # The determinism contract
@@ -171,7 +175,7 @@
 //! `2.0000004` lasts `2.001`. waitsim returns the delays it drew, not the rounded durations.
 //!
 //! On the virtual clock this makes elapsed times exact. All `n` waits of `wait_n` start at one
-//! instant, so on a fresh runtime (as [`measure_time`] and [`Case::run`] use) the elapsed
+//! instant, so on a fresh runtime (as [`measure_time`] and [`Case::run`](analysis::Case::run) use) the elapsed
 //! time of `wait_n` is **the largest delay rounded up to the next whole millisecond**:
 //! `largest <= elapsed < largest + 0.001`. So `measure_time * n` is the largest delay within
 //! one millisecond, and since the largest of `n` uniform draws approaches `max_delay`,
@@ -202,10 +206,10 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod analysis;
 mod clock;
 mod cpython;
 mod delay;
-pub mod demo;
 mod error;
 pub mod harness;
 pub mod laws;
@@ -223,18 +227,23 @@ mod task;
 mod timeline;
 mod wait;
 
+// The root is for a user of the routines; the kit is in `harness`, `laws` and `strategies`,
+// and what studies runs is in `analysis`.
+
+// The seed's five routines.
+pub use measure::measure_time;
+pub use task::{task_wait_n, task_wait_random};
+pub use wait::{wait_n, wait_random};
+// Their inputs, their names and their errors.
+pub use delay::{MAX_TASKS, MaxDelay, TaskCount};
+pub use error::Error;
+pub use scenario::Routine;
+// The clock and the generators they run with.
 pub use clock::Clock;
 pub use cpython::CpythonRandom;
-pub use delay::{MAX_TASKS, MaxDelay, TaskCount, secs_f64};
-pub use error::Error;
-pub use measure::{Measurement, measure, measure_time};
 pub use rng::{DefaultRng, Generator, RngKind, seeded};
-pub use scenario::{Case, Report, Routine, Scenario};
+// Seeds for many runs, and their shards.
 pub use seeds::{Partition, SeedRange};
-pub use sweep::{SeedResult, Stats, Summary, SweepOptions, sweep};
-pub use task::{task_wait_n, task_wait_random};
-pub use timeline::{Span, Timeline, timeline};
-pub use wait::{wait_n, wait_random};
 
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

@@ -12,7 +12,8 @@ use crate::{Clock, Error, MaxDelay};
 /// The outcome of one timed [`wait_n`](crate::wait_n): its delays and how long it took.
 ///
 /// ```
-/// use waitsim::{measure, seeded, Clock, MaxDelay};
+/// use waitsim::analysis::measure;
+/// use waitsim::{seeded, Clock, MaxDelay};
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
 /// let m = Clock::Virtual.run(measure(&mut seeded(0), 5, MaxDelay::new(9.0)?))?;

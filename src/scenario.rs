@@ -87,7 +87,8 @@ named!(Routine);
 /// `max_delay` is the seed's default of 10 seconds.
 ///
 /// ```
-/// use waitsim::{MaxDelay, Scenario};
+/// use waitsim::analysis::Scenario;
+/// use waitsim::MaxDelay;
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let call: Scenario = serde_json::from_str(r#"{ "routine": "wait_n", "n": 3, "max_delay": 5 }"#)?;
@@ -195,7 +196,8 @@ impl fmt::Display for Scenario {
 /// what a fixture file in `fixtures/scenarios/` holds.
 ///
 /// ```
-/// use waitsim::{Case, Routine};
+/// use waitsim::analysis::Case;
+/// use waitsim::Routine;
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let case: Case = serde_json::from_str(
@@ -277,7 +279,8 @@ impl Case {
     /// for a progress display on the real clock, for example.
     ///
     /// ```
-    /// use waitsim::{Case, MaxDelay, Scenario};
+    /// use waitsim::analysis::{Case, Scenario};
+    /// use waitsim::MaxDelay;
     ///
     /// # fn main() -> Result<(), waitsim::Error> {
     /// let mut finished = 0;

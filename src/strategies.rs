@@ -18,8 +18,9 @@
 
 use proptest::prelude::*;
 
+use crate::analysis::Scenario;
 use crate::laws::Input;
-use crate::{MaxDelay, RngKind, Scenario};
+use crate::{MaxDelay, RngKind};
 
 /// Any seed.
 pub fn seeds() -> impl Strategy<Value = u64> {

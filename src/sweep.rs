@@ -30,7 +30,8 @@ pub struct SeedResult {
 /// threads.
 ///
 /// ```
-/// use waitsim::{MaxDelay, RngKind, SweepOptions};
+/// use waitsim::analysis::SweepOptions;
+/// use waitsim::{MaxDelay, RngKind};
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
 /// let options = SweepOptions::new(100, MaxDelay::new(10.0)?).kind(RngKind::Cpython);
@@ -80,7 +81,7 @@ impl SweepOptions {
 /// How many results a worker may run ahead of the one the caller is waiting for.
 const AHEAD: usize = 256;
 
-/// Runs [`measure`](crate::measure) for every seed, on the virtual clock, spread over the sweep's threads,
+/// Runs [`measure`](crate::analysis::measure) for every seed, on the virtual clock, spread over the sweep's threads,
 /// and hands each result to `each` in the order of `seeds`, as soon as it and every result
 /// before it are ready. `each` can stop the sweep early with [`ControlFlow::Break`].
 ///
@@ -92,7 +93,8 @@ const AHEAD: usize = 256;
 ///
 /// ```
 /// use std::ops::ControlFlow;
-/// use waitsim::{sweep, MaxDelay, SweepOptions};
+/// use waitsim::analysis::{sweep, SweepOptions};
+/// use waitsim::MaxDelay;
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
 /// let mut seen = Vec::new();
@@ -193,7 +195,8 @@ where
 ///
 /// ```
 /// use std::time::Duration;
-/// use waitsim::{MaxDelay, Stats};
+/// use waitsim::analysis::Stats;
+/// use waitsim::MaxDelay;
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
 /// let max_delay = MaxDelay::new(1.0)?;

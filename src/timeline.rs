@@ -31,7 +31,8 @@ pub struct Span {
 /// cost).
 ///
 /// ```
-/// use waitsim::{seeded, timeline, Clock, MaxDelay};
+/// use waitsim::analysis::timeline;
+/// use waitsim::{seeded, Clock, MaxDelay};
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
 /// let t = Clock::Virtual.run(timeline(&mut seeded(1), 4, MaxDelay::DEFAULT))?;

@@ -3,8 +3,9 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use waitsim::demo::PROGRAMS;
-use waitsim::{Case, Clock, Report, RngKind, Routine};
+use waitsim::analysis::demo::PROGRAMS;
+use waitsim::analysis::{Case, Report};
+use waitsim::{Clock, RngKind, Routine};
 
 use crate::exit::Exit;
 use crate::interrupt::{interrupted, stopped};

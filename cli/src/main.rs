@@ -9,7 +9,8 @@ use clap::CommandFactory;
 use clap::Parser;
 use clap::error::ErrorKind;
 use serde::Serialize;
-use waitsim::{Case, Clock, Report, RngKind, Scenario};
+use waitsim::analysis::{Case, Report, Scenario};
+use waitsim::{Clock, RngKind};
 
 mod args;
 mod demo;
@@ -139,9 +140,11 @@ fn draw_timeline(
     options: &Options,
 ) -> Result<(), Exit> {
     let mut rng = options.rng().generator(seed);
-    let timeline = options
-        .clock
-        .run(waitsim::timeline(&mut rng, many.n.get(), many.max_delay))?;
+    let timeline = options.clock.run(waitsim::analysis::timeline(
+        &mut rng,
+        many.n.get(),
+        many.max_delay,
+    ))?;
     if let Some(file) = svg {
         let title = format!(
             "wait_n({}, {}): {} seed {}, {} clock",
@@ -178,7 +181,7 @@ struct TimelineReport {
     rng: RngKind,
     clock: Clock,
     #[serde(flatten)]
-    timeline: waitsim::Timeline,
+    timeline: waitsim::analysis::Timeline,
 }
 
 /// Reduces a usage error to one line: its message and details, without usage or tips.

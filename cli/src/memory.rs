@@ -9,7 +9,8 @@
 //! of the cgroup's memory limit, the process's address-space limit and the memory the system
 //! has available.
 
-use waitsim::{Routine, Scenario};
+use waitsim::Routine;
+use waitsim::analysis::Scenario;
 
 use crate::exit::Exit;
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
-use waitsim::{Report, secs_f64};
+use waitsim::analysis::Report;
 
 use crate::exit::Exit;
 
@@ -37,6 +37,14 @@ pub fn check_stdout() -> Result<(), Exit> {
         }
     }
     Ok(())
+}
+
+/// A duration in seconds, as waitsim reports every duration: the `f64` nearest to its exact
+/// value, so whole milliseconds print as such (`6.544`, not `6.5440000000000005`).
+pub fn secs_f64(duration: std::time::Duration) -> f64 {
+    // Parsing is correctly rounded, so the exact decimal gives the nearest float at any size.
+    let exact = format!("{}.{:09}", duration.as_secs(), duration.subsec_nanos());
+    exact.parse().unwrap_or(duration.as_secs_f64())
 }
 
 /// A file to write whole or not at all: written beside its target under a temporary name,

@@ -9,7 +9,10 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use waitsim::{MaxDelay, RngKind, SeedResult, Stats, Summary, SweepOptions, secs_f64};
+use waitsim::analysis::{SeedResult, Stats, Summary, SweepOptions};
+use waitsim::{MaxDelay, RngKind};
+
+use crate::output::secs_f64;
 
 use crate::memory;
 
@@ -77,7 +80,7 @@ pub fn run(args: &SweepArgs, options: &Options) -> Result<(), Exit> {
     }
     let file = args.svg.as_deref().map(OutputFile::prepare).transpose()?;
     // Each thread runs one measurement at a time: as many threads as fit in memory.
-    let one_run = memory::needed(&waitsim::Scenario::MeasureTime { n, max_delay });
+    let one_run = memory::needed(&waitsim::analysis::Scenario::MeasureTime { n, max_delay });
     let wanted = SweepOptions::new(n, max_delay).threads.get();
     let threads = memory::fitting(one_run, wanted)
         .and_then(NonZeroUsize::new)
@@ -101,7 +104,7 @@ pub fn run(args: &SweepArgs, options: &Options) -> Result<(), Exit> {
     let mut last = None;
     // Only sweeps that last more than a second get a bar.
     let stats = with_progress_bar(count, "seeds", show, Duration::from_secs(1), |finished| {
-        waitsim::sweep(shard.seeds(range), &options_sweep, |result| {
+        waitsim::analysis::sweep(shard.seeds(range), &options_sweep, |result| {
             if interrupted() {
                 return ControlFlow::Break(());
             }

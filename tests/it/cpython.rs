@@ -6,7 +6,8 @@ use std::path::Path;
 use std::process::Command;
 
 use serde::Deserialize;
-use waitsim::{MaxDelay, RngKind, Routine, Scenario};
+use waitsim::analysis::Scenario;
+use waitsim::{MaxDelay, RngKind, Routine};
 
 /// One run of the seed's Python program after `random.seed(seed)`, and what it returned.
 #[derive(Deserialize)]
@@ -21,7 +22,7 @@ struct Case {
 
 impl Case {
     /// The case as a waitsim case with the CPython generator.
-    fn waitsim(&self) -> waitsim::Case {
+    fn waitsim(&self) -> waitsim::analysis::Case {
         let max_delay = self.max_delay;
         let scenario = match (self.routine, self.n) {
             (Routine::WaitRandom, None) => Scenario::WaitRandom { max_delay },
@@ -31,9 +32,9 @@ impl Case {
             (Routine::MeasureTime, Some(n)) => Scenario::MeasureTime { n, max_delay },
             (routine, n) => panic!("a golden case of {routine} with n {n:?}"),
         };
-        waitsim::Case {
+        waitsim::analysis::Case {
             kind: RngKind::Cpython,
-            ..waitsim::Case::new(scenario, self.seed)
+            ..waitsim::analysis::Case::new(scenario, self.seed)
         }
     }
 }

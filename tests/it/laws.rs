@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use rand::RngExt;
+use waitsim::analysis::measure;
 use waitsim::laws::{self, Input};
 use waitsim::strategies::{max_delays, rng_kinds, seeds, sizes};
 use waitsim::{
-    Clock, Generator, MAX_TASKS, MaxDelay, RngKind, measure, measure_time, seeded, task_wait_n,
+    Clock, Generator, MAX_TASKS, MaxDelay, RngKind, measure_time, seeded, task_wait_n,
     task_wait_random, wait_n, wait_random,
 };
 

@@ -1,7 +1,7 @@
 //! Exact outputs for the named scenarios in `fixtures/scenarios/`, one snapshot each in
 //! `snapshots/`.
 
-use waitsim::Case;
+use waitsim::analysis::Case;
 
 /// The settings every snapshot of the crate is taken with: stored in the top-level
 /// `snapshots/` folder, named after the test and the fixture only.

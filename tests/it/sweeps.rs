@@ -6,10 +6,8 @@ use std::ops::ControlFlow;
 use std::time::Duration;
 
 use serde::Deserialize;
-use waitsim::{
-    Clock, MaxDelay, Partition, RngKind, SeedRange, SeedResult, Stats, SweepOptions, measure_time,
-    seeded, sweep, timeline, wait_n,
-};
+use waitsim::analysis::{SeedResult, Stats, SweepOptions, sweep, timeline};
+use waitsim::{Clock, MaxDelay, Partition, RngKind, SeedRange, measure_time, seeded, wait_n};
 
 use crate::snapshots::settings;
 

@@ -78,16 +78,17 @@ fn every_other_snapshot_is_named_in_a_test() {
 fn the_demo_programs_each_have_a_fixture() {
     // The library's list is the one home of the seed's programs; the fixtures pin their
     // outputs, so each call of each program has one.
-    let fixtures: Vec<waitsim::Scenario> = fs::read_dir(root().join("fixtures/scenarios"))
-        .unwrap()
-        .map(|entry| {
-            let text = fs::read_to_string(entry.unwrap().path()).unwrap();
-            serde_json::from_str::<waitsim::Case>(&text)
-                .unwrap()
-                .scenario
-        })
-        .collect();
-    for program in waitsim::demo::PROGRAMS {
+    let fixtures: Vec<waitsim::analysis::Scenario> =
+        fs::read_dir(root().join("fixtures/scenarios"))
+            .unwrap()
+            .map(|entry| {
+                let text = fs::read_to_string(entry.unwrap().path()).unwrap();
+                serde_json::from_str::<waitsim::analysis::Case>(&text)
+                    .unwrap()
+                    .scenario
+            })
+            .collect();
+    for program in waitsim::analysis::demo::PROGRAMS {
         for call in program.calls {
             assert!(
                 fixtures.contains(call),

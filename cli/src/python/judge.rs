@@ -10,8 +10,9 @@
 use std::path::Path;
 
 use serde::{Serialize, Serializer};
+use waitsim::analysis::{Case, Scenario};
 use waitsim::laws::first_difference;
-use waitsim::{Case, MaxDelay, RngKind, Routine, Scenario};
+use waitsim::{MaxDelay, RngKind, Routine};
 
 use super::catalogue::{
     AGREES, ASCENDING, COMPLETES, CONCURRENT, CONFORMS, Check, IMPORT, IN_RANGE, LENGTH,

@@ -3,7 +3,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use waitsim::{Case, Report, Routine};
+use waitsim::Routine;
+use waitsim::analysis::{Case, Report};
 
 use crate::{run, settings, stderr, stdout, waitsim};
 
@@ -85,7 +86,7 @@ fn text_and_json_give_the_same_numbers() {
         .map(|line| line.trim_start_matches("delays").trim().parse().unwrap())
         .collect();
     assert_eq!(delays, report.delays);
-    let elapsed = waitsim::secs_f64(report.elapsed);
+    let elapsed = secs_f64(report.elapsed);
     assert!(text.contains(&format!("elapsed      {elapsed} s")));
 }
 
@@ -127,7 +128,7 @@ fn demo_is_the_library_list_of_programs() {
     let output = run(&["demo", "--seed", "5", "--json"]);
     let demo: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     let calls = demo["calls"].as_array().unwrap();
-    let listed: Vec<(&str, String)> = waitsim::demo::PROGRAMS
+    let listed: Vec<(&str, String)> = waitsim::analysis::demo::PROGRAMS
         .iter()
         .flat_map(|p| p.calls.iter().map(move |c| (p.file, c.to_string())))
         .collect();
@@ -318,4 +319,11 @@ fn a_closed_pipe_ends_the_output_quietly() {
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
     assert_eq!(stderr(&output), "");
+}
+
+/// A duration in seconds as waitsim prints it: the `f64` nearest to the exact value.
+fn secs_f64(duration: std::time::Duration) -> f64 {
+    format!("{}.{:09}", duration.as_secs(), duration.subsec_nanos())
+        .parse()
+        .unwrap()
 }

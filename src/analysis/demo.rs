@@ -1,7 +1,8 @@
 //! The seed's five example programs, `0-main.py` to `4-main.py`: the one list the command
 //! line's `demo`, the examples and the fixtures are checked against.
 
-use crate::{MaxDelay, Scenario};
+use crate::MaxDelay;
+use crate::analysis::Scenario;
 
 /// One of the seed's example programs: its file name and the calls it makes, in order.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,7 +24,7 @@ const fn secs(value: f64) -> MaxDelay {
 /// The seed's five programs, in order.
 ///
 /// ```
-/// use waitsim::demo::PROGRAMS;
+/// use waitsim::analysis::demo::PROGRAMS;
 ///
 /// assert_eq!(PROGRAMS.len(), 5);
 /// assert_eq!(PROGRAMS[1].file, "1-main.py");
