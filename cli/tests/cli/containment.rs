@@ -71,7 +71,10 @@ fn processes_that_leave_the_group_die_with_their_routine() {
     ] {
         let dir = copy_fixture(fixture, &format!("contain-{fixture}"), from, to);
         let start = Instant::now();
-        let output = run_dir(&dir, &["--seeds", "0..5", "--routine", "wait_n"]);
+        let output = run_dir(
+            &dir,
+            &["--seeds", "0..5", "--routine", "wait_n", "--timeout", "10"],
+        );
         let took = start.elapsed();
         assert_eq!(
             output.status.code(),
@@ -180,7 +183,10 @@ fn lifted_limits_still_hold_and_a_full_disk_leaves_nothing() {
         "/tmp/waitsim-escape-disk.bin",
         outside.to_str().unwrap(),
     );
-    let output = run_dir(&dir, &["--routine", "wait_n", "--seeds", "0..2"]);
+    let output = run_dir(
+        &dir,
+        &["--routine", "wait_n", "--seeds", "0..2", "--timeout", "10"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
     // Landlock refuses the file outside; without it, the file-size limit stops it at 64 MiB.
     let left = std::fs::metadata(outside).map_or(0, |m| m.len());
