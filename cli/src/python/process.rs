@@ -74,7 +74,11 @@ fn cannot_start(err: &std::io::Error, cannot_run: impl FnOnce() -> Exit) -> Exit
 /// What the version check prints: the version, then the interpreter, its installation, and
 /// the folders of the shared libraries it has loaded once it has imported what the driver
 /// imports (a Python built against libraries outside its prefix needs them in the sandbox).
+/// It runs outside the sandbox, so it imports nothing from the working directory (a grader
+/// may run waitsim from inside a submission, beside its own `random.py`), and it runs from
+/// the temporary folder.
 const ABOUT: &str = "import sys, os
+sys.path[:] = [p for p in sys.path if p not in ('', '.', os.getcwd())]
 print('%d.%d' % sys.version_info[:2])
 for path in [sys.executable, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]:
     print(os.path.realpath(path) if path else '')
@@ -102,6 +106,7 @@ pub fn check_python_version(python: &Path) -> Result<Python, Exit> {
     };
     let mut command = python_command(python);
     command
+        .current_dir(std::env::temp_dir())
         .args(["-c", ABOUT])
         .stdout(Stdio::piped())
         .stderr(Stdio::null());

@@ -389,3 +389,37 @@ fn the_json_says_which_sandbox_the_code_ran_in() {
         assert_eq!(stderr(&output), "");
     }
 }
+
+#[test]
+fn a_grader_inside_a_submission_runs_none_of_its_files_outside_the_sandbox() {
+    if !have_python("a_grader_inside_a_submission") {
+        return;
+    }
+    // A grader in the submission's folder (`waitsim check-python .`): a `selectors.py` there
+    // must not be imported by the Python that waitsim runs unsandboxed to learn its version.
+    let dir = copy_fixture("correct-gather", "contain-cwd", "", "");
+    let marker = dir.with_extension("ran");
+    let _ = std::fs::remove_file(&marker);
+    let shadow = format!("open({:?}, 'w').write('ran')\n", marker.to_str().unwrap());
+    for module in ["selectors.py", "ast.py", "json.py"] {
+        std::fs::write(dir.join(module), &shadow).unwrap();
+    }
+    let output = waitsim()
+        .args([
+            "check-python",
+            ".",
+            "--seeds",
+            "0..2",
+            "--routine",
+            "wait_n",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        !marker.exists(),
+        "a file of the submission ran outside the sandbox"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
