@@ -903,6 +903,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_law_is_written_and_read_by_its_name() {
+        for &law in Law::ALL {
+            assert_eq!(law.to_string(), law.name());
+            assert_eq!(law.name().parse::<Law>().unwrap(), law);
+        }
+        let err = "fast".parse::<Law>().unwrap_err();
+        assert!(err.to_string().starts_with("unknown law `fast`"), "{err}");
+    }
+
+    #[test]
     fn inputs_from_seeds_cover_the_shapes() {
         let inputs: Vec<Input> = (0..256).map(Input::from_seed).collect();
         for n in [0, 1, 64] {

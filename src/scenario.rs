@@ -344,6 +344,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_routine_is_written_and_read_by_its_name() {
+        for &routine in Routine::ALL {
+            assert_eq!(routine.to_string(), routine.name());
+            assert_eq!(routine.name().parse::<Routine>().unwrap(), routine);
+        }
+        assert!("wait".parse::<Routine>().unwrap_err().is_invalid_input());
+    }
+
+    #[test]
     fn a_case_refuses_unknown_fields_and_misplaced_inputs() {
         let ok = r#"{ "routine": "wait_n", "seed": 1, "n": 2, "max_delay": 3 }"#;
         assert!(serde_json::from_str::<Case>(ok).is_ok());
