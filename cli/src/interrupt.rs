@@ -170,11 +170,7 @@ fn terminate_groups() {
 
 #[cfg(unix)]
 fn signal_leader(pid: u32) {
-    use nix::sys::signal::{Signal, kill};
-    use nix::unistd::Pid;
-    if let Ok(pid) = i32::try_from(pid) {
-        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
-    }
+    crate::python::tree::signal(pid, nix::sys::signal::Signal::SIGTERM);
 }
 
 #[cfg(not(unix))]

@@ -78,10 +78,15 @@ pub fn kill_descendants(root: u32) -> usize {
 /// Sends SIGKILL to one process.
 #[cfg(unix)]
 pub fn kill(pid: u32) {
-    use nix::sys::signal::{Signal, kill};
+    signal(pid, nix::sys::signal::Signal::SIGKILL);
+}
+
+/// Sends `signal` to one process; one that is gone already needs nothing.
+#[cfg(unix)]
+pub fn signal(pid: u32, signal: nix::sys::signal::Signal) {
     use nix::unistd::Pid;
     if let Ok(pid) = i32::try_from(pid) {
-        let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        let _ = nix::sys::signal::kill(Pid::from_raw(pid), signal);
     }
 }
 
