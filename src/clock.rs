@@ -1,12 +1,13 @@
 //! Clocks, and the one place where waitsim builds a tokio runtime.
 
 use std::future::Future;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::runtime::{Builder, Handle, Runtime};
 
-use crate::Error;
 use crate::name::{Named, named};
+use crate::{Error, MaxDelay};
 
 /// Which clock a simulation's waits run on.
 ///
@@ -37,6 +38,30 @@ pub enum Clock {
 impl Clock {
     /// Both clocks, in the order they are listed to users.
     pub const ALL: &'static [Clock] = &[Clock::Virtual, Clock::Real];
+
+    /// The timer's tick: tokio ends every wait on a whole millisecond (see the crate docs on
+    /// timer ticks).
+    pub const TICK: Duration = Duration::from_millis(1);
+
+    /// How long a wait of `secs` seconds lasts on tokio's timer: the `Duration` of it (whole
+    /// nanoseconds, so a delay below half a nanosecond is no wait at all) rounded up to the
+    /// [tick](Clock::TICK). On the virtual clock, `n` waits started together take exactly
+    /// this of the largest delay.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use waitsim::Clock;
+    ///
+    /// assert_eq!(Clock::wait_duration(0.0), Duration::ZERO);
+    /// assert_eq!(Clock::wait_duration(0.0004), Clock::TICK);
+    /// assert_eq!(Clock::wait_duration(2.0000004), Duration::from_millis(2001));
+    /// ```
+    #[must_use]
+    pub fn wait_duration(secs: f64) -> Duration {
+        let exact = Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX);
+        let ticks = exact.as_nanos().div_ceil(Clock::TICK.as_nanos());
+        Duration::from_millis(u64::try_from(ticks).unwrap_or(u64::MAX))
+    }
 
     /// A new current-thread runtime with timers, on this clock.
     ///
@@ -111,9 +136,41 @@ impl Named for Clock {
 
 named!(Clock);
 
+/// The longest virtual time one run of a body may take before the harness and the laws count
+/// it as hung: the longest wait tokio honours, [`MaxDelay::MAX`].
+pub(crate) const VIRTUAL_LIMIT: Duration = Duration::from_secs(MaxDelay::MAX.as_secs_f64() as u64);
+
+/// [`VIRTUAL_LIMIT`] in words, for messages.
+pub(crate) const VIRTUAL_LIMIT_WORDS: &str = "30 virtual years";
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_virtual_limit_is_the_longest_wait_and_thirty_years() {
+        assert_eq!(VIRTUAL_LIMIT.as_secs_f64(), MaxDelay::MAX.as_secs_f64());
+        assert_eq!(VIRTUAL_LIMIT, Duration::from_secs(30 * 365 * 24 * 3600));
+        assert!(VIRTUAL_LIMIT_WORDS.starts_with("30 "));
+        assert_eq!(
+            Clock::wait_duration(MaxDelay::MAX.as_secs_f64()),
+            VIRTUAL_LIMIT
+        );
+    }
+
+    #[test]
+    fn waits_round_up_to_the_millisecond_tick() {
+        assert_eq!(Clock::wait_duration(0.0), Duration::ZERO);
+        // Below a nanosecond a delay is no wait at all: a `Duration` holds whole nanoseconds.
+        assert_eq!(Clock::wait_duration(1e-10), Duration::ZERO);
+        assert_eq!(Clock::wait_duration(1e-9), Clock::TICK);
+        assert_eq!(Clock::wait_duration(0.001), Clock::TICK);
+        assert_eq!(Clock::wait_duration(2.0000004), Duration::from_millis(2001));
+        assert_eq!(
+            Clock::wait_duration(f64::INFINITY),
+            Duration::from_millis(u64::MAX)
+        );
+    }
 
     #[test]
     fn names_round_trip() {

@@ -84,7 +84,7 @@ impl MaxDelay {
 
     /// The bound in seconds.
     #[must_use]
-    pub fn as_secs_f64(self) -> f64 {
+    pub const fn as_secs_f64(self) -> f64 {
         self.0
     }
 }

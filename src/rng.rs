@@ -1,6 +1,8 @@
 //! Random generators: what the routines draw from, and the named, portable ones waitsim offers.
 
 use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rand::{SeedableRng, TryRng};
 use rand_chacha::ChaCha8Rng;
@@ -73,8 +75,8 @@ impl RngKind {
     #[must_use]
     pub fn generator(self, seed: u64) -> Generator {
         match self {
-            RngKind::ChaCha => Generator(Inner::ChaCha(Box::new(seeded(seed)))),
-            RngKind::Cpython => Generator(Inner::Cpython(Box::new(CpythonRandom::seed(seed)))),
+            RngKind::ChaCha => Generator::new(Inner::ChaCha(Box::new(seeded(seed)))),
+            RngKind::Cpython => Generator::new(Inner::Cpython(Box::new(CpythonRandom::seed(seed)))),
         }
     }
 }
@@ -126,24 +128,81 @@ named!(RngKind);
 /// python.random::<f64>();
 /// assert_eq!(jitter(&mut rng), python.random::<f64>() / 2.0);
 /// ```
-#[derive(Clone, Debug)]
-pub struct Generator(Inner);
+///
+/// # Draws
+///
+/// A generator counts the words it hands out ([`Generator::draws`]): one per `next_u32` or
+/// `next_u64`, and one per started eight bytes of `fill_bytes`. The harness's determinism check
+/// compares the count of two runs of a seed.
+#[derive(Debug)]
+pub struct Generator {
+    inner: Inner,
+    draws: u64,
+    /// Where the count goes when the generator is dropped: the harness reads it after a body
+    /// that took its generator by value.
+    tally: Option<Arc<AtomicU64>>,
+}
 
 #[derive(Clone, Debug)]
 enum Inner {
-    // Both states are large (ChaCha's 300 bytes, the Twister's 2.5 KB), so both are boxed and
-    // a `Generator` of either kind is two words.
+    // Both states are large (ChaCha's 300 bytes, the Twister's 2.5 KB), so both are boxed.
     ChaCha(Box<ChaCha8Rng>),
     Cpython(Box<CpythonRandom>),
 }
 
 impl Generator {
+    fn new(inner: Inner) -> Generator {
+        Generator {
+            inner,
+            draws: 0,
+            tally: None,
+        }
+    }
+
     /// The kind of this generator.
     #[must_use]
     pub fn kind(&self) -> RngKind {
-        match self.0 {
+        match self.inner {
             Inner::ChaCha(_) => RngKind::ChaCha,
             Inner::Cpython(_) => RngKind::Cpython,
+        }
+    }
+
+    /// How many words this generator has handed out since it was seeded (or cloned).
+    ///
+    /// ```
+    /// use rand::RngExt;
+    /// use waitsim::RngKind;
+    ///
+    /// let mut rng = RngKind::ChaCha.generator(1);
+    /// let _: f64 = rng.random();
+    /// let _: u32 = rng.random();
+    /// assert_eq!(rng.draws(), 2);
+    /// ```
+    #[must_use]
+    pub fn draws(&self) -> u64 {
+        self.draws
+    }
+
+    /// Has the count written to `tally` when this generator is dropped.
+    pub(crate) fn tallied(mut self, tally: Arc<AtomicU64>) -> Generator {
+        self.tally = Some(tally);
+        self
+    }
+}
+
+/// A clone draws what the original would draw next; its count starts at zero, and it tallies
+/// nowhere.
+impl Clone for Generator {
+    fn clone(&self) -> Generator {
+        Generator::new(self.inner.clone())
+    }
+}
+
+impl Drop for Generator {
+    fn drop(&mut self) {
+        if let Some(tally) = &self.tally {
+            tally.store(self.draws, Ordering::Relaxed);
         }
     }
 }
@@ -151,7 +210,7 @@ impl Generator {
 /// Forwards one `TryRng` method to the generator of either kind.
 macro_rules! forward {
     ($self:ident, $rng:ident => $call:expr) => {
-        match &mut $self.0 {
+        match &mut $self.inner {
             Inner::ChaCha($rng) => $call,
             Inner::Cpython($rng) => $call,
         }
@@ -162,14 +221,17 @@ impl TryRng for Generator {
     type Error = Infallible;
 
     fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        self.draws += 1;
         forward!(self, rng => rng.try_next_u32())
     }
 
     fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.draws += 1;
         forward!(self, rng => rng.try_next_u64())
     }
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        self.draws += dst.len().div_ceil(8) as u64;
         forward!(self, rng => rng.try_fill_bytes(dst))
     }
 }
@@ -180,15 +242,15 @@ impl TryRng for Generator {
 #[cfg_attr(docsrs, doc(cfg(feature = "rand09")))]
 impl rand_core_09::RngCore for Generator {
     fn next_u32(&mut self) -> u32 {
-        forward!(self, rng => rand::Rng::next_u32(&mut **rng))
+        rand::Rng::next_u32(self)
     }
 
     fn next_u64(&mut self) -> u64 {
-        forward!(self, rng => rand::Rng::next_u64(&mut **rng))
+        rand::Rng::next_u64(self)
     }
 
     fn fill_bytes(&mut self, dst: &mut [u8]) {
-        forward!(self, rng => rand::Rng::fill_bytes(&mut **rng, dst))
+        rand::Rng::fill_bytes(self, dst);
     }
 }
 

@@ -352,11 +352,12 @@ const EXACT_TICKS: f64 = 2_000_000.0;
 /// millionth of a tick per wait.
 fn theory(m: f64, n: usize) -> (f64, f64) {
     let nf = n as f64;
-    let ticks = m / 1e-3;
+    let tick = Clock::TICK.as_secs_f64();
+    let ticks = m / tick;
     let (mean, square) = if ticks <= EXACT_TICKS {
         let (mut mean, mut square) = (0.0, 0.0);
         for k in 0.. {
-            let threshold = k as f64 * 1e-3 + 0.5e-9;
+            let threshold = k as f64 * tick + 0.5e-9;
             if threshold >= m {
                 break;
             }
@@ -371,7 +372,7 @@ fn theory(m: f64, n: usize) -> (f64, f64) {
         (mean, variance + mean * mean)
     };
     let variance = (square - mean * mean).max(0.0);
-    (mean * 1e-3 / nf, variance.sqrt() * 1e-3 / nf)
+    (mean * tick / nf, variance.sqrt() * tick / nf)
 }
 
 /// Statistics of `measure_time` over a sweep, next to the theory for uniform delays.

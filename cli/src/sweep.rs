@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use waitsim::analysis::{SeedResult, Stats, Summary, SweepOptions};
-use waitsim::{MaxDelay, RngKind};
+use waitsim::{Clock, MaxDelay, RngKind};
 
 use crate::output::secs_f64;
 
@@ -182,17 +182,14 @@ fn write_line(
 fn check_line(line: &SeedLine, result: &SeedResult) -> Result<(), String> {
     waitsim::TaskCount::measured(line.n).map_err(|err| err.to_string())?;
     let elapsed = result.elapsed;
-    if !elapsed.subsec_nanos().is_multiple_of(1_000_000) {
+    if !elapsed.as_nanos().is_multiple_of(Clock::TICK.as_nanos()) {
         return Err(format!(
             "elapsed {} is not a whole number of milliseconds, as every elapsed time on the \
              virtual clock is",
             line.elapsed
         ));
     }
-    let longest = Duration::from_secs_f64(line.max_delay.as_secs_f64())
-        .as_nanos()
-        .div_ceil(1_000_000);
-    if elapsed.as_millis() > longest {
+    if elapsed > Clock::wait_duration(line.max_delay.as_secs_f64()) {
         return Err(format!(
             "elapsed {} is longer than max_delay {} rounded up to the millisecond",
             line.elapsed, line.max_delay

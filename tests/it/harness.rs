@@ -189,7 +189,13 @@ fn the_determinism_check_catches_select_picking_at_random() {
     );
     assert!(!checked.status.success());
     let report = text(&checked);
-    assert!(report.contains("not deterministic: two runs of the same seed returned different results, first differing at byte"), "{report}");
+    assert!(
+        report.contains(
+            "not deterministic: two runs of the same seed differed in the value returned, first \
+             at byte"
+        ),
+        "{report}"
+    );
     assert_eq!(failed_seed(&report), 0);
 }
 
@@ -411,8 +417,8 @@ fn a_harness_that_asks_for_the_determinism_check_gets_it() {
     assert_eq!(failure.seed, Some(0));
     assert_eq!(
         failure.message,
-        "not deterministic: two runs of the same seed returned different results, first \
-         differing at byte 0: `0` against `1`"
+        "not deterministic: two runs of the same seed differed in the value returned, first at \
+         byte 0: `0` against `1`"
     );
     assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 2);
     assert_eq!(

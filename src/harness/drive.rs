@@ -1,0 +1,317 @@
+//! The seed loop: the recorded seeds first, then this shard's; each seed once, or twice for
+//! the determinism check; stop at the first failure, record it and report it; count the
+//! `sometimes` conditions and judge them after the last seed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use super::coverage::{Coverage, Reached};
+use super::env::{Budget, Seeds, Settings};
+use super::{Failure, Harness, Outcome, Shrunk, Sim, regressions, runner};
+use crate::delay::secs_f64;
+use crate::panic::inside_runtime;
+use crate::{Partition, RngKind};
+
+/// What one run of a seed gave: its value as JSON, and the evidence the determinism check
+/// compares beside it.
+#[derive(Debug, Default)]
+pub(super) struct Trace {
+    pub(super) value: Vec<u8>,
+    /// The virtual time the body took, where the harness ran it.
+    pub(super) elapsed: Option<Duration>,
+    /// The words the body drew from `sim.rng`, where the harness made it.
+    pub(super) draws: Option<u64>,
+    /// The `sometimes` conditions it reached.
+    pub(super) reached: BTreeMap<String, bool>,
+}
+
+/// A seed that failed: what went wrong, and its shrinking where there was an input to shrink.
+#[derive(Debug)]
+pub(super) struct Failed {
+    pub(super) message: String,
+    pub(super) shrunk: Option<Box<Shrunk>>,
+}
+
+impl From<String> for Failed {
+    fn from(message: String) -> Failed {
+        Failed {
+            message,
+            shrunk: None,
+        }
+    }
+}
+
+/// What a loop knows of a seed before running it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Context {
+    pub(super) seed: u64,
+    pub(super) kind: RngKind,
+    pub(super) shrink: Budget,
+}
+
+/// Runs `body` with a [`Sim`] for one seed through the runner: the value, the virtual time,
+/// the draws and the conditions reached.
+pub(super) fn run_body<F, R>(
+    seed: u64,
+    kind: RngKind,
+    body: impl FnOnce(Sim) -> F,
+) -> Result<Trace, String>
+where
+    F: Future<Output = R>,
+    R: Outcome,
+{
+    let tally = Arc::new(AtomicU64::new(0));
+    let reached = Reached::default();
+    let sim = Sim {
+        seed,
+        kind,
+        rng: kind.generator(seed).tallied(Arc::clone(&tally)),
+        reached: reached.clone(),
+    };
+    // The runtime, and the generator with it, is gone when the runner returns.
+    let ran = runner::on_virtual_clock(body(sim)).map_err(|stopped| stopped.of_body())?;
+    Ok(Trace {
+        value: ran.value.into_outcome()?,
+        elapsed: Some(ran.elapsed),
+        draws: Some(tally.load(Ordering::Relaxed)),
+        reached: reached.take(),
+    })
+}
+
+impl Harness {
+    /// The loop. Returns how many seeds ran.
+    pub(super) fn drive(
+        self,
+        once: impl Fn(Context) -> Result<Trace, Failed>,
+    ) -> Result<u64, Failure> {
+        let test = self.name.clone().unwrap_or_else(test_name);
+        let cannot_run =
+            |message| Failure::cannot_run(test.clone(), self.kind.unwrap_or_default(), message);
+        if let Some(message) = inside_runtime("the waitsim harness") {
+            return Err(cannot_run(message));
+        }
+        if let Some((name, share)) = self
+            .sometimes
+            .iter()
+            .find(|(_, share)| !(*share > 0.0 && *share <= 1.0))
+        {
+            return Err(cannot_run(format!(
+                "the share asked of `sometimes` condition `{name}` is {share}: a share is in (0, 1]"
+            )));
+        }
+        let mut settings = Settings::from_env().map_err(cannot_run)?;
+        let determinism_from_env = self.check_determinism.is_none() && settings.check_determinism;
+        if let Some(range) = self.seeds {
+            settings.seeds = Seeds::Range(range);
+            settings.shard = Partition::WHOLE;
+        }
+        settings.kind = self.kind.unwrap_or(settings.kind);
+        settings.shrink = self.shrink.unwrap_or(settings.shrink);
+        let check_determinism = self.check_determinism.unwrap_or(settings.check_determinism);
+        let regressions = self
+            .regressions
+            .clone()
+            .unwrap_or_else(regressions::default_path);
+        // A replay runs its one seed; a loop runs the recorded seeds first, then its shard's.
+        let recorded = match (settings.seeds, &regressions) {
+            (Seeds::Range(_), Some(path)) => {
+                regressions::recorded_seeds(path, &test, settings.kind)
+            }
+            _ => Vec::new(),
+        };
+        let fresh: Box<dyn Iterator<Item = u64>> = match settings.seeds {
+            Seeds::One(seed) => Box::new(std::iter::once(seed)),
+            Seeds::Range(range) => {
+                let recorded = recorded.clone();
+                Box::new(
+                    settings
+                        .shard
+                        .seeds(range)
+                        .filter(move |s| !recorded.contains(s)),
+                )
+            }
+        };
+        let mut coverage = Coverage::new(&self.sometimes);
+        for seed in recorded.iter().copied().chain(fresh) {
+            let context = Context {
+                seed,
+                kind: settings.kind,
+                shrink: settings.shrink,
+            };
+            match run_seed(&once, context, check_determinism) {
+                Ok(reached) => coverage.add(&reached),
+                Err(failed) => {
+                    let note = match &failed.shrunk {
+                        Some(shrunk) => format!("input {}: {}", shrunk.input, failed.message),
+                        None => failed.message.clone(),
+                    };
+                    let recorded_in = match (&regressions, settings.seeds, recorded.contains(&seed))
+                    {
+                        (Some(path), Seeds::Range(_), false) => {
+                            regressions::record(path, &test, settings.kind, seed, &note)
+                                .then(|| path.clone())
+                        }
+                        (Some(path), _, true) => Some(path.clone()),
+                        _ => None,
+                    };
+                    return Err(Failure {
+                        test,
+                        seed: Some(seed),
+                        kind: settings.kind,
+                        shard: settings.shard,
+                        message: failed.message,
+                        recorded: recorded_in,
+                        determinism_from_env,
+                        shrunk: failed.shrunk,
+                        coverage: None,
+                    });
+                }
+            }
+        }
+        if coverage.conditions.is_empty() {
+            return Ok(coverage.seeds);
+        }
+        // One seed (a replay) cannot be expected to reach every condition: its counts are
+        // shown, not judged.
+        let judged = matches!(settings.seeds, Seeds::Range(_));
+        if judged && !coverage.met() {
+            return Err(Failure {
+                message: format!(
+                    "not every `sometimes` condition held as often as asked, over the {} seeds \
+                     that ran: the test may not be checking what it means to\n{coverage}\
+                     widen the inputs so that the seeds reach these cases, or run more seeds \
+                     (WAITSIM_CASES)",
+                    coverage.seeds
+                ),
+                shard: settings.shard,
+                coverage: Some(Box::new(coverage)),
+                ..Failure::cannot_run(test, settings.kind, String::new())
+            });
+        }
+        if settings.show_coverage || !judged {
+            // Shown with `--nocapture` (cargo test) or `--no-capture` (nextest).
+            eprintln!(
+                "waitsim: test `{test}`: `sometimes` conditions over {} seeds\n{coverage}",
+                coverage.seeds
+            );
+        }
+        Ok(coverage.seeds)
+    }
+}
+
+/// Runs one seed (twice, comparing, for the determinism check), turning a panic into a
+/// message. Returns the conditions the (first) run reached.
+fn run_seed(
+    once: &impl Fn(Context) -> Result<Trace, Failed>,
+    context: Context,
+    twice: bool,
+) -> Result<BTreeMap<String, bool>, Failed> {
+    let attempt = || {
+        runner::blocking(|| once(context)).unwrap_or_else(|stopped| Err(stopped.of_body().into()))
+    };
+    let first = attempt()?;
+    if twice {
+        let second = attempt()?;
+        let differences = differences(&first, &second);
+        if !differences.is_empty() {
+            return Err(format!(
+                "not deterministic: two runs of the same seed differed in {}",
+                differences.join("; and in ")
+            )
+            .into());
+        }
+    }
+    Ok(first.reached)
+}
+
+/// How two runs of one seed differ: in the value returned, the virtual time taken, the draws
+/// made; empty if in none.
+fn differences(first: &Trace, second: &Trace) -> Vec<String> {
+    let mut differ = Vec::new();
+    let (a, b) = (&first.value, &second.value);
+    if let Some(at) = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .or_else(|| (a.len() != b.len()).then(|| a.len().min(b.len())))
+    {
+        differ.push(format!(
+            "the value returned, first at byte {at}: `{}` against `{}`",
+            excerpt(a, at),
+            excerpt(b, at)
+        ));
+    }
+    if let (Some(a), Some(b)) = (first.elapsed, second.elapsed)
+        && a != b
+    {
+        differ.push(format!(
+            "the virtual time taken: {} s against {} s",
+            secs_f64(a),
+            secs_f64(b)
+        ));
+    }
+    if let (Some(a), Some(b)) = (first.draws, second.draws)
+        && a != b
+    {
+        differ.push(format!("the draws from sim.rng: {a} against {b}"));
+    }
+    differ
+}
+
+/// Up to 40 bytes of JSON around `at`, as text.
+fn excerpt(json: &[u8], at: usize) -> String {
+    let start = at.saturating_sub(20);
+    let end = (at + 20).min(json.len());
+    String::from_utf8_lossy(json.get(start..end).unwrap_or_default()).into_owned()
+}
+
+/// The running test's name: libtest names each test's thread after it, under `cargo test`
+/// and under cargo-nextest alike.
+fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("this_test")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trace(value: &str, elapsed: u64, draws: u64) -> Trace {
+        Trace {
+            value: value.as_bytes().to_vec(),
+            elapsed: Some(Duration::from_millis(elapsed)),
+            draws: Some(draws),
+            reached: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn two_runs_differ_in_whichever_of_value_time_and_draws_differ() {
+        assert!(differences(&trace("[1]", 5, 2), &trace("[1]", 5, 2)).is_empty());
+        assert_eq!(
+            differences(&trace("[1]", 5, 2), &trace("[2]", 5, 2)),
+            ["the value returned, first at byte 1: `[1]` against `[2]`"]
+        );
+        assert_eq!(
+            differences(&trace("[1]", 5, 2), &trace("[1]", 1500, 2)),
+            ["the virtual time taken: 0.005 s against 1.5 s"]
+        );
+        assert_eq!(
+            differences(&trace("[1]", 5, 2), &trace("[1]", 5, 3)),
+            ["the draws from sim.rng: 2 against 3"]
+        );
+        assert_eq!(
+            differences(&trace("[1]", 5, 2), &trace("[1, 2]", 6, 3)).len(),
+            3
+        );
+        let blocking = Trace {
+            value: b"1".to_vec(),
+            ..Trace::default()
+        };
+        assert!(differences(&blocking, &blocking).is_empty());
+    }
+}

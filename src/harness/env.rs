@@ -1,0 +1,256 @@
+//! The harness's settings from the environment, read once per test process.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::seeds::parse_u64;
+use crate::{Error, Partition, RngKind, SeedRange};
+
+use super::DEFAULT_CASES;
+
+/// The seeds a harness runs: one to replay, or a range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Seeds {
+    One(u64),
+    Range(SeedRange),
+}
+
+/// How much shrinking may cost: runs of the body, and real time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Budget {
+    pub(crate) runs: u64,
+    pub(crate) time: Duration,
+}
+
+impl Budget {
+    /// The default: 4096 runs, or 60 seconds.
+    pub(crate) const DEFAULT: Budget = Budget {
+        runs: 4096,
+        time: Duration::from_secs(60),
+    };
+}
+
+/// The harness's settings from the environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Settings {
+    pub(super) seeds: Seeds,
+    pub(super) kind: RngKind,
+    pub(super) shard: Partition,
+    pub(super) check_determinism: bool,
+    pub(super) shrink: Budget,
+    pub(super) show_coverage: bool,
+}
+
+/// Reads one variable with `parse`, naming it and what it expects when the value is malformed.
+fn read_var<T>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    expected: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, Error> {
+    var(name)
+        .map(|v| parse(&v).ok_or_else(|| Error::env(name, &v, expected)))
+        .transpose()
+}
+
+/// An on/off switch: `1` or `0` (or empty, off).
+fn switch(v: &str) -> Option<bool> {
+    match v {
+        "" | "0" => Some(false),
+        "1" => Some(true),
+        _ => None,
+    }
+}
+
+impl Settings {
+    /// Reads the settings from `var`, which looks a variable up.
+    pub(super) fn read(var: impl Fn(&str) -> Option<String>) -> Result<Settings, Error> {
+        let seed = read_var(
+            &var,
+            "WAITSIM_SEED",
+            &format!("a seed in [0, {}]", u64::MAX),
+            parse_u64,
+        )?;
+        let range = read_var(
+            &var,
+            "WAITSIM_SEEDS",
+            "a range of seeds A..B with A <= B",
+            |v| v.parse::<SeedRange>().ok(),
+        )?;
+        let cases = read_var(
+            &var,
+            "WAITSIM_CASES",
+            "a whole number of seeds, at least 1",
+            |v| parse_u64(v).filter(|&cases| cases > 0),
+        )?;
+        let seeds = match (seed, range, cases) {
+            (Some(seed), _, _) => Seeds::One(seed),
+            (None, Some(_), Some(cases)) => {
+                return Err(Error::env(
+                    "WAITSIM_CASES",
+                    &cases.to_string(),
+                    "no WAITSIM_CASES beside WAITSIM_SEEDS, which already says which seeds",
+                ));
+            }
+            (None, Some(range), None) => Seeds::Range(range),
+            (None, None, cases) => Seeds::Range(SeedRange::new(0, cases.unwrap_or(DEFAULT_CASES))?),
+        };
+        let kind = read_var(&var, "WAITSIM_RNG", "`chacha` or `cpython`", |v| {
+            v.parse::<RngKind>().ok()
+        })?
+        .unwrap_or_default();
+        let shard = read_var(
+            &var,
+            "WAITSIM_SHARD",
+            "K/N with whole numbers 1 <= K <= N",
+            |v| v.parse::<crate::Partition>().ok(),
+        )?
+        .unwrap_or(Partition::WHOLE);
+        let check_determinism = read_var(
+            &var,
+            "WAITSIM_CHECK_DETERMINISM",
+            "`1` (on) or `0` (off)",
+            switch,
+        )?
+        .unwrap_or(false);
+        let runs = read_var(
+            &var,
+            "WAITSIM_SHRINK_RUNS",
+            "a whole number of runs (0: no shrinking)",
+            parse_u64,
+        )?
+        .unwrap_or(Budget::DEFAULT.runs);
+        let time = read_var(
+            &var,
+            "WAITSIM_SHRINK_SECS",
+            "a whole number of seconds of real time",
+            parse_u64,
+        )?
+        .map_or(Budget::DEFAULT.time, Duration::from_secs);
+        let show_coverage = read_var(
+            &var,
+            "WAITSIM_SHOW_COVERAGE",
+            "`1` (on) or `0` (off)",
+            switch,
+        )?
+        .unwrap_or(false);
+        Ok(Settings {
+            seeds,
+            kind,
+            shard,
+            check_determinism,
+            shrink: Budget { runs, time },
+            show_coverage,
+        })
+    }
+
+    /// The settings of this process, read once.
+    pub(super) fn from_env() -> Result<Settings, String> {
+        static SETTINGS: OnceLock<Result<Settings, String>> = OnceLock::new();
+        SETTINGS
+            .get_or_init(|| {
+                Settings::read(|name| std::env::var(name).ok()).map_err(|err| err.to_string())
+            })
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> Result<Settings, Error> {
+        Settings::read(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_string())
+        })
+    }
+
+    #[test]
+    fn the_defaults_are_the_first_256_seeds_of_chacha() {
+        let settings = read(&[]).unwrap();
+        assert_eq!(
+            settings.seeds,
+            Seeds::Range(SeedRange::new(0, 256).unwrap())
+        );
+        assert_eq!(
+            (settings.kind, settings.shard, settings.check_determinism),
+            (RngKind::ChaCha, Partition::WHOLE, false)
+        );
+        assert_eq!(settings.shrink, Budget::DEFAULT);
+        assert!(!settings.show_coverage);
+    }
+
+    #[test]
+    fn each_variable_is_read() {
+        let settings = read(&[
+            ("WAITSIM_SEEDS", "10..20"),
+            ("WAITSIM_RNG", "cpython"),
+            ("WAITSIM_SHARD", "2/3"),
+            ("WAITSIM_CHECK_DETERMINISM", "1"),
+            ("WAITSIM_SHRINK_RUNS", "0"),
+            ("WAITSIM_SHRINK_SECS", "5"),
+            ("WAITSIM_SHOW_COVERAGE", "1"),
+        ])
+        .unwrap();
+        assert_eq!(
+            settings.seeds,
+            Seeds::Range(SeedRange::new(10, 20).unwrap())
+        );
+        assert_eq!(
+            (settings.kind, settings.shard, settings.check_determinism),
+            (RngKind::Cpython, Partition::new(2, 3).unwrap(), true)
+        );
+        assert_eq!(
+            settings.shrink,
+            Budget {
+                runs: 0,
+                time: Duration::from_secs(5)
+            }
+        );
+        assert!(settings.show_coverage);
+        assert_eq!(
+            read(&[("WAITSIM_CASES", "5")]).unwrap().seeds,
+            Seeds::Range(SeedRange::new(0, 5).unwrap())
+        );
+        assert_eq!(
+            read(&[("WAITSIM_SEED", "77"), ("WAITSIM_CASES", "5")])
+                .unwrap()
+                .seeds,
+            Seeds::One(77)
+        );
+        assert!(
+            !read(&[("WAITSIM_CHECK_DETERMINISM", "")])
+                .unwrap()
+                .check_determinism
+        );
+    }
+
+    #[test]
+    fn a_malformed_variable_is_an_error_naming_it() {
+        for (name, value) in [
+            ("WAITSIM_SEED", "-1"),
+            ("WAITSIM_SEED", "seven"),
+            ("WAITSIM_SEEDS", "20..10"),
+            ("WAITSIM_CASES", "0"),
+            ("WAITSIM_CASES", "many"),
+            ("WAITSIM_RNG", "mt"),
+            ("WAITSIM_SHARD", "4/3"),
+            ("WAITSIM_CHECK_DETERMINISM", "yes"),
+            ("WAITSIM_SHRINK_RUNS", "-3"),
+            ("WAITSIM_SHRINK_SECS", "1.5"),
+            ("WAITSIM_SHOW_COVERAGE", "on"),
+        ] {
+            let err = read(&[(name, value)]).unwrap_err();
+            assert!(err.is_invalid_input());
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("invalid {name} `{value}`: expected")),
+                "{err}"
+            );
+        }
+        let both = read(&[("WAITSIM_SEEDS", "0..5"), ("WAITSIM_CASES", "5")]).unwrap_err();
+        assert!(both.to_string().contains("WAITSIM_CASES"), "{both}");
+    }
+}

@@ -1,0 +1,704 @@
+//! The seed loop for your own tests: run a test body once per seed, each on a fresh
+//! virtual-clock runtime with a seeded generator; draw inputs from a proptest strategy and
+//! shrink a failing one; replay one seed from the environment; keep failing seeds in a
+//! regressions file; check that a body is deterministic; and check that the seeds reached the
+//! cases the test is about.
+//!
+//! ```
+//! use waitsim::harness::{self, Sim};
+//! use waitsim::{wait_n, MaxDelay};
+//!
+//! // In a `#[test]`:
+//! harness::run(async |mut sim: Sim| {
+//!     let delays = wait_n(&mut sim.rng, 5, MaxDelay::new(2.0)?).await?;
+//!     assert!(delays.is_sorted());
+//!     Ok::<_, waitsim::Error>(delays)
+//! });
+//! ```
+//!
+//! # Three ways to test
+//!
+//! - [`run`]: the body gets a seed and a generator, and draws what it needs from `sim.rng`.
+//!   A failure names the seed; what the body drew there is for it to say.
+//! - [`check`] (with the `proptest` feature): the body also gets an input from a proptest
+//!   strategy, generated from the seed. A failure is shrunk with the strategy's own shrinking
+//!   to the simplest input that still fails, each step on a fresh runtime with the same seed.
+//! - plain `proptest!`: for synchronous code. It has no paused clock, cannot run an async
+//!   body, and its persisted seeds stop reproducing when a strategy changes.
+//!
+//! ```
+//! # #[cfg(feature = "proptest")] {
+//! use std::time::Duration;
+//! use waitsim::harness::{self, Sim};
+//!
+//! harness::check((1u32..10, 0u64..5000), async |sim: Sim, (tries, base_ms)| {
+//!     let waited = Duration::from_millis(base_ms) * tries;
+//!     tokio::time::sleep(waited).await;
+//!     sim.sometimes("it waited longer than ten seconds", waited > Duration::from_secs(10));
+//!     if waited <= Duration::from_secs(45) { Ok(waited) } else { Err("too long") }
+//! });
+//! # }
+//! ```
+//!
+//! # The environment
+//!
+//! Read once per test process; a malformed value fails the test with a message naming the
+//! variable, never a silent default.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `WAITSIM_SEED=S` | run exactly seed `S` (the replay) | |
+//! | `WAITSIM_SEEDS=A..B` | run seeds `A` up to, not including, `B` | `0..256` |
+//! | `WAITSIM_CASES=N` | run seeds `0..N` | 256 |
+//! | `WAITSIM_RNG=chacha\|cpython` | the generator | `chacha` |
+//! | `WAITSIM_SHARD=K/N` | run only the K-th of N shards of the seeds (the rule of `sweep --partition`) | `1/1` |
+//! | `WAITSIM_CHECK_DETERMINISM=1` | run each seed twice and compare the results | off |
+//! | `WAITSIM_SHRINK_RUNS=N` | the most runs of the body shrinking may take (`0`: no shrinking) | 4096 |
+//! | `WAITSIM_SHRINK_SECS=S` | the most real time shrinking may take | 60 |
+//! | `WAITSIM_SHOW_COVERAGE=1` | print the `sometimes` counts of a passing test (seen with `--nocapture`) | off |
+//!
+//! # Failures, replays and the regressions file
+//!
+//! The loop stops at the first seed whose body panics, returns an `Err` or waits forever, and
+//! fails the test with a report naming the test, the seed, the generator and the shard (and,
+//! for [`check`], the shrunk input), and the command that replays it:
+//! `WAITSIM_SEED=… cargo test <name> -- --exact`. The seed is also appended to
+//! `waitsim-regressions.txt` at the root of the crate under test (the folder cargo runs the
+//! tests in), and every later run of that test tries the recorded seeds first. Commit the
+//! file, as you would `proptest-regressions/`. Any number of test processes may record into
+//! it at once (cargo-nextest runs every test in a process of its own): the header is written
+//! once and every seed is one whole line.
+//!
+//! # Inputs and shrinking
+//!
+//! [`check`] generates each seed's input from the seed alone (on a ChaCha stream of its own,
+//! apart from `sim.rng`'s), so `WAITSIM_SEED=s` regenerates the same input under any
+//! generator kind and shard; a change of the strategy, or of proptest's version in
+//! `Cargo.lock`, can change it. When a seed fails, the input is shrunk: each step runs the
+//! body on a simpler input, on a fresh runtime with the same seed's generator, and keeps it if
+//! the body still fails in any way (an error, a panic, or no end within the virtual-time
+//! limit). Shrinking is deterministic, so the replay reproduces the shrunk input and its
+//! message as printed, unless the real-time budget ran out (the report says so).
+//!
+//! # Coverage: `sometimes`
+//!
+//! A test over 256 seeds passes just as well when none of them reaches the case it was
+//! written for. [`Sim::sometimes`] names a condition and says whether it held; after the last
+//! seed, every named condition must have held on at least one seed, and those given a share
+//! with [`Harness::sometimes`] on at least that share of the seeds, or the test fails with
+//! each condition's count. A replay (`WAITSIM_SEED`) runs one seed, which cannot be expected
+//! to reach everything: its counts are printed, not judged. Under `WAITSIM_SHARD` each shard
+//! is judged on its own seeds, so a condition rarer than one seed in a shard's share fails
+//! there: give such a test more seeds, or a share it can meet.
+//!
+//! # What stays deterministic
+//!
+//! Each seed runs on a new current-thread runtime with tokio's paused clock. On it, time moves
+//! only when every task is waiting, straight to the next timer; spawned tasks run in the order
+//! they were woken; and the generator is the only source of randomness the harness hands out.
+//! So a body that draws only from `sim.rng` and waits only with `tokio::time` gives the same
+//! result every run. What does not stay deterministic: `tokio::select!` picks among ready
+//! branches at random (unless written `biased;`), `std::time` and `thread_rng` read the world,
+//! threads and `spawn_blocking` run when the operating system says. The determinism check
+//! (`WAITSIM_CHECK_DETERMINISM=1`, or [`Harness::check_determinism`]) runs each seed twice and
+//! compares three things: the results, serialized as JSON, byte for byte; the virtual time
+//! the body took; and the number of draws it made from `sim.rng`. The report says which
+//! differed.
+//!
+//! # cargo-nextest
+//!
+//! The harness runs under `cargo nextest run` as under `cargo test`: every test is its own
+//! process there, each reads the environment on its own, and they share the regressions file
+//! safely. `cargo nextest run --partition count:K/N` splits the tests over machines;
+//! `WAITSIM_SHARD=K/N` splits one test's seeds. The replay is the same command, or
+//! `WAITSIM_SEED=… cargo nextest run <name>`.
+
+mod coverage;
+mod drive;
+mod env;
+#[cfg(feature = "proptest")]
+mod inputs;
+mod regressions;
+pub(crate) mod runner;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use coverage::Reached;
+pub use coverage::{Condition, Coverage};
+use drive::{Failed, run_body};
+use env::Budget;
+
+use crate::{Generator, Partition, RngKind, SeedRange};
+
+/// How many seeds a test runs when the environment does not say.
+pub const DEFAULT_CASES: u64 = 256;
+
+/// The file, at the root of the crate under test, that keeps the seeds that failed.
+pub const REGRESSIONS_FILE: &str = "waitsim-regressions.txt";
+
+/// What a test body gets for one seed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Sim {
+    /// The seed.
+    pub seed: u64,
+    /// The generator's kind.
+    pub kind: RngKind,
+    /// A generator of that kind, seeded with the seed.
+    pub rng: Generator,
+    /// The `sometimes` conditions this run reached.
+    reached: Reached,
+}
+
+impl Sim {
+    /// Records that the condition `name` was evaluated on this seed, and whether it `held`;
+    /// returns `held`. After the last seed, every condition must have held on at least one
+    /// seed (or the share [`Harness::sometimes`] asks for), or the test fails with the counts:
+    /// see the module docs.
+    ///
+    /// ```
+    /// use waitsim::harness::{self, Sim};
+    /// use rand::RngExt;
+    ///
+    /// harness::run(async |mut sim: Sim| {
+    ///     let tries = sim.rng.random_range(1..10);
+    ///     if sim.sometimes("a single try", tries == 1) {
+    ///         // the case the test was written for
+    ///     }
+    /// });
+    /// ```
+    pub fn sometimes(&self, name: &str, held: bool) -> bool {
+        self.reached.note(name, held);
+        held
+    }
+}
+
+/// A failing input, shrunk: the report of [`check`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Shrunk {
+    /// The simplest input found that still fails, as `{:#?}` writes it.
+    pub input: String,
+    /// What the body said of it.
+    pub message: String,
+    /// The input the seed generated, which failed first.
+    pub found: String,
+    /// What the body said of that.
+    pub found_message: String,
+    /// How many simplifications still failed, and so were kept.
+    pub steps: u64,
+    /// How many runs of the body shrinking took.
+    pub runs: u64,
+    /// The budget that ran out before shrinking was done, if one did.
+    pub out_of_budget: Option<String>,
+}
+
+/// A failed run of a harness: the test, the seed, the generator and the shard, what went
+/// wrong, and how to replay it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Failure {
+    /// The test's name, as `cargo test` knows it.
+    pub test: String,
+    /// The seed that failed, if one did (a malformed environment fails before any runs, and
+    /// a `sometimes` condition after all have).
+    pub seed: Option<u64>,
+    /// The generator's kind.
+    pub kind: RngKind,
+    /// The shard that ran.
+    pub shard: Partition,
+    /// What went wrong: for a shrunk input, what the body said of the shrunk one.
+    pub message: String,
+    /// Where the seed was recorded, if it was.
+    pub recorded: Option<PathBuf>,
+    /// Whether the determinism check was on by the environment (`WAITSIM_CHECK_DETERMINISM`),
+    /// so that the replay turns it on too.
+    pub determinism_from_env: bool,
+    /// The input and its shrinking, for a test with inputs ([`check`]).
+    pub shrunk: Option<Box<Shrunk>>,
+    /// The `sometimes` counts, when a condition did not hold as often as asked.
+    pub coverage: Option<Box<Coverage>>,
+}
+
+impl Failure {
+    /// A failure before (or after) any seed failed.
+    fn cannot_run(test: String, kind: RngKind, message: String) -> Failure {
+        Failure {
+            test,
+            seed: None,
+            kind,
+            shard: Partition::WHOLE,
+            message,
+            recorded: None,
+            determinism_from_env: false,
+            shrunk: None,
+            coverage: None,
+        }
+    }
+
+    /// The shell command that runs the failing seed again, alone.
+    #[must_use]
+    pub fn replay(&self) -> Option<String> {
+        let seed = self.seed?;
+        let kind = if self.kind == RngKind::default() {
+            String::new()
+        } else {
+            format!("WAITSIM_RNG={} ", self.kind)
+        };
+        let determinism = if self.determinism_from_env {
+            "WAITSIM_CHECK_DETERMINISM=1 "
+        } else {
+            ""
+        };
+        Some(format!(
+            "WAITSIM_SEED={seed} {kind}{determinism}cargo test {} -- --exact",
+            self.test
+        ))
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.seed, &self.coverage) {
+            (Some(seed), _) => writeln!(
+                f,
+                "waitsim: test `{}` failed at seed {seed} (generator {}, shard {})",
+                self.test, self.kind, self.shard
+            )?,
+            (None, Some(_)) => writeln!(
+                f,
+                "waitsim: test `{}` failed (generator {}, shard {})",
+                self.test, self.kind, self.shard
+            )?,
+            (None, None) => writeln!(f, "waitsim: test `{}` could not run", self.test)?,
+        }
+        if let Some(shrunk) = &self.shrunk {
+            if shrunk.found == shrunk.input {
+                writeln!(f, "input (it does not shrink):\n{}", shrunk.input)?;
+            } else {
+                writeln!(
+                    f,
+                    "input, shrunk in {} steps ({} runs of the body):\n{}",
+                    shrunk.steps, shrunk.runs, shrunk.input
+                )?;
+            }
+        }
+        writeln!(f, "{}", self.message)?;
+        if let Some(shrunk) = &self.shrunk {
+            if shrunk.found != shrunk.input {
+                writeln!(
+                    f,
+                    "the input first found at this seed:\n{}\nwhich failed with: {}",
+                    shrunk.found, shrunk.found_message
+                )?;
+            }
+            if let Some(budget) = &shrunk.out_of_budget {
+                writeln!(
+                    f,
+                    "shrinking stopped after {budget} (WAITSIM_SHRINK_RUNS, WAITSIM_SHRINK_SECS): \
+                     a simpler failing input may exist"
+                )?;
+            }
+        }
+        if let Some(replay) = self.replay() {
+            writeln!(f, "replay it with: {replay}")?;
+        }
+        if let Some(path) = &self.recorded {
+            writeln!(
+                f,
+                "recorded in {} (commit it: later runs try this seed first)",
+                path.display()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// What a test body may return: nothing, or a result whose value the determinism check
+/// compares.
+pub trait Outcome {
+    /// The value serialized as JSON, or the body's error as text.
+    ///
+    /// # Errors
+    ///
+    /// The body's error, as text.
+    fn into_outcome(self) -> Result<Vec<u8>, String>;
+}
+
+impl Outcome for () {
+    fn into_outcome(self) -> Result<Vec<u8>, String> {
+        Ok(Vec::new())
+    }
+}
+
+impl<T: Serialize, E: fmt::Display> Outcome for Result<T, E> {
+    fn into_outcome(self) -> Result<Vec<u8>, String> {
+        let value = self.map_err(|err| err.to_string())?;
+        serde_json::to_vec(&value).map_err(|err| format!("the result cannot be serialized: {err}"))
+    }
+}
+
+/// A seed loop, set up from the environment, with the options a test may add.
+///
+/// ```
+/// use waitsim::harness::{Harness, Sim};
+/// use waitsim::{wait_random, MaxDelay};
+///
+/// Harness::new()
+///     .name("waits_are_in_range")
+///     .check_determinism(true)
+///     .sometimes("a wait over five seconds", 0.3)
+///     .run(async |mut sim: Sim| {
+///         let delay = wait_random(&mut sim.rng, MaxDelay::DEFAULT).await;
+///         sim.sometimes("a wait over five seconds", delay > 5.0);
+///         if (0.0..=10.0).contains(&delay) { Ok(delay) } else { Err(format!("{delay}")) }
+///     });
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct Harness {
+    name: Option<String>,
+    /// The determinism check, if the test sets it: it wins over the environment.
+    check_determinism: Option<bool>,
+    /// Where failing seeds are kept: the crate's regressions file unless said otherwise.
+    regressions: Option<Option<PathBuf>>,
+    /// The seeds, if the test sets them: they win over the environment.
+    seeds: Option<SeedRange>,
+    /// The generator's kind, if the test sets it: it wins over the environment.
+    kind: Option<RngKind>,
+    /// The `sometimes` conditions asked for, with their shares.
+    sometimes: Vec<(String, f64)>,
+    /// Shrinking's budget, if the test sets it: it wins over the environment.
+    shrink: Option<Budget>,
+}
+
+impl Harness {
+    /// A harness named after the running test (the name `cargo test` gives its thread).
+    pub fn new() -> Harness {
+        Harness::default()
+    }
+
+    /// Names the test in reports, replay commands and the regressions file, where the
+    /// thread's name is not the test's (a test that runs the harness on a thread of its own).
+    pub fn name(self, name: &str) -> Harness {
+        Harness {
+            name: Some(name.to_string()),
+            ..self
+        }
+    }
+
+    /// Keeps failing seeds in the file at `path` instead of the crate's
+    /// [`REGRESSIONS_FILE`], and tries the seeds recorded there first.
+    pub fn regressions_file(self, path: impl Into<PathBuf>) -> Harness {
+        Harness {
+            regressions: Some(Some(path.into())),
+            ..self
+        }
+    }
+
+    /// Neither reads nor writes a regressions file: for a test that expects its body to fail.
+    pub fn without_regressions_file(self) -> Harness {
+        Harness {
+            regressions: Some(None),
+            ..self
+        }
+    }
+
+    /// Runs each seed twice and fails unless both runs return the same bytes, take the same
+    /// virtual time and make the same draws (`true`), or never does (`false`), whatever
+    /// `WAITSIM_CHECK_DETERMINISM` says.
+    pub fn check_determinism(self, on: bool) -> Harness {
+        Harness {
+            check_determinism: Some(on),
+            ..self
+        }
+    }
+
+    /// Runs exactly `seeds`, whatever `WAITSIM_SEED`, `WAITSIM_SEEDS`, `WAITSIM_CASES` and
+    /// `WAITSIM_SHARD` say: for a test whose assertions depend on which seeds run.
+    pub fn seeds(self, seeds: SeedRange) -> Harness {
+        Harness {
+            seeds: Some(seeds),
+            ..self
+        }
+    }
+
+    /// Uses generators of `kind`, whatever `WAITSIM_RNG` says.
+    pub fn kind(self, kind: RngKind) -> Harness {
+        Harness {
+            kind: Some(kind),
+            ..self
+        }
+    }
+
+    /// Asks that the [`Sim::sometimes`] condition `name` hold on at least `min_share` of the
+    /// seeds (a share in `(0, 1]`), not only on one; a condition asked for here must be
+    /// evaluated too. A share outside `(0, 1]` fails the test before any seed runs.
+    pub fn sometimes(mut self, name: &str, min_share: f64) -> Harness {
+        self.sometimes.retain(|(asked, _)| asked != name);
+        self.sometimes.push((name.to_string(), min_share));
+        self
+    }
+
+    /// Lets shrinking take at most `runs` runs of the body and `time` of real time, whatever
+    /// `WAITSIM_SHRINK_RUNS` and `WAITSIM_SHRINK_SECS` say. `runs = 0` turns shrinking off.
+    pub fn shrink_budget(self, runs: u64, time: Duration) -> Harness {
+        Harness {
+            shrink: Some(Budget { runs, time }),
+            ..self
+        }
+    }
+
+    /// Runs `body` once per seed, each on a fresh virtual-clock runtime, and panics with the
+    /// [`Failure`] report at the first seed that fails: the way to use it in a `#[test]`.
+    ///
+    /// # Panics
+    ///
+    /// When a seed fails, a `sometimes` condition is not met, or the environment is
+    /// malformed.
+    pub fn run<B, R>(self, body: B)
+    where
+        B: AsyncFn(Sim) -> R,
+        R: Outcome,
+    {
+        if let Err(failure) = self.try_run(body) {
+            panic!("{failure}");
+        }
+    }
+
+    /// Runs `body` once per seed like [`Harness::run`], and returns the failure instead of
+    /// panicking; otherwise how many seeds ran.
+    ///
+    /// # Errors
+    ///
+    /// The first seed that fails, a `sometimes` condition not met, or a malformed
+    /// environment.
+    pub fn try_run<B, R>(self, body: B) -> Result<u64, Failure>
+    where
+        B: AsyncFn(Sim) -> R,
+        R: Outcome,
+    {
+        self.drive(|context| Ok(run_body(context.seed, context.kind, |sim| body(sim))?))
+    }
+
+    /// Runs `body` once per seed with an input generated from the seed by `strategy`, each on
+    /// a fresh virtual-clock runtime, and panics at the first seed that fails with the
+    /// [`Failure`] report: the input shrunk to the simplest that still fails, the input first
+    /// found, and the replay. See the module docs on inputs and shrinking.
+    ///
+    /// ```
+    /// use proptest::prelude::*;
+    /// use waitsim::harness::{Harness, Sim};
+    /// use waitsim::{wait_n, MaxDelay};
+    ///
+    /// Harness::new().check(
+    ///     (0usize..50, 0.0..100.0f64),
+    ///     async |mut sim: Sim, (n, bound)| {
+    ///         let delays = wait_n(&mut sim.rng, n, MaxDelay::new(bound)?).await?;
+    ///         assert_eq!(delays.len(), n);
+    ///         Ok::<_, waitsim::Error>(delays)
+    ///     },
+    /// );
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When a seed fails, a `sometimes` condition is not met, or the environment is
+    /// malformed.
+    #[cfg(feature = "proptest")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+    pub fn check<S, B, R>(self, strategy: S, body: B)
+    where
+        S: proptest::strategy::Strategy,
+        S::Value: fmt::Debug,
+        B: AsyncFn(Sim, S::Value) -> R,
+        R: Outcome,
+    {
+        if let Err(failure) = self.try_check(strategy, body) {
+            panic!("{failure}");
+        }
+    }
+
+    /// [`Harness::check`], returning the failure instead of panicking; otherwise how many
+    /// seeds ran.
+    ///
+    /// # Errors
+    ///
+    /// The first seed that fails (its input shrunk), a `sometimes` condition not met, or a
+    /// malformed environment.
+    #[cfg(feature = "proptest")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+    pub fn try_check<S, B, R>(self, strategy: S, body: B) -> Result<u64, Failure>
+    where
+        S: proptest::strategy::Strategy,
+        S::Value: fmt::Debug,
+        B: AsyncFn(Sim, S::Value) -> R,
+        R: Outcome,
+    {
+        use proptest::strategy::ValueTree as _;
+
+        self.drive(|context| {
+            let (seed, kind) = (context.seed, context.kind);
+            let mut tree = inputs::tree(&strategy, seed)?;
+            let first = match run_body(seed, kind, |sim| body(sim, tree.current())) {
+                Ok(trace) => return Ok(trace),
+                Err(message) => message,
+            };
+            let shrunk = inputs::shrink(&mut tree, first, context.shrink, |input| {
+                run_body(seed, kind, |sim| body(sim, input)).err()
+            });
+            Err(Failed {
+                message: shrunk.message.clone(),
+                shrunk: Some(Box::new(shrunk)),
+            })
+        })
+    }
+
+    /// Runs a blocking `body` once per seed, with the seed and the generator's kind: for
+    /// checks that build their own runtimes, such as the [`laws`](crate::laws). Panics with
+    /// the [`Failure`] report at the first seed that fails.
+    ///
+    /// ```
+    /// use waitsim::harness::Harness;
+    /// use waitsim::laws::{self, Input};
+    ///
+    /// Harness::new().each_seed(|seed, kind| laws::wait_n(waitsim::wait_n, kind, Input::from_seed(seed)));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When a seed fails, or the environment is malformed.
+    pub fn each_seed<B, R>(self, body: B)
+    where
+        B: Fn(u64, RngKind) -> R,
+        R: Outcome,
+    {
+        if let Err(failure) = self.try_each_seed(body) {
+            panic!("{failure}");
+        }
+    }
+
+    /// [`Harness::each_seed`], returning the failure instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// The first seed that fails, or a malformed environment.
+    pub fn try_each_seed<B, R>(self, body: B) -> Result<u64, Failure>
+    where
+        B: Fn(u64, RngKind) -> R,
+        R: Outcome,
+    {
+        self.drive(|context| {
+            Ok(drive::Trace {
+                value: body(context.seed, context.kind).into_outcome()?,
+                ..drive::Trace::default()
+            })
+        })
+    }
+}
+
+/// Runs `body` over the seeds the environment gives, with a new [`Harness`]: see the module
+/// docs.
+///
+/// # Panics
+///
+/// When a seed fails, a `sometimes` condition is not met, or the environment is malformed.
+pub fn run<B, R>(body: B)
+where
+    B: AsyncFn(Sim) -> R,
+    R: Outcome,
+{
+    Harness::new().run(body);
+}
+
+/// Runs `body` over the seeds the environment gives, with an input from `strategy` for each,
+/// with a new [`Harness`]: see [`Harness::check`].
+///
+/// # Panics
+///
+/// When a seed fails, a `sometimes` condition is not met, or the environment is malformed.
+#[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+pub fn check<S, B, R>(strategy: S, body: B)
+where
+    S: proptest::strategy::Strategy,
+    S::Value: fmt::Debug,
+    B: AsyncFn(Sim, S::Value) -> R,
+    R: Outcome,
+{
+    Harness::new().check(strategy, body);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_replay_command_names_the_seed_and_a_generator_other_than_the_default() {
+        let failure = Failure {
+            seed: Some(42),
+            ..Failure::cannot_run("retry::backs_off".into(), RngKind::Cpython, "boom".into())
+        };
+        assert_eq!(
+            failure.replay().unwrap(),
+            "WAITSIM_SEED=42 WAITSIM_RNG=cpython cargo test retry::backs_off -- --exact"
+        );
+        let checked = Failure {
+            determinism_from_env: true,
+            ..failure
+        };
+        assert_eq!(
+            checked.replay().unwrap(),
+            "WAITSIM_SEED=42 WAITSIM_RNG=cpython WAITSIM_CHECK_DETERMINISM=1 cargo test \
+             retry::backs_off -- --exact"
+        );
+    }
+
+    #[test]
+    fn a_shrunk_failure_shows_both_inputs_the_steps_and_a_spent_budget() {
+        let shrunk = Shrunk {
+            input: "3".into(),
+            message: "3 fails".into(),
+            found: "977".into(),
+            found_message: "977 fails".into(),
+            steps: 9,
+            runs: 14,
+            out_of_budget: Some("14 runs".into()),
+        };
+        let failure = Failure {
+            seed: Some(5),
+            shrunk: Some(Box::new(shrunk.clone())),
+            ..Failure::cannot_run("t".into(), RngKind::ChaCha, "3 fails".into())
+        };
+        assert_eq!(
+            failure.to_string(),
+            "waitsim: test `t` failed at seed 5 (generator chacha, shard 1/1)\n\
+             input, shrunk in 9 steps (14 runs of the body):\n3\n\
+             3 fails\n\
+             the input first found at this seed:\n977\nwhich failed with: 977 fails\n\
+             shrinking stopped after 14 runs (WAITSIM_SHRINK_RUNS, WAITSIM_SHRINK_SECS): a \
+             simpler failing input may exist\n\
+             replay it with: WAITSIM_SEED=5 cargo test t -- --exact\n"
+        );
+        let whole = Failure {
+            seed: Some(5),
+            shrunk: Some(Box::new(Shrunk {
+                found: "3".into(),
+                out_of_budget: None,
+                ..shrunk
+            })),
+            ..Failure::cannot_run("t".into(), RngKind::ChaCha, "3 fails".into())
+        };
+        assert!(
+            whole
+                .to_string()
+                .contains("input (it does not shrink):\n3\n3 fails\nreplay")
+        );
+    }
+}
