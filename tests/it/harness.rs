@@ -50,7 +50,7 @@ fn victim_selects_at_random() {
 }
 
 /// Runs one victim in this test binary with `vars`, its regressions file in `dir`.
-fn victim(name: &str, dir: &Path, vars: &[(&str, &str)]) -> Output {
+pub(crate) fn victim(name: &str, dir: &Path, vars: &[(&str, &str)]) -> Output {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
         .args([name, "--exact", "--nocapture", "--test-threads=1"])
@@ -64,18 +64,21 @@ fn victim(name: &str, dir: &Path, vars: &[(&str, &str)]) -> Output {
         "WAITSIM_RNG",
         "WAITSIM_SHARD",
         "WAITSIM_CHECK_DETERMINISM",
+        "WAITSIM_SHRINK_RUNS",
+        "WAITSIM_SHRINK_SECS",
+        "WAITSIM_SHOW_COVERAGE",
     ] {
         command.env_remove(var);
     }
     command.envs(vars.iter().copied()).output().unwrap()
 }
 
-fn text(output: &Output) -> String {
+pub(crate) fn text(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
 }
 
 /// The seed of a failure report.
-fn failed_seed(report: &str) -> u64 {
+pub(crate) fn failed_seed(report: &str) -> u64 {
     let at = report.find("failed at seed ").expect(report) + "failed at seed ".len();
     report[at..]
         .split_whitespace()
@@ -85,7 +88,7 @@ fn failed_seed(report: &str) -> u64 {
         .unwrap()
 }
 
-fn fresh_dir(name: &str) -> std::path::PathBuf {
+pub(crate) fn fresh_dir(name: &str) -> std::path::PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -262,7 +265,7 @@ async fn the_harness_inside_a_runtime_refuses_without_running_or_recording_a_see
 }
 
 /// The environment variables of a printed replay command.
-fn replay_vars(report: &str) -> Vec<(String, String)> {
+pub(crate) fn replay_vars(report: &str) -> Vec<(String, String)> {
     let line = report
         .lines()
         .find_map(|l| l.strip_prefix("replay it with: "))

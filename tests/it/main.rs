@@ -1,6 +1,7 @@
 //! All integration tests, in one binary.
 
 mod catalogue;
+mod check;
 mod cpython;
 mod harness;
 mod laws;

@@ -1,7 +1,7 @@
 //! The README's example test file, as it stands there (a tidy test keeps the two equal).
 
 #[path = "readme/my_crate.rs"]
-mod my_crate;
+pub(crate) mod my_crate;
 
 use std::time::Duration;
 

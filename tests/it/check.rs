@@ -1,0 +1,484 @@
+//! `harness::check` from the outside: a planted bug in production code generic over
+//! `rand::Rng` is caught under both generators and shrunk to an input no simpler one also
+//! fails, the replay printed reproduces it, and the same test without the bug passes;
+//! `sometimes` conditions are counted and judged; the determinism check names what differed;
+//! and eight processes recording at once leave the regressions file well formed.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use proptest::prelude::*;
+use rand::RngExt;
+use waitsim::harness::{self, Harness, Sim};
+use waitsim::{Clock, RngKind, SeedRange};
+
+use crate::harness::{failed_seed, fresh_dir, replay_vars, text, victim};
+use crate::readme::my_crate::retry;
+
+/// One retry's settings, as the test draws them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Retry {
+    tries: u32,
+    base: Duration,
+    cap: Duration,
+    /// How many attempts fail before one succeeds.
+    failures: u32,
+}
+
+/// The settings, drawn so that proptest's shrinking (which goes through a tuple's elements once,
+/// in order) reaches an input no simpler one also fails: the bounds first, then the counts that
+/// depend on them.
+fn retries() -> impl Strategy<Value = Retry> {
+    (1..5000u64, 1..2000u64, 1..12u32, 0..12u32).prop_map(|(cap, base, tries, failures)| Retry {
+        tries,
+        base: Duration::from_millis(base),
+        cap: Duration::from_millis(cap),
+        failures,
+    })
+}
+
+/// `my_crate::retry` with a planted bug: the jitter, in [0.5, 1.5), is applied after the cap,
+/// so a capped wait can exceed it.
+async fn retry_past_the_cap<R: rand::Rng + ?Sized>(
+    rng: &mut R,
+    tries: u32,
+    base: Duration,
+    cap: Duration,
+    mut attempt: impl FnMut() -> bool,
+) -> Vec<Duration> {
+    let mut waits = Vec::new();
+    for k in 0..tries {
+        if attempt() {
+            break;
+        }
+        let wait = base
+            .saturating_mul(2u32.saturating_pow(k))
+            .min(cap)
+            .mul_f64(0.5 + rng.random::<f64>());
+        tokio::time::sleep(wait).await;
+        waits.push(wait);
+    }
+    waits
+}
+
+/// The test's body on one input, with the retry under test: the waits, or what is wrong.
+async fn waits_at_most_the_cap(
+    sim: &mut Sim,
+    input: Retry,
+    planted: bool,
+) -> Result<Vec<Duration>, String> {
+    let mut calls = 0;
+    let attempt = || {
+        calls += 1;
+        calls > input.failures
+    };
+    let waits = if planted {
+        retry_past_the_cap(&mut sim.rng, input.tries, input.base, input.cap, attempt).await
+    } else {
+        retry(&mut sim.rng, input.tries, input.base, input.cap, attempt).await
+    };
+    sim.sometimes("the retry gave up", calls <= input.failures);
+    match waits.iter().find(|&&wait| wait > input.cap) {
+        Some(long) => Err(format!(
+            "a wait of {long:?} is longer than the cap of {:?}",
+            input.cap
+        )),
+        None => Ok(waits),
+    }
+}
+
+#[test]
+fn victim_retry_past_the_cap() {
+    if std::env::var_os("WAITSIM_TEST_VICTIM").is_none() {
+        return;
+    }
+    harness::check(retries(), async |mut sim: Sim, input: Retry| {
+        waits_at_most_the_cap(&mut sim, input, true).await
+    });
+}
+
+/// The block of lines after `heading` up to the line `end` (excluded).
+fn block<'a>(report: &'a str, heading: &str, end: &str) -> &'a str {
+    let start = report.find(heading).expect(report) + heading.len();
+    let len = report[start..].find(end).expect(report);
+    &report[start..start + len]
+}
+
+#[test]
+fn a_planted_bug_is_shrunk_and_its_replay_reproduces_the_shrunk_input_and_message() {
+    for kind in ["chacha", "cpython"] {
+        let dir = fresh_dir(&format!("check-replay-{kind}"));
+        let name = "check::victim_retry_past_the_cap";
+        let first = victim(name, &dir, &[("WAITSIM_RNG", kind)]);
+        assert!(!first.status.success());
+        let report = text(&first);
+        assert!(
+            report.contains(&format!("(generator {kind}, shard 1/1)")),
+            "{report}"
+        );
+        assert!(report.contains("input, shrunk in "), "{report}");
+        assert!(
+            report.contains("the input first found at this seed:\nRetry {"),
+            "{report}"
+        );
+        let shrunk = block(&report, "runs of the body):\n", "\n}\n").to_string();
+        assert!(shrunk.starts_with("Retry {"), "{report}");
+        let message = block(&report, "\n}\n", "\n").to_string();
+        assert!(message.contains("is longer than the cap"), "{report}");
+        let seed = failed_seed(&report);
+        let recorded = std::fs::read_to_string(dir.join("waitsim-regressions.txt")).unwrap();
+        assert!(
+            recorded.contains(&format!("{name} {kind} {seed} # input Retry {{ tries: ")),
+            "{recorded}"
+        );
+
+        let vars = replay_vars(&report);
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let replayed = text(&victim(
+            name,
+            &fresh_dir(&format!("check-replayed-{kind}")),
+            &vars,
+        ));
+        assert_eq!(
+            block(&replayed, "runs of the body):\n", "\n}\n"),
+            shrunk,
+            "{replayed}"
+        );
+        assert_eq!(block(&replayed, "\n}\n", "\n"), message, "{replayed}");
+        assert_eq!(failed_seed(&replayed), seed);
+    }
+}
+
+/// Whether the planted body fails on `input` at `seed`, run outside the harness.
+fn planted_fails(kind: RngKind, seed: u64, input: Retry) -> bool {
+    let mut sim_like = kind.generator(seed);
+    Clock::Virtual
+        .block_on(async {
+            let mut calls = 0;
+            let waits =
+                retry_past_the_cap(&mut sim_like, input.tries, input.base, input.cap, || {
+                    calls += 1;
+                    calls > input.failures
+                })
+                .await;
+            waits.iter().any(|&wait| wait > input.cap)
+        })
+        .unwrap()
+}
+
+#[test]
+fn the_shrunk_input_fails_and_no_input_one_step_simpler_does() {
+    for kind in RngKind::ALL.iter().copied() {
+        let last_failing = Mutex::new(None);
+        let failure = Harness::new()
+            .kind(kind)
+            .seeds(SeedRange::new(0, 64).unwrap())
+            .without_regressions_file()
+            .try_check(retries(), async |mut sim: Sim, input: Retry| {
+                let outcome = waits_at_most_the_cap(&mut sim, input, true).await;
+                if outcome.is_err() {
+                    *last_failing.lock().unwrap() = Some(input);
+                }
+                outcome
+            })
+            .unwrap_err();
+        let seed = failure.seed.unwrap();
+        let shrunk = failure.shrunk.as_deref().unwrap();
+        let input = last_failing.lock().unwrap().unwrap();
+        assert_eq!(shrunk.input, format!("{input:#?}"));
+        assert_eq!(failure.message, shrunk.message);
+        assert!(shrunk.steps > 0 && shrunk.runs >= shrunk.steps, "{failure}");
+        assert_eq!(shrunk.out_of_budget, None);
+        assert!(planted_fails(kind, seed, input));
+        let ms = |d: Duration| d.as_millis() as u64;
+        let simpler = [
+            (input.tries > 1).then(|| Retry {
+                tries: input.tries - 1,
+                ..input
+            }),
+            (ms(input.base) > 1).then(|| Retry {
+                base: input.base - Duration::from_millis(1),
+                ..input
+            }),
+            (ms(input.cap) > 1).then(|| Retry {
+                cap: input.cap - Duration::from_millis(1),
+                ..input
+            }),
+            (input.failures > 0).then(|| Retry {
+                failures: input.failures - 1,
+                ..input
+            }),
+        ];
+        for simpler in simpler.into_iter().flatten() {
+            assert!(
+                !planted_fails(kind, seed, simpler),
+                "{simpler:?} also fails at seed {seed}, simpler than the shrunk {input:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn without_the_bug_the_same_test_passes_and_reaches_a_retry_that_gives_up() {
+    for kind in RngKind::ALL.iter().copied() {
+        let ran = Harness::new()
+            .kind(kind)
+            .seeds(SeedRange::new(0, 256).unwrap())
+            .without_regressions_file()
+            .sometimes("the retry gave up", 0.2)
+            .try_check(retries(), async |mut sim: Sim, input: Retry| {
+                waits_at_most_the_cap(&mut sim, input, false).await
+            })
+            .unwrap();
+        assert_eq!(ran, 256);
+    }
+}
+
+#[test]
+fn a_condition_that_never_holds_fails_the_test_with_the_counts() {
+    let harness = || {
+        Harness::new()
+            .name("never")
+            .seeds(SeedRange::new(0, 40).unwrap())
+            .without_regressions_file()
+    };
+    let failure = harness()
+        .try_run(async |mut sim: Sim| {
+            let u: f64 = sim.rng.random();
+            sim.sometimes("a draw of 2 or more", u >= 2.0);
+            sim.sometimes("a draw below a half", u < 0.5);
+        })
+        .unwrap_err();
+    assert_eq!(failure.seed, None);
+    let coverage = failure.coverage.as_deref().unwrap();
+    assert_eq!(coverage.seeds, 40);
+    let counts: Vec<(&str, u64)> = coverage
+        .conditions
+        .iter()
+        .map(|c| (c.name.as_str(), c.hits))
+        .collect();
+    assert_eq!(counts[0], ("a draw below a half", counts[0].1));
+    assert!(counts[0].1 > 10 && counts[0].1 < 30, "{counts:?}");
+    assert_eq!(counts[1], ("a draw of 2 or more", 0));
+    let report = failure.to_string();
+    assert!(
+        report.starts_with("waitsim: test `never` failed (generator chacha, shard 1/1)\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("the test may not be checking what it means to"),
+        "{report}"
+    );
+    assert!(
+        report
+            .contains("a draw of 2 or more   0 of 40 seeds (  0.0%), asked at least once: NOT MET"),
+        "{report}"
+    );
+    assert!(report.contains("asked at least once: ok"), "{report}");
+
+    // Held on some seeds, it passes; asked for a share it does not reach, it fails.
+    let half = async |mut sim: Sim| {
+        let u: f64 = sim.rng.random();
+        sim.sometimes("a draw below a half", u < 0.5);
+    };
+    assert_eq!(harness().try_run(half).unwrap(), 40);
+    let asked = harness()
+        .sometimes("a draw below a half", 0.9)
+        .try_run(half)
+        .unwrap_err();
+    assert!(
+        asked.to_string().contains("asked at least 90%: NOT MET"),
+        "{asked}"
+    );
+    let unseen = harness()
+        .sometimes("never evaluated", 0.1)
+        .try_run(half)
+        .unwrap_err();
+    assert!(
+        unseen.to_string().contains("NOT MET (never evaluated)"),
+        "{unseen}"
+    );
+    for share in [0.0, -0.5, 1.5, f64::NAN] {
+        let bad = harness().sometimes("x", share).try_run(half).unwrap_err();
+        assert!(bad.message.contains("a share is in (0, 1]"), "{bad}");
+    }
+}
+
+/// Evaluates a condition that holds on one seed in about ten.
+#[test]
+fn victim_rare_condition() {
+    if std::env::var_os("WAITSIM_TEST_VICTIM").is_none() {
+        return;
+    }
+    harness::run(async |mut sim: Sim| {
+        let u: f64 = sim.rng.random();
+        sim.sometimes("a draw below a tenth", u < 0.1);
+    });
+}
+
+#[test]
+fn a_replay_shows_the_counts_without_judging_them_and_a_shard_judges_its_own_seeds() {
+    let dir = fresh_dir("check-coverage");
+    let name = "check::victim_rare_condition";
+    // Seed 0's first draw is not below a tenth, yet its replay passes and prints the count.
+    let replay = victim(name, &dir, &[("WAITSIM_SEED", "0")]);
+    let report = text(&replay);
+    assert!(replay.status.success(), "{report}");
+    assert!(
+        report.contains("a draw below a tenth  0 of 1 seeds"),
+        "{report}"
+    );
+    // A shard of four seeds misses it.
+    let shard = victim(
+        name,
+        &dir,
+        &[("WAITSIM_SEEDS", "0..8"), ("WAITSIM_SHARD", "1/2")],
+    );
+    let report = text(&shard);
+    assert!(!shard.status.success(), "{report}");
+    assert!(report.contains("shard 1/2"), "{report}");
+    assert!(report.contains("0 of 4 seeds"), "{report}");
+    // The whole default run reaches it, and shows the counts when asked.
+    let whole = victim(name, &dir, &[("WAITSIM_SHOW_COVERAGE", "1")]);
+    let report = text(&whole);
+    assert!(whole.status.success(), "{report}");
+    assert!(report.contains("of 256 seeds"), "{report}");
+}
+
+#[test]
+fn the_determinism_check_names_the_draws_or_the_virtual_time_that_differed() {
+    let harness = || {
+        Harness::new()
+            .seeds(SeedRange::new(0, 3).unwrap())
+            .without_regressions_file()
+            .check_determinism(true)
+    };
+    let runs = AtomicU64::new(0);
+    // The same value each run, but one more draw on the second run.
+    let draws = harness()
+        .try_run(async |mut sim: Sim| {
+            let extra = runs.fetch_add(1, Ordering::Relaxed);
+            for _ in 0..=extra {
+                let _: u64 = sim.rng.random();
+            }
+            Ok::<_, String>(7)
+        })
+        .unwrap_err();
+    assert_eq!(
+        draws.message,
+        "not deterministic: two runs of the same seed differed in the draws from sim.rng: 1 \
+         against 2"
+    );
+    runs.store(0, Ordering::Relaxed);
+    // The same value and draws, but a longer wait on the second run.
+    let waits = harness()
+        .try_run(async |_sim: Sim| {
+            let run = runs.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(500 * (run + 1))).await;
+            Ok::<_, String>(7)
+        })
+        .unwrap_err();
+    assert_eq!(
+        waits.message,
+        "not deterministic: two runs of the same seed differed in the virtual time taken: 0.5 s \
+         against 1 s"
+    );
+    // A body whose generator was moved into a spawned task is counted too.
+    harness()
+        .try_run(async |mut sim: Sim| {
+            let rng = std::mem::replace(&mut sim.rng, RngKind::ChaCha.generator(0));
+            let task = tokio::spawn(async move {
+                let mut rng = rng;
+                rng.random::<f64>()
+            });
+            task.await.map_err(|err| err.to_string())
+        })
+        .unwrap();
+}
+
+/// Records seeds 100 * K .. 100 * K + 25 of its own into the file the parent names.
+#[test]
+fn victim_recorder() {
+    let (Some(file), Some(k)) = (
+        std::env::var_os("WAITSIM_TEST_RECORD_INTO"),
+        std::env::var("WAITSIM_TEST_RECORDER").ok(),
+    ) else {
+        return;
+    };
+    let k: u64 = k.parse().unwrap();
+    // All start together, when the parent says go, so that they race for the new file.
+    let go = std::path::Path::new(&file).with_extension("go");
+    while !go.exists() {
+        std::thread::yield_now();
+    }
+    for seed in 100 * k..100 * k + 25 {
+        let failure = Harness::new()
+            .name(&format!("recorder_{k}_{seed}"))
+            .seeds(SeedRange::new(seed, seed + 1).unwrap())
+            .regressions_file(&file)
+            .try_run(async |sim: Sim| Err::<(), _>(format!("planted at {}", sim.seed)))
+            .unwrap_err();
+        assert!(failure.recorded.is_some(), "{failure}");
+    }
+}
+
+#[test]
+fn eight_processes_recording_at_once_leave_the_regressions_file_well_formed() {
+    // Each round races eight new processes for a new file.
+    for round in 0..4 {
+        eight_processes_record_into_a_new_file(round);
+    }
+}
+
+fn eight_processes_record_into_a_new_file(round: u32) {
+    let dir = fresh_dir(&format!("check-recorders-{round}"));
+    let file = dir.join("waitsim-regressions.txt");
+    let children: Vec<_> = (0..8)
+        .map(|k| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["check::victim_recorder", "--exact", "--test-threads=1"])
+                .env("WAITSIM_TEST_RECORD_INTO", &file)
+                .env("WAITSIM_TEST_RECORDER", k.to_string())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    std::fs::write(file.with_extension("go"), "").unwrap();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let recorded = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = recorded.lines().collect();
+    assert_eq!(lines.len(), 2 + 8 * 25, "{recorded}");
+    assert!(lines[0].starts_with("# Seeds that failed"), "{recorded}");
+    assert!(lines[1].starts_with("# Commit this file."), "{recorded}");
+    assert_eq!(recorded.matches("# Seeds that failed").count(), 1);
+    let mut seen: Vec<(u64, u64)> = lines[2..]
+        .iter()
+        .map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let (k, _) = words[0]
+                .strip_prefix("recorder_")
+                .unwrap()
+                .split_once('_')
+                .unwrap();
+            let k: u64 = k.parse().unwrap();
+            let seed: u64 = words[2].parse().unwrap();
+            assert_eq!(words[1], "chacha", "{line}");
+            assert_eq!(
+                line.split_once(" # ").unwrap().1,
+                format!("planted at {seed}")
+            );
+            (k, seed)
+        })
+        .collect();
+    seen.sort_unstable();
+    let expected: Vec<(u64, u64)> = (0..8)
+        .flat_map(|k| (100 * k..100 * k + 25).map(move |s| (k, s)))
+        .collect();
+    assert_eq!(seen, expected);
+    // Nothing of the processes' own is left beside it (and the go-ahead).
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+}
