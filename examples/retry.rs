@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use rand::RngExt;
+use waitsim::Clock;
 use waitsim::harness::{Harness, Sim};
 
 const BASE: Duration = Duration::from_millis(100);
@@ -62,7 +63,7 @@ async fn check(mut sim: Sim, jitter: fn(f64) -> f64) -> Result<Vec<Duration>, St
     }
     let ticks: Duration = waits
         .iter()
-        .map(|w| Duration::from_millis(w.as_nanos().div_ceil(1_000_000) as u64))
+        .map(|w| Clock::wait_duration(w.as_secs_f64()))
         .sum();
     if start.elapsed() != ticks {
         return Err(format!("took {:?}, expected {ticks:?}", start.elapsed()));
