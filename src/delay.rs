@@ -10,17 +10,6 @@ use tokio::time::{Instant, Sleep};
 use crate::Error;
 use rand::RngExt as _;
 
-/// The most tasks one call of [`wait_n`](crate::wait_n) or [`task_wait_n`](crate::task_wait_n)
-/// accepts: one hundred million.
-///
-/// This is the type's limit, not the machine's: every wait holds its own entry on tokio's
-/// timer (the README gives the bytes per wait, as the repository's
-/// `benches/memory/bytes-per-wait.sh` measures them), so `MAX_TASKS` waits need well over ten
-/// gigabytes. A larger `n` is refused with an error before anything is allocated; whether a
-/// given `n` fits this machine is the caller's question (the command line checks it before it
-/// starts).
-pub const MAX_TASKS: usize = 100_000_000;
-
 /// The upper bound of a random delay, in seconds: finite, non-negative, at most
 /// [`MaxDelay::MAX`].
 ///
@@ -153,7 +142,7 @@ pub(crate) fn draw_n<R: rand::Rng + ?Sized>(
     Ok(delays)
 }
 
-/// Draws `n` delays in index order, then sorts them ascending (equal delays keep index order).
+/// Draws `n` delays in index order, then sorts them ascending.
 pub(crate) fn draw_sorted<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
@@ -164,16 +153,16 @@ pub(crate) fn draw_sorted<R: rand::Rng + ?Sized>(
     Ok(delays)
 }
 
-/// Checks that `n` waits can be held: `n` at most [`MAX_TASKS`]. Crate-internal: callers
+/// Checks that `n` waits can be held: `n` at most [`TaskCount::MAX`]. Crate-internal: callers
 /// outside hold a [`TaskCount`].
 pub(crate) fn check_task_count(n: usize) -> Result<(), Error> {
-    if n > MAX_TASKS {
+    if n > TaskCount::MAX {
         return Err(Error::too_many_tasks(n));
     }
     Ok(())
 }
 
-/// A number of waits, checked: at most [`MAX_TASKS`], and with [`TaskCount::measured`], at
+/// A number of waits, checked: at most [`TaskCount::MAX`], and with [`TaskCount::measured`], at
 /// least 1 (`measure_time` divides by it).
 ///
 /// Read one from text with [`str::parse`]: decimal digits only, and the message of a refused
@@ -185,7 +174,7 @@ pub(crate) fn check_task_count(n: usize) -> Result<(), Error> {
 /// # fn main() -> Result<(), waitsim::Error> {
 /// assert_eq!(TaskCount::new(1_000)?.get(), 1_000);
 /// assert_eq!("25".parse::<TaskCount>()?.get(), 25);
-/// assert!(TaskCount::new(waitsim::MAX_TASKS + 1).unwrap_err().is_invalid_input());
+/// assert!(TaskCount::new(TaskCount::MAX + 1).unwrap_err().is_invalid_input());
 /// assert!(TaskCount::measured(0).unwrap_err().is_invalid_input());
 /// let err = "-1".parse::<TaskCount>().unwrap_err();
 /// assert_eq!(err.to_string(), "invalid n `-1`: expected a whole number in [0, 100000000]");
@@ -196,11 +185,22 @@ pub(crate) fn check_task_count(n: usize) -> Result<(), Error> {
 pub struct TaskCount(usize);
 
 impl TaskCount {
+    /// The most tasks one call of [`wait_n`](crate::wait_n) or [`task_wait_n`](crate::task_wait_n)
+    /// accepts: one hundred million.
+    ///
+    /// This is the type's limit, not the machine's: every wait holds its own entry on tokio's
+    /// timer (the README gives the bytes per wait, as the repository's
+    /// `benches/memory/bytes-per-wait.sh` measures them), so `TaskCount::MAX` waits need well
+    /// over ten gigabytes. A larger `n` is refused with an error before anything is allocated;
+    /// whether a given `n` fits this machine is the caller's question (the command line checks
+    /// it before it starts).
+    pub const MAX: usize = 100_000_000;
+
     /// `n` waits, if there can be that many.
     ///
     /// # Errors
     ///
-    /// If `n` is above [`MAX_TASKS`].
+    /// If `n` is above [`TaskCount::MAX`].
     pub fn new(n: usize) -> Result<TaskCount, Error> {
         check_task_count(n).map(|()| TaskCount(n))
     }
@@ -209,7 +209,7 @@ impl TaskCount {
     ///
     /// # Errors
     ///
-    /// If `n` is `0` or above [`MAX_TASKS`].
+    /// If `n` is `0` or above [`TaskCount::MAX`].
     pub fn measured(n: usize) -> Result<TaskCount, Error> {
         if n == 0 {
             return Err(Error::no_tasks());
@@ -227,14 +227,14 @@ impl TaskCount {
 impl FromStr for TaskCount {
     type Err = Error;
 
-    /// Decimal digits, at most [`MAX_TASKS`]; the error names the text as given.
+    /// Decimal digits, at most [`TaskCount::MAX`]; the error names the text as given.
     fn from_str(text: &str) -> Result<TaskCount, Error> {
         if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::task_count(text));
         }
-        // Digits past `usize` are past `MAX_TASKS` too.
+        // Digits past `usize` are past `TaskCount::MAX` too.
         match text.parse::<usize>() {
-            Ok(n) if n <= MAX_TASKS => Ok(TaskCount(n)),
+            Ok(n) if n <= TaskCount::MAX => Ok(TaskCount(n)),
             _ => Err(Error::too_many_tasks(text)),
         }
     }
@@ -246,7 +246,7 @@ impl fmt::Display for TaskCount {
     }
 }
 
-/// An empty vector with room for `n` items, or an error if `n` is above [`MAX_TASKS`] or the
+/// An empty vector with room for `n` items, or an error if `n` is above [`TaskCount::MAX`] or the
 /// memory cannot be had.
 pub(crate) fn vec_for<T>(n: usize) -> Result<Vec<T>, Error> {
     check_task_count(n)?;
@@ -256,9 +256,11 @@ pub(crate) fn vec_for<T>(n: usize) -> Result<Vec<T>, Error> {
     Ok(v)
 }
 
-/// Sorts delays in ascending order. The sort is stable, so equal delays keep index order.
+/// Sorts delays in ascending order. Delays equal by `total_cmp` are the same bits, so no
+/// order among them can be seen: an unstable sort gives the list a stable one gives, in place,
+/// with no scratch buffer of `n` delays.
 pub(crate) fn sort_delays(delays: &mut [f64]) {
-    delays.sort_by(f64::total_cmp);
+    delays.sort_unstable_by(f64::total_cmp);
 }
 
 /// A duration in seconds, as waitsim reports every duration: the `f64` nearest to its exact
@@ -381,7 +383,7 @@ mod tests {
     #[test]
     fn vec_for_refuses_more_than_max_tasks() {
         assert!(
-            vec_for::<f64>(MAX_TASKS + 1)
+            vec_for::<f64>(TaskCount::MAX + 1)
                 .unwrap_err()
                 .is_invalid_input()
         );

@@ -113,7 +113,7 @@ impl Error {
     /// Whether the caller asked for something the routines do not accept.
     ///
     /// True for a bad `max_delay`, `n = 0` where a routine divides by `n`, an `n` above
-    /// [`MAX_TASKS`](crate::MAX_TASKS), a bad seed range or partition, an unknown generator
+    /// [`TaskCount::MAX`](crate::TaskCount::MAX), a bad seed range or partition, an unknown generator
     /// or clock name, and a malformed `WAITSIM_*` environment variable. False for failures of
     /// the environment: memory, the runtime, a task or a
     /// worker that did not complete.
@@ -154,7 +154,7 @@ impl fmt::Display for Error {
             Kind::TaskCount(text) => write!(
                 f,
                 "invalid n `{text}`: expected a whole number in [0, {}]",
-                crate::MAX_TASKS
+                crate::TaskCount::MAX
             ),
             Kind::NoTasks => f.write_str(
                 "invalid n `0`: measure_time divides the elapsed time by n, so n must be at least 1",
@@ -163,7 +163,7 @@ impl fmt::Display for Error {
                 f,
                 "invalid n `{n}`: expected at most {} waits (each holds a timer entry in \
                  memory, and this many would not fit)",
-                crate::MAX_TASKS
+                crate::TaskCount::MAX
             ),
             Kind::OutOfMemory(n) => {
                 write!(f, "cannot allocate memory for {n} delays: not enough memory on this machine")

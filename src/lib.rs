@@ -184,8 +184,8 @@
 //! # Errors and limits
 //!
 //! A `max_delay` must be finite, non-negative and at most [`MaxDelay::MAX`] (tokio's longest
-//! sleep); `n` at most [`MAX_TASKS`]; and `measure_time` needs `n >= 1`. Inputs outside those
-//! give an [`Error`], never a panic. [`MAX_TASKS`] is the type's limit: each wait holds a timer
+//! sleep); `n` at most [`TaskCount::MAX`]; and `measure_time` needs `n >= 1`. Inputs outside those
+//! give an [`Error`], never a panic. [`TaskCount::MAX`] is the type's limit: each wait holds a timer
 //! entry (its size is measured by the repository's `benches/memory/bytes-per-wait.sh`, and the
 //! README gives the figures), so whether a run fits the machine's memory is the caller's
 //! question (the command line checks it before it starts).
@@ -235,7 +235,7 @@ pub use measure::measure_time;
 pub use task::{task_wait_n, task_wait_random};
 pub use wait::{wait_n, wait_random};
 // Their inputs, their names and their errors.
-pub use delay::{MAX_TASKS, MaxDelay, TaskCount};
+pub use delay::{MaxDelay, TaskCount};
 pub use error::Error;
 pub use scenario::Routine;
 // The clock and the generators they run with.

@@ -125,7 +125,7 @@ pub(crate) async fn measure_alone<R: rand::Rng + ?Sized>(
 }
 
 /// Checks an `n` to measure: at least 1 (the elapsed time is divided by it), at most
-/// [`MAX_TASKS`](crate::MAX_TASKS). Crate-internal: callers outside hold a
+/// [`TaskCount::MAX`](crate::TaskCount::MAX). Crate-internal: callers outside hold a
 /// [`TaskCount::measured`](crate::TaskCount::measured).
 pub(crate) fn check_measured_count(n: usize) -> Result<(), Error> {
     crate::TaskCount::measured(n).map(drop)

@@ -279,6 +279,26 @@ mod tests {
     }
 
     #[test]
+    fn a_generator_counts_its_words_and_tallies_them_when_dropped() {
+        use rand::{Rng, RngExt};
+
+        let tally = Arc::new(AtomicU64::new(0));
+        let mut rng = RngKind::Cpython.generator(5).tallied(Arc::clone(&tally));
+        assert_eq!(rng.kind(), RngKind::Cpython);
+        let _: f64 = rng.random();
+        rng.next_u32();
+        rng.fill_bytes(&mut [0; 9]);
+        rng.fill_bytes(&mut []);
+        assert_eq!(rng.draws(), 4);
+        let clone = rng.clone();
+        assert_eq!(clone.draws(), 0);
+        drop(clone);
+        assert_eq!(tally.load(Ordering::Relaxed), 0, "a clone tallies nowhere");
+        drop(rng);
+        assert_eq!(tally.load(Ordering::Relaxed), 4);
+    }
+
+    #[test]
     fn unknown_kind_lists_the_known_ones() {
         let err = "mt".parse::<RngKind>().unwrap_err();
         assert_eq!(

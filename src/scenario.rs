@@ -269,7 +269,7 @@ impl Case {
     ///
     /// # Errors
     ///
-    /// As the routine itself (an `n` above [`MAX_TASKS`](crate::MAX_TASKS), `n = 0` for
+    /// As the routine itself (an `n` above [`TaskCount::MAX`](crate::TaskCount::MAX), `n = 0` for
     /// `measure_time`, ...), refused before anything is drawn; and as [`Clock::block_on`].
     pub fn run(&self) -> Result<Report, Error> {
         self.run_with(&mut || {})

@@ -111,7 +111,7 @@ const AHEAD: usize = 256;
 ///
 /// # Errors
 ///
-/// If `n` is `0` or above [`MAX_TASKS`](crate::MAX_TASKS) (before any seed runs), if a
+/// If `n` is `0` or above [`TaskCount::MAX`](crate::TaskCount::MAX) (before any seed runs), if a
 /// runtime cannot be built or a run fails, or if a worker thread stops unexpectedly.
 pub fn sweep<I>(
     seeds: I,
@@ -411,7 +411,7 @@ mod tests {
 
     #[test]
     fn sweep_refuses_a_bad_n_before_running() {
-        for n in [0, crate::MAX_TASKS + 1] {
+        for n in [0, crate::TaskCount::MAX + 1] {
             let mut ran = false;
             let options = SweepOptions::new(n, MaxDelay::DEFAULT);
             let err = sweep(1..3, &options, |_| {

@@ -48,7 +48,7 @@ pub async fn wait_random<R: rand::Rng + ?Sized>(rng: &mut R, max_delay: MaxDelay
 ///
 /// # Errors
 ///
-/// If `n` is above [`MAX_TASKS`](crate::MAX_TASKS), or the memory for `n` delays cannot be
+/// If `n` is above [`TaskCount::MAX`](crate::TaskCount::MAX), or the memory for `n` delays cannot be
 /// allocated. Nothing is drawn in either case.
 ///
 /// # Panics
@@ -126,6 +126,9 @@ pub(crate) async fn wait_sorted_timed(sorted: &[f64]) -> Result<Vec<Duration>, E
 /// future). All timers share the task's waker; a wake for a later timer just finds the front
 /// one still pending.
 ///
+/// The timers are held [`Chunk::LEN`] to an allocation, so a wait costs its `Sleep` and
+/// little else: no allocation of its own, no allocator header, no pointer.
+///
 /// It honours tokio's cooperative budget: when the budget runs out it yields and carries on
 /// where it stopped on the next poll, so registering a million timers does not hog a worker.
 ///
@@ -134,21 +137,76 @@ struct WaitAll<'a, F> {
     delays: &'a [f64],
     finished: F,
     start: Instant,
+    /// How many timers have been made and polled once (so registered, or already ended).
     registered: usize,
-    pending: VecDeque<Pin<Box<Sleep>>>,
+    /// The chunks of timers not all seen to end, oldest first.
+    pending: VecDeque<Pin<Box<Chunk>>>,
+    /// How many waits of the front chunk have been seen to end.
+    ended: usize,
     /// Whether to move the paused clock to the last deadline once every timer is registered.
     jump: bool,
 }
 
+/// Declares [`Chunk`]: `Chunk::LEN` timers in one allocation, each a pinned field.
+macro_rules! chunk {
+    ($($timer:ident = $index:literal),* $(,)?) => {
+        pin_project_lite::pin_project! {
+            /// A run of consecutive timers of a [`WaitAll`], in one allocation; the last chunk
+            /// may hold fewer.
+            struct Chunk {
+                $(#[pin] $timer: Option<Sleep>,)*
+            }
+        }
+
+        impl Chunk {
+            const LEN: usize = [$($index),*].len();
+
+            /// The timers `sleeps(0)`, `sleeps(1)`, ... up to the first `None`.
+            fn new(mut sleeps: impl FnMut(usize) -> Option<Sleep>) -> Chunk {
+                Chunk { $($timer: sleeps($index),)* }
+            }
+
+            /// Timer `index` of the chunk, pinned, if it holds one.
+            fn timer(self: Pin<&mut Self>, index: usize) -> Option<Pin<&mut Sleep>> {
+                let this = self.project();
+                match index {
+                    $($index => this.$timer.as_pin_mut(),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+chunk!(
+    t0 = 0,
+    t1 = 1,
+    t2 = 2,
+    t3 = 3,
+    t4 = 4,
+    t5 = 5,
+    t6 = 6,
+    t7 = 7,
+    t8 = 8,
+    t9 = 9,
+    t10 = 10,
+    t11 = 11,
+    t12 = 12,
+    t13 = 13,
+    t14 = 14,
+    t15 = 15,
+);
+
 impl<'a, F: FnMut(Instant) + Unpin> WaitAll<'a, F> {
     fn new(sorted: &'a [f64], finished: F) -> Result<WaitAll<'a, F>, Error> {
-        let pending = VecDeque::from(vec_for(sorted.len())?);
+        let pending = VecDeque::from(vec_for(sorted.len().div_ceil(Chunk::LEN))?);
         Ok(WaitAll {
             delays: sorted,
             finished,
             start: Instant::now(),
             registered: 0,
             pending,
+            ended: 0,
             jump: false,
         })
     }
@@ -160,16 +218,25 @@ impl<F: FnMut(Instant) + Unpin> Future for WaitAll<'_, F> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         let start = this.start;
-        while let Some(&delay) = this.delays.get(this.registered) {
+        let delays = this.delays;
+        while this.registered < delays.len() {
+            let index = this.registered % Chunk::LEN;
+            if index == 0 {
+                let first = this.registered;
+                this.pending.push_back(Box::pin(Chunk::new(|i| {
+                    delays.get(first + i).map(|&delay| sleep_from(start, delay))
+                })));
+            }
             if !coop::has_budget_remaining() {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            let mut sleep = Box::pin(sleep_from(start, delay));
-            if sleep.as_mut().poll(cx).is_pending() {
-                this.pending.push_back(sleep);
-            } else {
-                (this.finished)(Instant::now());
+            if let Some(chunk) = this.pending.back_mut()
+                && let Some(timer) = chunk.as_mut().timer(index)
+            {
+                // Registers the timer (a wait of zero, or one already due, ends here: it is
+                // seen to end, in order, below).
+                let _ = timer.poll(cx);
             }
             this.registered += 1;
         }
@@ -192,14 +259,24 @@ impl<F: FnMut(Instant) + Unpin> Future for WaitAll<'_, F> {
             }
         }
         while let Some(front) = this.pending.front_mut() {
+            let Some(timer) = front.as_mut().timer(this.ended) else {
+                // Every wait of the front chunk has ended.
+                this.pending.pop_front();
+                this.ended = 0;
+                continue;
+            };
             if !coop::has_budget_remaining() {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            if front.as_mut().poll(cx).is_pending() {
+            if timer.poll(cx).is_pending() {
                 return Poll::Pending;
             }
-            this.pending.pop_front();
+            this.ended += 1;
+            if this.ended == Chunk::LEN {
+                this.pending.pop_front();
+                this.ended = 0;
+            }
             (this.finished)(Instant::now());
         }
         Poll::Ready(())

@@ -12,6 +12,7 @@ use serde::Serialize;
 use waitsim::analysis::{Case, Report, Scenario};
 use waitsim::{Clock, RngKind};
 
+mod alloc;
 mod args;
 mod demo;
 mod exit;
@@ -26,11 +27,9 @@ use args::{Cli, Command, Many, Measured, Options};
 use exit::{Exit, say};
 use output::{OutputFile, check_stdout, emit, print_json, with_progress_bar, write_report};
 
-/// mimalloc, because a million spawned tasks are a million 128-byte-aligned allocations: with
-/// it `task-wait-n 1000000` takes a quarter of the time and 60% of the memory it takes with the
-/// system allocator (see BENCHMARKS.md).
+/// mimalloc for the tasks, the system's allocator for the rest: see [`alloc`].
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: alloc::ByAlignment = alloc::ByAlignment;
 
 fn main() -> ExitCode {
     // `check-python`'s warden: waitsim started itself to contain one Python process.

@@ -1,7 +1,7 @@
 //! Memory as a checked budget: what a run needs, what the machine allows, and a typed error
 //! when the one exceeds the other, before anything is allocated.
 //!
-//! [`MAX_TASKS`](waitsim::MAX_TASKS) is the type's limit: the most waits a call accepts at all.
+//! [`TaskCount::MAX`](waitsim::TaskCount::MAX) is the type's limit: the most waits a call accepts at all.
 //! What a machine allows is usually far less: every wait holds a timer entry in memory. What
 //! one holds is measured once, by `benches/memory/bytes-per-wait.sh`, and recorded in
 //! [`MEASURED`]; the budgets are derived from it ([`budget`]), and the README's figures are
@@ -199,7 +199,7 @@ mod tests {
         };
         assert!(needed(&tasks) > 2 * needed(&joined) - BASE_BYTES);
         let max = Scenario::WaitN {
-            n: waitsim::MAX_TASKS,
+            n: waitsim::TaskCount::MAX,
             max_delay: MaxDelay::DEFAULT,
         };
         assert!(needed(&max) > 14_000_000_000);
@@ -231,7 +231,7 @@ mod tests {
         );
         assert!(readme.contains(&quoted), "the README should say:\n{quoted}");
         let largest = needed(&Scenario::WaitN {
-            n: waitsim::MAX_TASKS,
+            n: waitsim::TaskCount::MAX,
             max_delay: waitsim::MaxDelay::DEFAULT,
         });
         let need = format!("the run needs about {}", show(largest));

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::coverage::{Coverage, Reached};
-use super::env::{Budget, Seeds, Settings};
+#[cfg(feature = "proptest")]
+use super::env::Budget;
+use super::env::{Seeds, Settings};
 use super::{Failure, Harness, Outcome, Shrunk, Sim, regressions, runner};
 use crate::delay::secs_f64;
 use crate::panic::inside_runtime;
@@ -48,6 +50,8 @@ impl From<String> for Failed {
 pub(super) struct Context {
     pub(super) seed: u64,
     pub(super) kind: RngKind,
+    /// Shrinking's budget, for a harness with inputs.
+    #[cfg(feature = "proptest")]
     pub(super) shrink: Budget,
 }
 
@@ -138,6 +142,7 @@ impl Harness {
             let context = Context {
                 seed,
                 kind: settings.kind,
+                #[cfg(feature = "proptest")]
                 shrink: settings.shrink,
             };
             match run_seed(&once, context, check_determinism) {

@@ -129,7 +129,9 @@ use serde::Serialize;
 
 use coverage::Reached;
 pub use coverage::{Condition, Coverage};
-use drive::{Failed, run_body};
+#[cfg(feature = "proptest")]
+use drive::Failed;
+use drive::run_body;
 use env::Budget;
 
 use crate::{Generator, Partition, RngKind, SeedRange};

@@ -191,6 +191,25 @@ fn the_shrunk_input_fails_and_no_input_one_step_simpler_does() {
         assert!(shrunk.steps > 0 && shrunk.runs >= shrunk.steps, "{failure}");
         assert_eq!(shrunk.out_of_budget, None);
         assert!(planted_fails(kind, seed, input));
+        // With a budget of two runs, shrinking stops there and says so.
+        let short = Harness::new()
+            .kind(kind)
+            .seeds(SeedRange::new(seed, seed + 1).unwrap())
+            .without_regressions_file()
+            .shrink_budget(2, Duration::from_secs(60))
+            .try_check(retries(), async |mut sim: Sim, input: Retry| {
+                waits_at_most_the_cap(&mut sim, input, true).await
+            })
+            .unwrap_err();
+        let spent = short.shrunk.as_deref().unwrap();
+        assert_eq!(
+            (spent.runs, spent.out_of_budget.as_deref()),
+            (2, Some("2 runs"))
+        );
+        assert!(
+            short.to_string().contains("shrinking stopped after 2 runs"),
+            "{short}"
+        );
         let ms = |d: Duration| d.as_millis() as u64;
         let simpler = [
             (input.tries > 1).then(|| Retry {
@@ -299,6 +318,12 @@ fn a_condition_that_never_holds_fails_the_test_with_the_counts() {
         unseen.to_string().contains("NOT MET (never evaluated)"),
         "{unseen}"
     );
+    // Asked twice, the last share asked is the one judged.
+    let again = harness()
+        .sometimes("a draw below a half", 0.9)
+        .sometimes("a draw below a half", 0.1)
+        .try_run(half);
+    assert_eq!(again.unwrap(), 40);
     for share in [0.0, -0.5, 1.5, f64::NAN] {
         let bad = harness().sometimes("x", share).try_run(half).unwrap_err();
         assert!(bad.message.contains("a share is in (0, 1]"), "{bad}");

@@ -9,8 +9,8 @@ use waitsim::analysis::measure;
 use waitsim::laws::{self, Input};
 use waitsim::strategies::{max_delays, rng_kinds, seeds, sizes};
 use waitsim::{
-    Clock, Generator, MAX_TASKS, MaxDelay, RngKind, measure_time, seeded, task_wait_n,
-    task_wait_random, wait_n, wait_random,
+    Clock, Generator, MaxDelay, RngKind, measure_time, seeded, task_wait_n, task_wait_random,
+    wait_n, wait_random,
 };
 
 /// A generator and its seed: the laws hold for every generator waitsim offers.
@@ -186,7 +186,7 @@ fn measure_time_of_zero_tasks_is_an_error() {
 
 #[test]
 fn too_many_tasks_is_refused_before_anything_is_drawn() {
-    for n in [MAX_TASKS + 1, usize::MAX] {
+    for n in [waitsim::TaskCount::MAX + 1, usize::MAX] {
         let mut rng = seeded(5);
         let outcome = Clock::Virtual.block_on(async {
             let joined = wait_n(&mut rng, n, MaxDelay::DEFAULT).await;
