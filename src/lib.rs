@@ -111,9 +111,12 @@
 //!
 //! The [`harness`] runs a test body once per seed, each on a fresh virtual-clock runtime, with
 //! the seeds, the generator and the shard taken from the environment, a replay command and a
-//! regressions file for the seed that fails, and an optional determinism check. The [`laws`]
-//! check any implementation of the seed's routines; `waitsim::strategies` (with the `proptest`
-//! feature) feed them to `proptest!`.
+//! regressions file for the seed that fails, an optional determinism check, and `sometimes`
+//! conditions that prove the seeds reached the cases a test is about. With the `proptest`
+//! feature, `harness::check` gives each seed an input from a proptest strategy and shrinks a
+//! failing one to the simplest that still fails. The [`laws`] check any implementation of the
+//! seed's routines; `waitsim::strategies` (with the `proptest` feature) feed them to
+//! `proptest!`.
 //!
 //! ```
 //! use waitsim::harness::Harness;
@@ -194,8 +197,9 @@
 //!
 //! None is on by default; the library alone needs tokio, rand and rand_chacha.
 //!
-//! - **`proptest`**: [`strategies`], proptest strategies for the routines' inputs (`n`,
-//!   `max_delay`, seeds), for property tests of your own that draw them.
+//! - **`proptest`**: [`harness::check`], the seed loop with inputs from any proptest strategy,
+//!   shrunk when a seed fails; and [`strategies`], proptest strategies for the routines' inputs
+//!   (`n`, `max_delay`, seeds).
 //! - **`rand09`**: [`Generator`] and [`CpythonRandom`] are also rand 0.9 generators
 //!   (`rand_core` 0.9's `RngCore`), for code written against rand 0.9, with the same bits as
 //!   under rand 0.10.

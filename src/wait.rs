@@ -10,7 +10,7 @@ use tokio::task::coop;
 use tokio::time::{Instant, Sleep};
 
 use crate::delay::{draw, draw_sorted, sleep_from, vec_for};
-use crate::{Error, MaxDelay};
+use crate::{Clock, Error, MaxDelay};
 
 /// Waits a random delay in `[0, max_delay]` seconds and returns it.
 ///
@@ -246,8 +246,10 @@ impl<F: FnMut(Instant) + Unpin> Future for WaitAll<'_, F> {
             // To the last whole millisecond at or before the last deadline: the timer fires
             // everything due by then in one pass, and the clock's own step to the final tick
             // ends the run, as it would have without the jump.
-            let last_ms = Duration::from_secs_f64(last).as_millis();
-            let until = start + Duration::from_millis(u64::try_from(last_ms).unwrap_or(u64::MAX));
+            let tick = Clock::TICK.as_nanos();
+            let whole_ticks = Duration::from_secs_f64(last).as_nanos() / tick * tick;
+            let until =
+                start + Duration::from_nanos(u64::try_from(whole_ticks).unwrap_or(u64::MAX));
             let now = Instant::now();
             if until > now {
                 // `advance` moves the clock at its first poll, then yields once so that the

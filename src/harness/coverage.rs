@@ -188,6 +188,14 @@ mod tests {
     }
 
     #[test]
+    fn no_seeds_meet_no_condition() {
+        let none = Coverage::new(&[("asked".into(), 0.5)]);
+        assert_eq!(none.seeds, 0);
+        assert!(!none.met());
+        assert!(!none.conditions[0].met(0));
+    }
+
+    #[test]
     fn the_table_says_what_was_asked_and_what_was_met() {
         let mut coverage = Coverage::new(&[("never".into(), 0.25)]);
         for held in [true, false, false, false] {
