@@ -24,11 +24,13 @@ pub(super) fn tree<S: Strategy>(strategy: &S, seed: u64) -> Result<S::Tree, Stri
     stream.set_stream(INPUT_STREAM);
     let mut bytes = [0; 32];
     stream.fill_bytes(&mut bytes);
-    // Not `Config::default()`, which reads `PROPTEST_*` variables: the input must not depend
-    // on the environment.
+    // The settings that shape generation, as proptest's defaults, whatever the `PROPTEST_*`
+    // variables (which `Config::default()` reads) say: the input depends on the seed alone.
     let config = Config {
-        failure_persistence: None,
-        ..Config::with_cases(1)
+        max_local_rejects: 65_536,
+        max_flat_map_regens: 1_000_000,
+        max_default_size_range: 100,
+        ..Config::default()
     };
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
