@@ -24,12 +24,11 @@ pub(super) fn tree<S: Strategy>(strategy: &S, seed: u64) -> Result<S::Tree, Stri
     stream.set_stream(INPUT_STREAM);
     let mut bytes = [0; 32];
     stream.fill_bytes(&mut bytes);
-    // The settings that shape generation, as proptest's defaults, whatever the `PROPTEST_*`
-    // variables (which `Config::default()` reads) say: the input depends on the seed alone.
+    // The runner's settings that shape generation, as proptest's defaults, whatever the
+    // `PROPTEST_*` variables (which `Config::default()` reads) say.
     let config = Config {
         max_local_rejects: 65_536,
         max_flat_map_regens: 1_000_000,
-        max_default_size_range: 100,
         ..Config::default()
     };
     let mut runner =

@@ -507,3 +507,37 @@ fn eight_processes_record_into_a_new_file(round: u32) {
     // Nothing of the processes' own is left beside it (and the go-ahead).
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
 }
+
+/// Fails at every seed, showing the input it was given, which it does not shrink.
+#[test]
+fn victim_shows_its_input() {
+    if std::env::var_os("WAITSIM_TEST_VICTIM").is_none() {
+        return;
+    }
+    let odd = (0u32..1000).prop_filter("odd", |x| x % 2 == 1);
+    harness::check(
+        proptest::collection::vec(odd, 5),
+        async |_sim: Sim, input: Vec<u32>| Err::<(), _>(format!("given {} numbers", input.len())),
+    );
+}
+
+#[test]
+fn an_input_depends_on_the_seed_not_on_the_runners_proptest_variables() {
+    let dir = fresh_dir("check-proptest-env");
+    let name = "check::victim_shows_its_input";
+    let given = |vars: &[(&str, &str)]| {
+        let report = text(&victim(name, &dir, vars));
+        block(
+            &report,
+            "the input first found at this seed:\n",
+            "\nwhich failed with",
+        )
+        .to_string()
+    };
+    let plain = given(&[("WAITSIM_SEED", "3")]);
+    assert_eq!(plain.matches(',').count(), 5, "{plain}");
+    // Were the runner's settings read from the environment, this seed's even draws would be
+    // too many rejects, and the strategy would give no input.
+    let strict = given(&[("WAITSIM_SEED", "3"), ("PROPTEST_MAX_LOCAL_REJECTS", "0")]);
+    assert_eq!(strict, plain);
+}
