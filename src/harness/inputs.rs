@@ -29,6 +29,7 @@ pub(super) fn tree<S: Strategy>(strategy: &S, seed: u64) -> Result<S::Tree, Stri
     let config = Config {
         max_local_rejects: 65_536,
         max_flat_map_regens: 1_000_000,
+        cases: 256,
         ..Config::default()
     };
     let mut runner =

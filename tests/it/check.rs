@@ -508,17 +508,21 @@ fn eight_processes_record_into_a_new_file(round: u32) {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
 }
 
-/// Fails at every seed, showing the input it was given, which it does not shrink.
+/// Fails at every seed whose list holds four numbers or more, and shrinks it.
 #[test]
 fn victim_shows_its_input() {
     if std::env::var_os("WAITSIM_TEST_VICTIM").is_none() {
         return;
     }
+    // Filtered, and shrunk through a `flat_map`: both use the runner's settings.
     let odd = (0u32..1000).prop_filter("odd", |x| x % 2 == 1);
-    harness::check(
-        proptest::collection::vec(odd, 5),
-        async |_sim: Sim, input: Vec<u32>| Err::<(), _>(format!("given {} numbers", input.len())),
-    );
+    let lists = (3usize..9).prop_flat_map(move |n| proptest::collection::vec(odd.clone(), n));
+    harness::check(lists, async |_sim: Sim, input: Vec<u32>| {
+        if input.len() < 4 {
+            return Ok(());
+        }
+        Err(format!("given {} numbers", input.len()))
+    });
 }
 
 #[test]
@@ -527,17 +531,26 @@ fn an_input_depends_on_the_seed_not_on_the_runners_proptest_variables() {
     let name = "check::victim_shows_its_input";
     let given = |vars: &[(&str, &str)]| {
         let report = text(&victim(name, &dir, vars));
-        block(
+        let found = block(
             &report,
             "the input first found at this seed:\n",
             "\nwhich failed with",
-        )
-        .to_string()
+        );
+        let shrunk = block(&report, "runs of the body):\n", "\ngiven");
+        (found.to_string(), shrunk.to_string())
     };
     let plain = given(&[("WAITSIM_SEED", "3")]);
-    assert_eq!(plain.matches(',').count(), 5, "{plain}");
+    assert!(plain.0.matches(',').count() >= 3, "{plain:?}");
+    // Shrunk to the shortest list that fails.
+    assert_eq!(plain.1.matches(',').count(), 4, "{plain:?}");
     // Were the runner's settings read from the environment, this seed's even draws would be
-    // too many rejects, and the strategy would give no input.
-    let strict = given(&[("WAITSIM_SEED", "3"), ("PROPTEST_MAX_LOCAL_REJECTS", "0")]);
+    // too many rejects, and the strategy would give no input; and the list could not shrink
+    // to fewer numbers, which takes a regeneration of the `flat_map`.
+    let strict = given(&[
+        ("WAITSIM_SEED", "3"),
+        ("PROPTEST_MAX_LOCAL_REJECTS", "0"),
+        ("PROPTEST_MAX_FLAT_MAP_REGENS", "0"),
+        ("PROPTEST_CASES", "1"),
+    ]);
     assert_eq!(strict, plain);
 }
