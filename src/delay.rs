@@ -143,14 +143,21 @@ pub(crate) fn draw_n<R: rand::Rng + ?Sized>(
 }
 
 /// Draws `n` delays in index order, then sorts them ascending.
+///
+/// Every delay is a non-negative float (`max_delay * u`, never `-0.0` or NaN), and for those the
+/// order of the bits as integers is the order of the values: so the delays are drawn as their
+/// bits, sorted as integers (a faster sort than by `f64::total_cmp`, in place), and turned
+/// back into floats in the same allocation. Equal delays are the same bits, so no order among
+/// them can be seen.
 pub(crate) fn draw_sorted<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
 ) -> Result<Vec<f64>, Error> {
-    let mut delays = draw_n(rng, n, max_delay)?;
-    sort_delays(&mut delays);
-    Ok(delays)
+    let mut bits: Vec<u64> = vec_for(n)?;
+    bits.extend((0..n).map(|_| draw(rng, max_delay).to_bits()));
+    bits.sort_unstable();
+    Ok(bits.into_iter().map(f64::from_bits).collect())
 }
 
 /// Checks that `n` waits can be held: `n` at most [`TaskCount::MAX`]. Crate-internal: callers
@@ -254,13 +261,6 @@ pub(crate) fn vec_for<T>(n: usize) -> Result<Vec<T>, Error> {
     v.try_reserve_exact(n)
         .map_err(|_| Error::out_of_memory(n))?;
     Ok(v)
-}
-
-/// Sorts delays in ascending order. Delays equal by `total_cmp` are the same bits, so no
-/// order among them can be seen: an unstable sort gives the list a stable one gives, in place,
-/// with no scratch buffer of `n` delays.
-pub(crate) fn sort_delays(delays: &mut [f64]) {
-    delays.sort_unstable_by(f64::total_cmp);
 }
 
 /// A duration in seconds, as waitsim reports every duration: the `f64` nearest to its exact
@@ -428,9 +428,25 @@ mod tests {
     }
 
     #[test]
-    fn sort_is_ascending() {
-        let mut delays = [3.0, 0.0, 2.5, 0.0, 1.0];
-        sort_delays(&mut delays);
-        assert_eq!(delays, [0.0, 0.0, 1.0, 2.5, 3.0]);
+    fn sorted_draws_are_the_draws_in_ascending_order() {
+        for max_delay in [MaxDelay::ZERO, MaxDelay::DEFAULT, MaxDelay::MAX] {
+            let mut by_value = draw_n(&mut crate::seeded(3), 1000, max_delay).unwrap();
+            by_value.sort_by(f64::total_cmp);
+            let sorted = draw_sorted(&mut crate::seeded(3), 1000, max_delay).unwrap();
+            assert!(
+                sorted
+                    .iter()
+                    .zip(&by_value)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
+            assert_eq!(sorted.len(), 1000);
+        }
+        // Subnormal, zero, whole and huge delays order by their bits as by their values.
+        let values: [f64; 6] = [1e300, 0.0, 5e-324, 2.5, 1e-310, 1.0];
+        let mut bits: Vec<u64> = values.iter().map(|v| v.to_bits()).collect();
+        bits.sort_unstable();
+        let mut by_value = values;
+        by_value.sort_by(f64::total_cmp);
+        assert_eq!(bits, by_value.map(f64::to_bits));
     }
 }

@@ -24,8 +24,13 @@ cargo build --release --locked --quiet -p waitsim --example floor
 floor=$PWD/target/release/examples/floor
 waitsim=$PWD/target/release/waitsim
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-# Seconds and peak KiB of one run, as "S KB".
-once() { /usr/bin/time -f "%e %M" "$@" 2>&1 > /dev/null | tail -n 1; }
+# Seconds (to the microsecond: GNU time's %e has a resolution of 10 ms, 5% of a run at 10^6)
+# and peak KiB of one run, as "S KB".
+once() {
+    local start=$EPOCHREALTIME kb
+    kb=$(/usr/bin/time -f "%M" "$@" 2>&1 > /dev/null | tail -n 1)
+    echo "$(echo "$EPOCHREALTIME - $start" | bc -l) $kb"
+}
 echo "| n | program | seconds | peak MB | time vs floor | memory vs floor |"
 echo "|---|---|---|---|---|---|"
 for n in $sizes; do
@@ -50,7 +55,7 @@ for n in $sizes; do
     for program in "${programs[@]}"; do
         s=$(printf '%s' "${secs[$program]}" | median)
         k=$(printf '%s' "${mem[$program]}" | median)
-        printf '| %s | %s | %s | %.0f | %.2f | %.2f |\n' "$n" "$program" "$s" \
+        printf '| %s | %s | %.3f | %.0f | %.2f | %.2f |\n' "$n" "$program" "$s" \
             "$(echo "$k / 1024" | bc -l)" "$(echo "$s / $floor_s" | bc -l)" "$(echo "$k / $floor_k" | bc -l)"
     done
     unset secs mem
