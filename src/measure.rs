@@ -6,7 +6,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use crate::delay::{secs, secs_f64};
-use crate::wait::{wait_n_alone, wait_n_with};
+use crate::wait::wait_n_with;
 use crate::{Clock, Error, MaxDelay};
 
 /// The outcome of one timed [`wait_n`](crate::wait_n): its delays and how long it took.
@@ -89,35 +89,22 @@ pub async fn measure<R: rand::Rng + ?Sized>(
     n: usize,
     max_delay: MaxDelay,
 ) -> Result<Measurement, Error> {
-    measure_with(rng, n, max_delay, &mut || {}).await
+    measure_with(rng, n, max_delay, &mut || {}, false).await
 }
 
-/// [`measure`], calling `finished` as each wait ends.
+/// [`measure`], calling `finished` as each wait ends; `alone` as for
+/// [`wait_n_with`](crate::wait::wait_n_with): on a paused runtime that runs nothing else, the
+/// clock is moved straight to the last deadline, with the same result.
 pub(crate) async fn measure_with<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
     finished: &mut dyn FnMut(),
+    alone: bool,
 ) -> Result<Measurement, Error> {
     check_measured_count(n)?;
     let start = Instant::now();
-    let delays = wait_n_with(rng, n, max_delay, finished).await?;
-    Ok(Measurement {
-        delays,
-        elapsed: start.elapsed(),
-    })
-}
-
-/// [`measure`] on a paused runtime that runs nothing else: the same measurement, with the
-/// clock moved straight to the last deadline (see [`wait_n_alone`]).
-pub(crate) async fn measure_alone<R: rand::Rng + ?Sized>(
-    rng: &mut R,
-    n: usize,
-    max_delay: MaxDelay,
-) -> Result<Measurement, Error> {
-    check_measured_count(n)?;
-    let start = Instant::now();
-    let delays = wait_n_alone(rng, n, max_delay).await?;
+    let delays = wait_n_with(rng, n, max_delay, finished, alone).await?;
     Ok(Measurement {
         delays,
         elapsed: start.elapsed(),
@@ -157,5 +144,8 @@ pub fn measure_time<R: rand::Rng + ?Sized>(
     max_delay: MaxDelay,
     clock: Clock,
 ) -> Result<f64, Error> {
-    Ok(clock.run(measure(rng, n, max_delay))?.per_task())
+    // The runtime is its own, so on the virtual clock the join may move the clock itself.
+    let alone = clock == Clock::Virtual;
+    let measured = clock.run(measure_with(rng, n, max_delay, &mut || {}, alone))?;
+    Ok(measured.per_task())
 }

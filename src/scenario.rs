@@ -298,6 +298,8 @@ impl Case {
         let mut rng = self.kind.generator(self.seed);
         let scenario = self.scenario;
         let max_delay = scenario.max_delay();
+        // The runtime is the case's own, so on the virtual clock a join may move the clock.
+        let alone = self.clock == Clock::Virtual;
         let (delays, elapsed, measure_time) = self.clock.run(async {
             let start = Instant::now();
             let delays = match scenario {
@@ -309,12 +311,14 @@ impl Case {
                             .map_err(Error::task)?,
                     ]
                 }
-                Scenario::WaitN { n, .. } => wait_n_with(&mut rng, n, max_delay, finished).await?,
+                Scenario::WaitN { n, .. } => {
+                    wait_n_with(&mut rng, n, max_delay, finished, alone).await?
+                }
                 Scenario::TaskWaitN { n, .. } => {
                     task_wait_n_with(&mut rng, n, max_delay, finished).await?
                 }
                 Scenario::MeasureTime { n, .. } => {
-                    let m = measure_with(&mut rng, n, max_delay, finished).await?;
+                    let m = measure_with(&mut rng, n, max_delay, finished, alone).await?;
                     let (elapsed, per_task) = (m.elapsed(), m.per_task());
                     return Ok((m.into_delays(), elapsed, Some(per_task)));
                 }

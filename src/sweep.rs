@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::delay::secs;
-use crate::measure::{check_measured_count, measure_alone, per_task};
+use crate::measure::{check_measured_count, measure_with, per_task};
 use crate::{Clock, Error, MaxDelay, RngKind};
 
 /// The `measure_time` of one seed.
@@ -146,10 +146,12 @@ where
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        let m = runtime.block_on(measure_alone(
+                        let m = runtime.block_on(measure_with(
                             &mut kind.generator(seed),
                             n,
                             max_delay,
+                            &mut || {},
+                            true,
                         ))?;
                         let result = SeedResult {
                             seed,

@@ -74,36 +74,27 @@ pub async fn wait_n<R: rand::Rng + ?Sized>(
     n: usize,
     max_delay: MaxDelay,
 ) -> Result<Vec<f64>, Error> {
-    wait_n_with(rng, n, max_delay, &mut || {}).await
+    wait_n_with(rng, n, max_delay, &mut || {}, false).await
 }
 
 /// [`wait_n`], calling `finished` as each wait ends.
+///
+/// `alone` says the call runs on a paused runtime that runs nothing else, as a runtime built
+/// for it does: then, once every timer is registered, the clock is moved straight to the
+/// largest delay, so the timer fires every wait due by then in one pass instead of stopping at
+/// each deadline. The result, and the virtual time it takes (the largest delay rounded up to
+/// the timer's tick), are those of [`wait_n`]; anything else running on the runtime would see
+/// the clock jump, hence the flag.
 pub(crate) async fn wait_n_with<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
     finished: &mut dyn FnMut(),
+    alone: bool,
 ) -> Result<Vec<f64>, Error> {
     let delays = draw_sorted(rng, n, max_delay)?;
-    WaitAll::new(&delays, |_: fn() -> Instant| finished())?.await;
-    Ok(delays)
-}
-
-/// [`wait_n`] on a paused runtime that runs nothing else: once every timer is registered, the
-/// clock is moved straight to the largest delay, so the timer fires every wait due by then in
-/// one pass instead of stopping at each deadline. The result, and the virtual time it takes
-/// (the largest delay rounded up to the timer's tick), are those of [`wait_n`].
-///
-/// Only for a runtime the caller owns and pauses: anything else running on it would see the
-/// clock jump.
-pub(crate) async fn wait_n_alone<R: rand::Rng + ?Sized>(
-    rng: &mut R,
-    n: usize,
-    max_delay: MaxDelay,
-) -> Result<Vec<f64>, Error> {
-    let delays = draw_sorted(rng, n, max_delay)?;
-    let mut all = WaitAll::new(&delays, |_: fn() -> Instant| {})?;
-    all.jump = true;
+    let mut all = WaitAll::new(&delays, |_: fn() -> Instant| finished())?;
+    all.jump = alone;
     all.await;
     Ok(delays)
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # waitsim's routines beside the floor (benches/floor/floor.rs: bare tokio timers, registered in
 # deadline order) and, if given, another build of waitsim (say, the last release), side by side
-# in one run: `measure-time N 10 --seed 1 --json`, whole process, median wall time and peak
-# resident memory of --reps runs, for each N. Prints a Markdown table, with each time and
-# memory as a ratio to the floor's.
+# in one run: `measure-time N 10 --seed 1 --json` (the floor prints the same delays as JSON),
+# whole process, median wall time and peak resident memory of --reps runs, for each N. Prints a
+# Markdown table, with each time and memory as a ratio to the floor's.
 #
 #   benches/floor/compare.sh [--sizes "1000000 10000000"] [--reps 3] [--baseline PATH]
 #

@@ -2,12 +2,14 @@
 //! around them. It draws the delays `waitsim measure-time N 10 --seed 1` draws (ChaCha8 seeded
 //! with 1, `10 × random::<f64>()`), sorts them so the timers are registered in deadline order,
 //! starts one boxed `Sleep` per delay on a paused current-thread runtime, awaits them in that
-//! order, and prints the elapsed virtual time over `n`, as `measure_time` does.
+//! order, and prints what `waitsim measure-time N 10 --seed 1 --json` prints of the run: the
+//! delays and the elapsed virtual time over `n`, as one JSON line.
 //!
 //!     cargo build --release --example floor && target/release/examples/floor 1000000
 //!
 //! `benches/floor/compare.sh` runs it beside waitsim.
 
+use std::io::Write as _;
 use std::time::Duration;
 
 use rand::{RngExt, SeedableRng};
@@ -27,7 +29,7 @@ fn main() {
         .start_paused(true)
         .build()
         .expect("a runtime");
-    let per_wait = runtime.block_on(async move {
+    let (delays, per_wait) = runtime.block_on(async move {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let mut delays: Vec<f64> = (0..n).map(|_| 10.0 * rng.random::<f64>()).collect();
         delays.sort_by(f64::total_cmp);
@@ -43,7 +45,17 @@ fn main() {
         for sleep in sleeps {
             sleep.await;
         }
-        start.elapsed().as_secs_f64() / n as f64
+        let per_wait = start.elapsed().as_secs_f64() / n as f64;
+        (delays, per_wait)
     });
-    println!("{per_wait}");
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    // Streamed, as waitsim streams its report: no copy of the list as a JSON value.
+    write!(out, "{{\"delays\":").expect("stdout");
+    serde_json::to_writer(&mut out, &delays).expect("stdout");
+    writeln!(
+        out,
+        ",\"measure_time\":{}}}",
+        serde_json::to_string(&per_wait).expect("a float")
+    )
+    .expect("stdout");
 }
