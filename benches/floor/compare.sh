@@ -7,7 +7,8 @@
 #
 #   benches/floor/compare.sh [--sizes "1000000 10000000"] [--reps 3] [--baseline PATH]
 #
-# 10^8 waits need about 13 GB and a minute a run: give it with --sizes when the machine has room.
+# 10^8 waits need about 14 GB (the floor; waitsim 10 GB) and up to a minute a run: give it with
+# --sizes when the machine has room.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 sizes="1000000 10000000" reps=3 baseline=""

@@ -259,7 +259,7 @@ fn a_run_that_cannot_fit_is_refused_at_once() {
     let err = stderr(&output);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.starts_with("error: not enough memory: the run needs about 14.5 GB, and ")
+        err.starts_with("error: not enough memory: the run needs about 12.0 GB, and ")
             && err.contains("(the address-space limit)"),
         "{err}"
     );
