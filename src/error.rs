@@ -113,10 +113,10 @@ impl Error {
     /// Whether the caller asked for something the routines do not accept.
     ///
     /// True for a bad `max_delay`, `n = 0` where a routine divides by `n`, an `n` above
-    /// [`TaskCount::MAX`](crate::TaskCount::MAX), a bad seed range or partition, an unknown generator
-    /// or clock name, and a malformed `WAITSIM_*` environment variable. False for failures of
-    /// the environment: memory, the runtime, a task or a
-    /// worker that did not complete.
+    /// [`TaskCount::MAX`](crate::TaskCount::MAX), a bad seed range or partition, an unknown
+    /// generator or clock name, and a malformed `WAITSIM_*` environment variable. False for
+    /// failures of the environment: memory, the runtime, a task or a worker that did not
+    /// complete.
     ///
     /// ```
     /// let err = waitsim::MaxDelay::new(-1.0).unwrap_err();

@@ -187,11 +187,11 @@
 //! # Errors and limits
 //!
 //! A `max_delay` must be finite, non-negative and at most [`MaxDelay::MAX`] (tokio's longest
-//! sleep); `n` at most [`TaskCount::MAX`]; and `measure_time` needs `n >= 1`. Inputs outside those
-//! give an [`Error`], never a panic. [`TaskCount::MAX`] is the type's limit: each wait holds a timer
-//! entry (its size is measured by the repository's `benches/memory/bytes-per-wait.sh`, and the
-//! README gives the figures), so whether a run fits the machine's memory is the caller's
-//! question (the command line checks it before it starts).
+//! sleep); `n` at most [`TaskCount::MAX`]; and `measure_time` needs `n >= 1`. Inputs outside
+//! those give an [`Error`], never a panic. [`TaskCount::MAX`] is the type's limit: each wait
+//! holds a timer entry (its size is measured by the repository's
+//! `benches/memory/bytes-per-wait.sh`, and the README gives the figures), so whether a run fits
+//! the machine's memory is the caller's question (the command line checks it before it starts).
 //!
 //! # Features
 //!

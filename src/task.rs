@@ -48,8 +48,8 @@ pub fn task_wait_random<R: rand::Rng + ?Sized>(
 ///
 /// # Errors
 ///
-/// If `n` is above [`TaskCount::MAX`](crate::TaskCount::MAX), or the memory cannot be allocated; or if a
-/// task did not complete (its runtime shut down).
+/// If `n` is above [`TaskCount::MAX`](crate::TaskCount::MAX), or the memory cannot be
+/// allocated; or if a task did not complete (its runtime shut down).
 ///
 /// # Panics
 ///

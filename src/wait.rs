@@ -48,8 +48,8 @@ pub async fn wait_random<R: rand::Rng + ?Sized>(rng: &mut R, max_delay: MaxDelay
 ///
 /// # Errors
 ///
-/// If `n` is above [`TaskCount::MAX`](crate::TaskCount::MAX), or the memory for `n` delays cannot be
-/// allocated. Nothing is drawn in either case.
+/// If `n` is above [`TaskCount::MAX`](crate::TaskCount::MAX), or the memory for `n` delays
+/// cannot be allocated. Nothing is drawn in either case.
 ///
 /// # Panics
 ///

@@ -1,7 +1,8 @@
 //! Memory as a checked budget: what a run needs, what the machine allows, and a typed error
 //! when the one exceeds the other, before anything is allocated.
 //!
-//! [`TaskCount::MAX`](waitsim::TaskCount::MAX) is the type's limit: the most waits a call accepts at all.
+//! [`TaskCount::MAX`](waitsim::TaskCount::MAX) is the type's limit: the most waits a call
+//! accepts at all.
 //! What a machine allows is usually far less: every wait holds a timer entry in memory. What
 //! one holds is measured once, by `benches/memory/bytes-per-wait.sh`, and recorded in
 //! [`MEASURED`]; the budgets are derived from it ([`budget`]), and the README's figures are

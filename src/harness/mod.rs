@@ -76,11 +76,13 @@
 //! generator kind and shard, whatever the runner's `PROPTEST_*` variables say. A change of the
 //! strategy, or of proptest's version in `Cargo.lock`, can change it; so can
 //! `PROPTEST_MAX_DEFAULT_SIZE_RANGE`, which proptest reads when a collection strategy without
-//! a size (`any::<Vec<_>>()`) is built: give collections their sizes. When a seed fails, the input is shrunk: each step runs the
-//! body on a simpler input, on a fresh runtime with the same seed's generator, and keeps it if
-//! the body still fails in any way (an error, a panic, or no end within the virtual-time
-//! limit). Shrinking is deterministic, so the replay reproduces the shrunk input and its
-//! message as printed, unless the real-time budget ran out (the report says so).
+//! a size (`any::<Vec<_>>()`) is built: give collections their sizes.
+//!
+//! When a seed fails, the input is shrunk: each step runs the body on a simpler input, on a
+//! fresh runtime with the same seed's generator, and keeps it if the body still fails in any
+//! way (an error, a panic, or no end within the virtual-time limit). Shrinking is
+//! deterministic, so the replay reproduces the shrunk input and its message as printed, unless
+//! the real-time budget ran out (the report says so).
 //!
 //! # Coverage: `sometimes`
 //!

@@ -66,7 +66,8 @@ laws! {
     Concurrent = "concurrent":
         "the waits must run concurrently: the call takes the largest delay rounded up to the \
          timer's millisecond tick, not the sum of the delays",
-    MeasureTime = "measure-time": "measure_time * n must be the largest delay within one millisecond tick",
+    MeasureTime = "measure-time":
+        "measure_time * n must be the largest delay within one millisecond tick",
     Deterministic = "deterministic": "the same seed must give the same bits every time",
     Prefix = "prefix": "the delays drawn for n must be among those drawn for n + 1",
     Conforms = "conforms":
