@@ -195,3 +195,64 @@ fn the_changelog_keeps_an_unreleased_section_in_keep_a_changelogs_categories() {
         );
     }
 }
+
+/// The argument lists in `source` that run on the real clock (`"--clock", "real"`), each as
+/// the text between its brackets.
+fn real_clock_argument_lists(source: &str) -> Vec<&str> {
+    let mut lists = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find("\"--clock\"") {
+        let after = &rest[at + "\"--clock\"".len()..];
+        let value = after.trim_start_matches([',', ' ', '\n']);
+        if value.starts_with("\"real\"") {
+            let start = rest[..at].rfind('[').map_or(0, |i| i + 1);
+            let end = at
+                + after
+                    .find(']')
+                    .map_or(after.len(), |i| i + "\"--clock\"".len());
+            lists.push(&rest[start..end]);
+        }
+        rest = after;
+    }
+    lists
+}
+
+#[test]
+fn every_test_on_the_real_clock_names_its_seed() {
+    // A real wait of a drawn length makes a test's outcome depend on the draw and on the
+    // machine's load: a short draw can end before the test acts. A seed fixes the length.
+    let mut checked = 0;
+    for dir in ["tests/it", "cli/tests/cli"] {
+        for entry in fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            // This file holds the rule's own examples.
+            if path.extension().is_none_or(|ext| ext != "rs") || path.ends_with("tidy.rs") {
+                continue;
+            }
+            let source = fs::read_to_string(&path).unwrap();
+            for list in real_clock_argument_lists(&source) {
+                checked += 1;
+                assert!(
+                    list.contains("\"--seed\"") || list.contains("\"--seeds\""),
+                    "{}: a test runs on the real clock with no seed: [{list}]",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(checked >= 2, "the tests on the real clock were not found");
+}
+
+#[test]
+fn real_clock_argument_lists_are_found_whole() {
+    let source = r#"run(&["wait-n", "5", "--clock", "real", "--seed", "1"]); x(&["--clock", "wall"]);
+        y(&[
+            "wait-random",
+            "--clock",
+            "real",
+        ])"#;
+    let lists = real_clock_argument_lists(source);
+    assert_eq!(lists.len(), 2, "{lists:?}");
+    assert!(lists[0].contains("\"--seed\""));
+    assert!(lists[1].contains("wait-random") && !lists[1].contains("--seed"));
+}

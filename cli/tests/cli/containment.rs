@@ -82,7 +82,9 @@ fn processes_that_leave_the_group_die_with_their_routine() {
             "{fixture}: {}",
             stdout(&output)
         );
-        assert!(took < Duration::from_secs(30), "{fixture} took {took:?}");
+        // Each sleeper would live for more than ten minutes; a loaded machine grades the
+        // folder in seconds.
+        assert!(took < Duration::from_secs(120), "{fixture} took {took:?}");
         assert!(
             stdout(&output).contains("wait_n            completes       pass"),
             "{fixture}"

@@ -70,3 +70,24 @@ pub fn settings() -> insta::Settings {
     settings.set_omit_expression(true);
     settings
 }
+
+/// Waits, at most `limit`, until process `pid` catches `signal` (its handler is installed),
+/// as `/proc/PID/status` tells: a signal sent from then on reaches the handler, however late
+/// the process was scheduled.
+#[cfg(target_os = "linux")]
+pub fn wait_until_caught(pid: u32, signal: u32, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    let caught = || -> Option<bool> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let mask = status.lines().find_map(|l| l.strip_prefix("SigCgt:"))?;
+        let mask = u64::from_str_radix(mask.trim(), 16).ok()?;
+        Some(mask & (1 << (signal - 1)) != 0)
+    };
+    while caught() != Some(true) {
+        assert!(
+            Instant::now() < deadline,
+            "process {pid} did not catch signal {signal} within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}

@@ -254,8 +254,9 @@ fn a_child_process_left_running_neither_stalls_the_check_nor_outlives_it() {
     let start = std::time::Instant::now();
     let output = check(&["fixtures/python/correct-child-process", "--seeds", "0..5"]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-    // Each of its `sleep 612` would hold the pipes open for ten minutes.
-    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    // Each of its `sleep 612` would hold the pipes open for ten minutes; a loaded machine
+    // grades the folder in seconds.
+    assert!(start.elapsed() < std::time::Duration::from_secs(120));
     assert_eq!(sleepers(), 0, "a `sleep 612` outlived the check");
 }
 
