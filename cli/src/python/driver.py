@@ -37,10 +37,14 @@ def _driver():
     import abc
     import ast
     import asyncio
+    import datetime
     import inspect
     import json.encoder
     import random
     import selectors
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from heapq import heappop, heappush
     import time
     import traceback
     import warnings
@@ -83,7 +87,13 @@ def _driver():
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(os.devnull, "w")
-    cases_in = open(0, "rb", buffering=0, closefd=False)
+    # The cases come on a copy of stdin; the code's own stdin is empty, so that `input()` left
+    # over from a manual test ends at once with `EOFError` instead of reading a case.
+    cases_in = open(os.dup(0), "rb", buffering=0)
+    no_input = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(no_input, 0)
+    os.close(no_input)
+    sys.stdin = open(os.devnull, "r")
     readline = cases_in.readline
 
     def dumps(value):
@@ -112,8 +122,11 @@ def _driver():
         while data:
             data = data[write(protocol, data) :]
 
-    # The virtual clock as the loop reads it. waitsim keeps the true one.
+    # The virtual clock as the loop reads it. waitsim keeps the true one. Every move of it is
+    # made and reported under one lock, so that the lines waitsim adds up come in the order the
+    # driver added: the two sums agree to the bit whatever threads the code starts.
     clock = [0.0]
+    moving = threading.Lock()
 
     def now():
         return clock[0]
@@ -121,11 +134,47 @@ def _driver():
     def now_ns():
         return int_(clock[0] * 1e9)
 
-    def sleep(seconds):
-        emit("sleep", {"seconds": float_repr(float_(seconds))})
-        if seconds > 0:
-            clock[0] += seconds
+    # `time.sleep` in a thread beside a running event loop (an executor's, say) does not hold
+    # up the loop: the thread waits on the virtual clock, as a timer would, and the loop's
+    # jumps count it. The thread that runs the loop, or any thread when no loop runs, holds
+    # everything up: its sleep moves the clock at once, and waitsim counts the call.
+    loop_thread = [None]
+    DEFAULT_WORKERS = 32
+    # Small stacks: thirty-two threads fit in the address-space limit (`--memory`) with room.
+    threading.stack_size(1 << 20)
+    # Each thread asleep on the virtual clock, as (deadline, order, event); the executor calls
+    # the loop has started and not yet settled; the most worker threads their pool has.
+    sleepers = []
+    in_flight = [0]
+    workers = [1 << 30]
+    order = [0]
+    get_ident = threading.get_ident
+    Event = threading.Event
 
+    def sleep(seconds):
+        if loop_thread[0] is not None and get_ident() != loop_thread[0]:
+            if not seconds > 0:
+                return
+            with moving:
+                event = Event()
+                order[0] += 1
+                heappush(sleepers, (clock[0] + seconds, order[0], event))
+            event.wait()
+            return
+        with moving:
+            emit("sleep", {"seconds": float_repr(float_(seconds))})
+            if seconds > 0:
+                clock[0] += seconds
+
+    def wake_sleepers(until):
+        """Wakes each thread asleep on the virtual clock whose deadline is at most `until`;
+        the caller holds `moving`."""
+        while sleepers and sleepers[0][0] <= until:
+            heappop(sleepers)[2].set()
+
+    # Every clock of the `time` module that tells the time of day or the time elapsed reads
+    # the virtual clock; the CPU-time clocks (`process_time`, `thread_time` and their
+    # `clock_gettime` ids) stay real, for waiting uses no CPU.
     time.time = now
     time.perf_counter = now
     time.monotonic = now
@@ -133,6 +182,54 @@ def _driver():
     time.perf_counter_ns = now_ns
     time.monotonic_ns = now_ns
     time.sleep = sleep
+    if hasattr(time, "clock_gettime"):
+        real_gettime = time.clock_gettime
+        real_gettime_ns = getattr(time, "clock_gettime_ns", None)
+        elapsed_clocks = set()
+        for name in (
+            "CLOCK_REALTIME",
+            "CLOCK_MONOTONIC",
+            "CLOCK_MONOTONIC_RAW",
+            "CLOCK_BOOTTIME",
+            "CLOCK_TAI",
+            "CLOCK_UPTIME",
+            "CLOCK_UPTIME_RAW",
+            "CLOCK_HIGHRES",
+        ):
+            if hasattr(time, name):
+                elapsed_clocks.add(getattr(time, name))
+
+        def clock_gettime(clock_id):
+            return now() if clock_id in elapsed_clocks else real_gettime(clock_id)
+
+        time.clock_gettime = clock_gettime
+        if real_gettime_ns is not None:
+
+            def clock_gettime_ns(clock_id):
+                return now_ns() if clock_id in elapsed_clocks else real_gettime_ns(clock_id)
+
+            time.clock_gettime_ns = clock_gettime_ns
+
+    # `datetime.now()` reads the system clock in C, not `time.time`: the class is replaced by
+    # one whose clock is the virtual one (`date.today()` already reads `time.time`).
+    RealDatetime = datetime.datetime
+
+    class VirtualDatetime(RealDatetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls.fromtimestamp(now(), tz)
+
+        @classmethod
+        def utcnow(cls):
+            return cls.utcfromtimestamp(now())
+
+        @classmethod
+        def today(cls):
+            return cls.fromtimestamp(now())
+
+    VirtualDatetime.__name__ = VirtualDatetime.__qualname__ = "datetime"
+    VirtualDatetime.__module__ = "datetime"
+    datetime.datetime = VirtualDatetime
 
     sealed = set()
 
@@ -155,22 +252,39 @@ def _driver():
     class VirtualSelector(DefaultSelector, metaclass=Sealed):
         def select(self, timeout=None):
             events = DefaultSelector.select(self, 0)
-            if events:
+            if events or (timeout is not None and timeout <= 0):
                 return events
-            if timeout is None:
-                # Nothing scheduled: only another thread could wake the loop. Give it a
-                # moment of real time, then call it what it is.
-                for _ in range(20):
-                    events = DefaultSelector.select(self, 0.05)
-                    if events:
-                        return events
-                raise Forever("the event loop has nothing to run and no timer: it waits forever")
-            if timeout > 0:
-                scheduled = self.loop._scheduled
-                target = scheduled[0]._when if scheduled else clock[0] + timeout
+            # Executor calls still at work on the real clock are given real time, until each
+            # is asleep on the virtual clock or has settled, or every worker is asleep: the
+            # clock moves only when nothing but a wait is left. With nothing scheduled and no
+            # thread at work, only another thread could wake the loop: it gets a second of
+            # real time, then the loop is called what it is.
+            idle = 0
+            while True:
+                with moving:
+                    asleep = len_(sleepers)
+                    busy = in_flight[0] > asleep and asleep < workers[0]
+                if not busy and (asleep or timeout is not None):
+                    break
+                events = DefaultSelector.select(self, 0.01 if busy else 0.05)
+                if events:
+                    return events
+                if not busy:
+                    idle += 1
+                    if idle == 20:
+                        raise Forever(
+                            "the event loop has nothing to run and no timer: it waits forever"
+                        )
+            with moving:
+                targets = [sleepers[0][0]] if sleepers else []
+                if timeout is not None:
+                    scheduled = self.loop._scheduled
+                    targets.append(scheduled[0]._when if scheduled else clock[0] + timeout)
+                target = min(targets)
                 if target > clock[0]:
                     emit("jump", {"from": float_repr(clock[0]), "to": float_repr(float_(target))})
                     clock[0] = target
+                wake_sleepers(clock[0])
             return []
 
     recording = sys.argv[5:6] == ["record"]
@@ -179,10 +293,33 @@ def _driver():
         # A property: `loop.time = ...` on an instance cannot shadow it.
         time = property(lambda self: now)
 
+        def run_forever(self):
+            outer = loop_thread[0]
+            loop_thread[0] = get_ident()
+            try:
+                return SelectorEventLoop.run_forever(self)
+            finally:
+                loop_thread[0] = outer
+
+        def run_in_executor(self, executor, func, *args):
+            future = SelectorEventLoop.run_in_executor(self, executor, func, *args)
+            pool = executor if executor is not None else self._default_executor
+            with moving:
+                in_flight[0] += 1
+                workers[0] = getattr(pool, "_max_workers", 1 << 30)
+
+            def settled(_):
+                with moving:
+                    in_flight[0] -= 1
+
+            future.add_done_callback(settled)
+            return future
+
         def call_at(self, when, callback, *args, **kwargs):
             # For `check-python --svg`: each timer, from when it is set to when it is due.
             if recording:
-                emit("timer", {"from": float_repr(clock[0]), "to": float_repr(float_(when))})
+                with moving:
+                    emit("timer", {"from": float_repr(clock[0]), "to": float_repr(float_(when))})
             return SelectorEventLoop.call_at(self, when, callback, *args, **kwargs)
 
     class VirtualPolicy(DefaultPolicy, metaclass=Sealed):
@@ -190,6 +327,9 @@ def _driver():
             selector = VirtualSelector()
             loop = VirtualLoop(selector)
             selector.loop = loop
+            # The default executor has as many workers as CPython gives the largest machines,
+            # whatever this one has: the verdict must not depend on the grader's cores.
+            loop.set_default_executor(ThreadPoolExecutor(max_workers=DEFAULT_WORKERS))
             return loop
 
     sealed.update((VirtualSelector, VirtualLoop, VirtualPolicy))
@@ -278,39 +418,151 @@ def _driver():
         "co_code",
         "modules",
     }
-    HARMLESS_DUNDERS = {"__name__", "__doc__", "__qualname__", "__module__", "__init__"}
+    # Dunders any code reads of its own objects: a name, a docstring, a class, a namespace.
+    HARMLESS_DUNDERS = {
+        "__name__",
+        "__doc__",
+        "__qualname__",
+        "__module__",
+        "__init__",
+        "__class__",
+        "__dict__",
+    }
     CALLS = {"eval", "exec", "compile", "__import__", "globals", "vars", "setattr", "delattr"}
     # `__import__("1-concurrent_coroutines")` is how the exercise imports its own modules.
     IMPORTERS = {"__import__", "import_module"}
 
-    EXERCISE = {name + ".py" for name in MODULES.values()}
+    def module_file(directory, name, package=""):
+        """The file of the folder that `import name` would load, or None: `name.py`, or a
+        package's `__init__.py`, at the folder's top or below `package`."""
+        if not name:
+            return None
+        parts = name.split(".")
+        for base in ([package] if package else []) + [""]:
+            stem = os.path.join(base, *parts) if base else os.path.join(*parts)
+            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+                if os.path.isfile(os.path.join(directory, candidate)):
+                    return os.path.normpath(candidate)
+        return None
 
-    def policy_files(directory, file):
-        """The routine's file, then every other Python file in the folder that is not one of
-        the exercise's: helpers the code may import, each read before any of them runs."""
-        others = []
-        for top, folders, names in os.walk(directory):
-            folders[:] = sorted(f for f in folders if not f.startswith("."))
-            for name in sorted(names):
-                path = os.path.relpath(os.path.join(top, name), directory)
-                if name.endswith(".py") and path not in EXERCISE:
-                    others.append(path)
-        return [file] + others
+    def main_guard(node):
+        """Whether `node` is `if __name__ == "__main__":`, whose body never runs on import."""
+        if not isinstance_(node, ast.If) or not isinstance_(node.test, ast.Compare):
+            return False
+        test = node.test
+        sides = [test.left] + list_(test.comparators)
+        names = [s for s in sides if isinstance_(s, ast.Name) and s.id == "__name__"]
+        mains = [s for s in sides if isinstance_(s, ast.Constant) and s.value == "__main__"]
+        return len_(test.ops) == 1 and isinstance_(test.ops[0], ast.Eq) and names and mains
 
-    def policy_uses(directory, file):
-        """What the files use beyond the exercise's needs, from their syntax trees: a list of
-        {"file", "line", "use", "tampers"}."""
-        uses = []
-        for path in policy_files(directory, file):
-            uses.extend(file_uses(directory, path))
-        return uses
-
-    def file_uses(directory, file):
+    def parse(directory, file):
+        """The syntax tree of what runs when `file` is imported: its `__main__` block is left
+        out."""
         try:
             with open(os.path.join(directory, file), "rb") as source:
                 tree = ast.parse(source.read(), filename=file)
         except (OSError, SyntaxError, ValueError):
-            return []  # the import will say what is wrong
+            return None  # the import will say what is wrong
+        body = []
+        for node in tree.body:
+            body.extend(node.orelse if main_guard(node) else [node])
+        tree.body = body
+        return tree
+
+    def imported_names(tree, file):
+        """The modules a file imports, as (node, name, package) where `package` is the folder
+        a relative import starts from; `name` is None for an import the reader cannot follow
+        (a name computed at run time)."""
+        found = []
+        here = os.path.dirname(file)
+        for node in ast.walk(tree):
+            if isinstance_(node, ast.Import):
+                for alias in node.names:
+                    found.append((node, alias.name, ""))
+            elif isinstance_(node, ast.ImportFrom):
+                package = ""
+                if node.level:
+                    package = here
+                    for _ in range(node.level - 1):
+                        package = os.path.dirname(package)
+                base = node.module or ""
+                if base:
+                    found.append((node, base, package))
+                for alias in node.names:
+                    # `from pkg import mod` may load a module of the package.
+                    dotted_name = base + "." + alias.name if base else alias.name
+                    found.append((node, dotted_name, package))
+            elif isinstance_(node, ast.Call):
+                func = node.func
+                called = func.id if isinstance_(func, ast.Name) else None
+                called = func.attr if isinstance_(func, ast.Attribute) else called
+                if called in IMPORTERS and node.args:
+                    first = node.args[0]
+                    if isinstance_(first, ast.Constant) and type_(first.value) is str_:
+                        found.append((node, first.value, ""))
+                    else:
+                        found.append((node, None, ""))
+        return found
+
+    def policy_files(directory, file):
+        """The routine's file, then the folder's files it imports, and theirs, in the order
+        found: what runs when the routine is imported. Main files, tests and anything else no
+        routine imports are not read."""
+        files, trees, unfollowed = [file], {}, []
+        for current in files:
+            tree = parse(directory, current)
+            if tree is None:
+                continue
+            trees[current] = tree
+            for node, name, package in imported_names(tree, current):
+                if name is None:
+                    unfollowed.append((current, node))
+                    continue
+                found = module_file(directory, name, package)
+                if found is not None and found not in files:
+                    files.append(found)
+        return files, trees, unfollowed
+
+    def policy_uses(directory, file):
+        """What the files that run use beyond the exercise's needs, from their syntax trees:
+        a list of {"file", "line", "use", "tampers"}."""
+        files, trees, unfollowed = policy_files(directory, file)
+        # Attributes the code's own classes define: reading one of another object of the
+        # same class (`other._delay` in `__lt__`) is the code's own business.
+        own = set()
+        for tree in trees.values():
+            for node in ast.walk(tree):
+                if (
+                    isinstance_(node, ast.Attribute)
+                    and isinstance_(node.ctx, ast.Store)
+                    and isinstance_(node.value, ast.Name)
+                    and node.value.id in ("self", "cls")
+                ):
+                    own.add(node.attr)
+                elif isinstance_(node, ast.ClassDef):
+                    for item in node.body:
+                        if isinstance_(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                            own.add(item.name)
+                        elif isinstance_(item, ast.Assign):
+                            for target in item.targets:
+                                if isinstance_(target, ast.Name):
+                                    own.add(target.id)
+        uses = []
+        for path in files:
+            if path in trees:
+                uses.extend(file_uses(trees[path], path, own))
+        for path, node in unfollowed:
+            uses.append(
+                {
+                    "file": path,
+                    "line": getattr(node, "lineno", 0),
+                    "use": "an import of a name computed at run time, which this check cannot follow",
+                    "tampers": False,
+                }
+            )
+        return uses
+
+    def file_uses(tree, file, own):
         modules = set()
         uses = []
 
@@ -359,11 +611,11 @@ def _driver():
                 if stored and isinstance_(root, ast.Name) and root.id in modules:
                     note(node, "assigns to %s" % dotted(node), True)
                 elif name.startswith("__") and name.endswith("__"):
-                    if name not in HARMLESS_DUNDERS:
+                    if stored or name not in HARMLESS_DUNDERS:
                         note(node, ".%s" % name, True)
                 elif name in REACH_IN:
                     note(node, ".%s" % name, True)
-                elif name.startswith("_") and owner not in ("self", "cls"):
+                elif name.startswith("_") and owner not in ("self", "cls") and name not in own:
                     note(node, ".%s" % name, True)
             elif isinstance_(node, ast.Constant) and type_(node.value) is str_:
                 if node.value.startswith(("/proc", "/dev/fd", "/dev/std")):
@@ -415,7 +667,11 @@ def _driver():
     def run_case(routine, function, case):
         n, max_delay = case["n"], case["max_delay"]
         seed(case["seed"])
-        clock[0] = 0.0
+        with moving:
+            # A thread still asleep from the last case is let go: its case is over.
+            wake_sleepers(float("inf"))
+            in_flight[0] = 0
+            clock[0] = 0.0
         answer = {"case": case["index"], "nonce": case["nonce"]}
 
         if routine == "measure_time":
@@ -443,11 +699,16 @@ def _driver():
             return "memory: the code went over the limit of %d MiB of address space (--memory)" % (
                 memory >> 20
             )
+        if isinstance_(error, EOFError):
+            return last_line(error) + " (the code read stdin, which is empty while it is checked)"
         return last_line(error)
 
     directory, routine, file, memory = sys.argv[1], sys.argv[2], sys.argv[3], int_(sys.argv[4])
     emit("policy", {"version": version, "uses": policy_uses(directory, file)})
-    sys.path.insert(0, directory)
+    # Last on the path, not first: a file of the folder named like a module of the standard
+    # library or of the installation (one the library imports later, say) is never imported
+    # in its place, so the policy reads all that runs of the folder.
+    sys.path.append(directory)
     try:
         module = __import__(MODULES[routine])
         function = getattr(module, routine)

@@ -451,7 +451,7 @@ fn judge_measure(
     let largest = draws.last().copied().unwrap_or(0.0);
     let max = input.max_delay.unwrap_or(10.0);
     match value.float() {
-        Some(got) if close(got, elapsed / n) => {}
+        Some(got) if measured(got, elapsed, n) => {}
         _ => {
             let example = verdicts.at_case(
                 input,
@@ -572,6 +572,13 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
+/// Whether `got` is `elapsed` over `n`, as a clock read to the microsecond gives it: two
+/// `datetime.now()` are a microsecond apart at best, and every other clock of the `time`
+/// module is finer.
+fn measured(got: f64, elapsed: f64, n: f64) -> bool {
+    close(got, elapsed / n) || (got * n - elapsed).abs() <= 1e-6
+}
+
 fn ascending(delays: &[f64]) -> Vec<f64> {
     let mut sorted = delays.to_vec();
     sorted.sort_by(f64::total_cmp);
@@ -644,6 +651,16 @@ mod tests {
         assert!(close(10.0, 10.0 + 5e-9));
         assert!(!close(10.0, 10.0 + 2e-8));
         assert!(close(0.0, 5e-10));
+    }
+
+    #[test]
+    fn a_measure_read_to_the_microsecond_agrees_and_a_wrong_one_does_not() {
+        // 8.444218515250482 s over 5, as two datetimes a microsecond apart give it.
+        assert!(measured(1.6888438, 8.444218515250482, 5.0));
+        assert!(measured(8.444218515250482 / 5.0, 8.444218515250482, 5.0));
+        // The total, not over n; a time off by ten microseconds.
+        assert!(!measured(8.444218515250482, 8.444218515250482, 5.0));
+        assert!(!measured(1.688845, 8.444218515250482, 5.0));
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! Folders are graded concurrently (`--jobs`), and reported in the order they were given.
 
 mod catalogue;
+mod failure;
 mod find;
 mod formats;
 mod judge;
@@ -39,6 +40,7 @@ use crate::exit::{Exit, say};
 use crate::interrupt;
 use crate::output::{OutputFile, emit, with_progress_bar};
 use catalogue::ROUTINES;
+use failure::Failure;
 use judge::{Policy, Results, Verdict};
 use points::Points;
 use process::{Job, Limits, Python};
@@ -106,14 +108,24 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Exit> {
     let graded = grade_folders(args, points, svg);
     let reports = match (graded, format) {
         (Ok(reports), _) => reports,
-        // Gradescope shows the learner why, with a score of 0, and grading itself succeeded.
-        (Err(failure), Format::Gradescope) if failure.status == 2 => {
-            let results = formats::gradescope_ungraded(&failure.message);
+        // A submission that cannot be graded as handed in is the learner's to fix: Gradescope
+        // shows them why, with a score of 0, and grading itself succeeded. Any other failure
+        // is the grader's: it goes to stderr with a status that is not 0, which Gradescope's
+        // `run_autograder` turns into "tell your course staff".
+        (Err(Failure::Submission(message)), Format::Gradescope) => {
+            let results = formats::gradescope_ungraded(&message);
             write_output(output, &format!("{results:#}\n"))?;
             return Ok(());
         }
-        (Err(failure), _) => return Err(failure),
+        (Err(failure), _) => return Err(failure.exit()),
     };
+    if let (Format::Gradescope, [report]) = (format, reports.as_slice())
+        && let Some(why) = &report.unreadable
+    {
+        let results = formats::gradescope_ungraded(&format!("`{}`: {why}", report.directory));
+        write_output(output, &format!("{results:#}\n"))?;
+        return Ok(());
+    }
     let text = match format {
         Format::Json => {
             let mut lines = String::new();
@@ -168,8 +180,8 @@ fn grade_folders(
     args: &CheckPythonArgs,
     points: Points,
     svg: Option<OutputFile>,
-) -> Result<Vec<FolderReport>, Exit> {
-    let folders = folders(&args.dirs)?;
+) -> Result<Vec<FolderReport>, Failure> {
+    let folders = folders(&args.dirs, args.routine)?;
     let python = args
         .python
         .clone()
@@ -205,58 +217,143 @@ fn grade_folders(
         Duration::ZERO,
         |finished| grade_all(&folders, &grading, jobs, finished),
     )?;
-    if let (Some(svg), [report], [(dir, None)]) = (svg, reports.as_slice(), folders.as_slice()) {
+    if let (Some(svg), [report], [folder]) = (svg, reports.as_slice(), folders.as_slice())
+        && folder.unreadable.is_none()
+    {
         let first_seed = args.seeds.range().next().unwrap_or(0);
         picture::draw(
             svg,
             &python,
-            dir,
+            &folder.path,
             report,
             (grading.only, first_seed),
             grading.limits,
-        )?;
+        )
+        .map_err(|exit| {
+            if interrupt::interrupted() {
+                Failure::Interrupted
+            } else {
+                Failure::Environment(exit.message)
+            }
+        })?;
     }
     Ok(reports)
 }
 
-/// A folder to grade, or one found that could not be read, with why.
-type Folder = (PathBuf, Option<String>);
+/// A folder to grade: its path, why it cannot be read if it cannot, and what the report
+/// should say of how it was chosen.
+struct Folder {
+    path: PathBuf,
+    unreadable: Option<String>,
+    notes: Vec<String>,
+}
 
-/// The folders to grade, in the order given: each `DIR` that holds the exercise, or the
-/// folders below it that do, and those below it that could not be read (each gets a report
-/// that says so, and fails).
-fn folders(dirs: &[PathBuf]) -> Result<Vec<Folder>, Exit> {
+impl Folder {
+    fn new(path: PathBuf) -> Folder {
+        Folder {
+            path,
+            unreadable: None,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// The folders to grade, in the order given: each `DIR` that holds the exercise, or the one
+/// copy of the exercise below it that [`choose`] takes; folders below it that could not be
+/// read when no copy was found (each gets a report that says so, and fails).
+fn folders(dirs: &[PathBuf], only: Option<Routine>) -> Result<Vec<Folder>, Failure> {
     let mut folders = Vec::new();
     for dir in dirs {
         if !dir.is_dir() {
-            return Err(Exit::usage(format!(
+            return Err(Failure::Usage(format!(
                 "cannot check `{}`: not a directory",
                 dir.display()
             )));
         }
         if find::holds_exercise(dir) {
-            folders.push((dir.clone(), None));
+            folders.push(Folder::new(dir.clone()));
             continue;
         }
         let found = find::exercises_below(dir);
         if found.exercises.is_empty() && found.unreadable.is_empty() {
             let files: Vec<_> = ROUTINES.iter().map(|(_, file)| *file).collect();
-            return Err(Exit::usage(format!(
+            return Err(Failure::Submission(format!(
                 "`{}` holds none of the exercise's files ({}), and neither does any folder up to {} levels below it (hidden folders and virtual environments are not searched)",
                 dir.display(),
                 files.join(", "),
                 find::DEPTH
             )));
         }
-        folders.extend(found.exercises.into_iter().map(|folder| (folder, None)));
-        folders.extend(
+        if found.exercises.is_empty() {
+            folders.extend(found.unreadable.into_iter().map(|(path, why)| Folder {
+                unreadable: Some(format!("cannot read the folder: {why}")),
+                ..Folder::new(path)
+            }));
+            continue;
+        }
+        let mut folder = choose(dir, found.exercises, only)?;
+        folder.notes.extend(
             found
                 .unreadable
-                .into_iter()
-                .map(|(folder, why)| (folder, Some(format!("cannot read the folder: {why}")))),
+                .iter()
+                .map(|(path, why)| format!("`{}` could not be searched: {why}", path.display())),
         );
+        folders.push(folder);
     }
     Ok(folders)
+}
+
+/// The one copy of the exercise a submission is graded by, among `copies` found below `dir`:
+/// the copy whose files are all present (only the routine's, with `--routine`); among those,
+/// the one named like the exercise (`0x01-python_async_function`, or any name that ends with
+/// `python_async_function`). Several copies that no rule tells apart are refused, each named.
+fn choose(dir: &Path, copies: Vec<PathBuf>, only: Option<Routine>) -> Result<Folder, Failure> {
+    if copies.len() == 1 {
+        return Ok(Folder::new(copies.into_iter().next().unwrap_or_default()));
+    }
+    let complete = |copy: &Path| {
+        ROUTINES
+            .iter()
+            .filter(|(routine, _)| only.is_none_or(|only| only == *routine))
+            .all(|(_, file)| copy.join(file).is_file())
+    };
+    let named = |copy: &Path| {
+        copy.file_name()
+            .is_some_and(|name| name.to_string_lossy().ends_with("python_async_function"))
+    };
+    let rank = |copy: &Path| (complete(copy), named(copy));
+    let best = copies.iter().map(|c| rank(c)).max().unwrap_or_default();
+    let chosen: Vec<&PathBuf> = copies.iter().filter(|c| rank(c) == best).collect();
+    let names = |copies: &mut dyn Iterator<Item = &PathBuf>| {
+        copies
+            .map(|copy| format!("`{}`", copy.display()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let [one] = chosen.as_slice() else {
+        return Err(Failure::Submission(format!(
+            "`{}` holds {} copies of the exercise, and no rule chooses one: {} (give the folder to grade)",
+            dir.display(),
+            copies.len(),
+            names(&mut copies.iter())
+        )));
+    };
+    let why = match best {
+        (true, true) => "its files are all present and it is named like the exercise",
+        (true, false) => "its files are all present",
+        (false, true) => "it is named like the exercise",
+        (false, false) => "no other",
+    };
+    let others = names(&mut copies.iter().filter(|c| c != one));
+    Ok(Folder {
+        notes: vec![format!(
+            "graded `{}`, one of {} copies of the exercise in `{}`, because {why}; not graded: {others}",
+            one.display(),
+            copies.len(),
+            dir.display()
+        )],
+        ..Folder::new((*one).clone())
+    })
 }
 
 /// Grades `folders` with `jobs` threads, each taking the next folder not yet taken; counts
@@ -267,23 +364,27 @@ fn grade_all(
     grading: &Grading<'_>,
     jobs: usize,
     finished: &AtomicU64,
-) -> Result<Vec<FolderReport>, Exit> {
+) -> Result<Vec<FolderReport>, Failure> {
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let slots: Mutex<Vec<Option<Result<FolderReport, Exit>>>> =
+    let slots: Mutex<Vec<Option<Result<FolderReport, Failure>>>> =
         Mutex::new(folders.iter().map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, folders.len()) {
             scope.spawn(|| {
                 while !stop.load(Ordering::Relaxed) && !interrupt::interrupted() {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((folder, unreadable)) = folders.get(i) else {
+                    let Some(folder) = folders.get(i) else {
                         break;
                     };
-                    let graded = match unreadable {
-                        Some(why) => Ok(unreadable_report(folder, grading, why.clone())),
-                        None => grade(folder, grading),
-                    };
+                    let graded = match &folder.unreadable {
+                        Some(why) => Ok(unreadable_report(&folder.path, grading, why.clone())),
+                        None => grade(&folder.path, grading),
+                    }
+                    .map(|mut report| {
+                        report.notes.splice(0..0, folder.notes.iter().cloned());
+                        report
+                    });
                     if graded.is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -296,7 +397,7 @@ fn grade_all(
         }
     });
     if interrupt::interrupted() {
-        return Err(interrupt::stopped("before the report"));
+        return Err(Failure::Interrupted);
     }
     let slots = slots
         .into_inner()
@@ -333,11 +434,12 @@ fn unreadable_report(dir: &Path, grading: &Grading<'_>, why: String) -> FolderRe
         seconds: 0.0,
         routine_seconds: Vec::new(),
         missing_points: Vec::new(),
+        notes: Vec::new(),
     }
 }
 
 /// Grades one folder: each routine whose file is there, in its own Python process.
-fn grade(dir: &Path, grading: &Grading<'_>) -> Result<FolderReport, Exit> {
+fn grade(dir: &Path, grading: &Grading<'_>) -> Result<FolderReport, Failure> {
     let mut rows = Vec::new();
     let mut missing = Vec::new();
     let mut python_version = None;
@@ -348,6 +450,7 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<FolderReport, Exit> {
     let started = std::time::Instant::now();
     let mut routine_seconds = Vec::new();
     let mut graded = Vec::new();
+    let mut notes = Vec::new();
     for &(routine, file) in &ROUTINES {
         if grading.only.is_some_and(|only| only != routine) {
             continue;
@@ -370,13 +473,16 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<FolderReport, Exit> {
         };
         let outcome = match process::drive(grading.python, dir, job, &inputs, grading.limits) {
             Ok(outcome) => outcome,
-            Err(failure) if failure.status == 1 => {
-                // The folder cannot be copied to be graded: the report says so.
-                unreadable = Some(failure.message);
+            Err(Failure::Submission(why)) => {
+                // The exercise's own files cannot be read: the report says so.
+                unreadable = Some(why);
                 break;
             }
             Err(failure) => return Err(failure),
         };
+        if notes.is_empty() && !outcome.left_out.is_empty() {
+            notes = left_out_note(&outcome.left_out);
+        }
         routine_seconds.push((routine, routine_started.elapsed().as_secs_f64()));
         if python_version.is_none() {
             python_version = outcome
@@ -434,5 +540,23 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<FolderReport, Exit> {
         seconds: started.elapsed().as_secs_f64(),
         routine_seconds,
         missing_points,
+        notes,
     })
+}
+
+/// The notes that say what the private copy left out: one line each, the first few only.
+fn left_out_note(left_out: &[String]) -> Vec<String> {
+    const SHOWN: usize = 5;
+    let mut notes: Vec<String> = left_out
+        .iter()
+        .take(SHOWN)
+        .map(|why| format!("not copied for grading: {why}"))
+        .collect();
+    if left_out.len() > SHOWN {
+        notes.push(format!(
+            "not copied for grading: {} more entries",
+            left_out.len() - SHOWN
+        ));
+    }
+    notes
 }

@@ -46,6 +46,10 @@ pub struct FolderReport {
     /// Each missing routine's points.
     #[serde(skip)]
     pub missing_points: Vec<(Routine, f64)>,
+    /// What a grader should know of how the folder was graded: which copy of the exercise was
+    /// chosen and why, what the private copy left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl FolderReport {
@@ -194,6 +198,9 @@ pub fn render(report: &FolderReport) -> String {
     }
     if let Some(why) = &report.unreadable {
         let _ = writeln!(text, "unreadable: {why}");
+    }
+    for note in &report.notes {
+        let _ = writeln!(text, "note: {note}");
     }
     let _ = writeln!(
         text,

@@ -443,48 +443,105 @@ fn json_gives_one_line_per_folder_each_the_single_folder_object() {
 }
 
 #[test]
-fn a_repository_is_searched_for_the_exercise_and_each_folder_found_is_graded() {
-    if !have_python("a_repository_is_searched") {
+fn a_submission_is_searched_and_one_copy_of_the_exercise_is_graded_by_the_rule() {
+    if !have_python("a_submission_is_searched") {
         return;
     }
-    // Two exercises in one repository, one in a folder of folders; a broken copy in a hidden
-    // folder and one in a virtual environment are not graded.
-    let repo = temp("check-python-repository");
-    let _ = std::fs::remove_dir_all(&repo);
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/python");
-    let copy = |from: &str, to: &str| {
-        let to = repo.join(to);
-        std::fs::create_dir_all(&to).unwrap();
-        for entry in std::fs::read_dir(fixtures.join(from)).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    let repository = |name: &str, copies: &[(&str, &str, &[&str])]| {
+        let repo = temp(name);
+        let _ = std::fs::remove_dir_all(&repo);
+        for (from, to, files) in copies {
+            let to = repo.join(to);
+            std::fs::create_dir_all(&to).unwrap();
+            for entry in std::fs::read_dir(fixtures.join(from)).unwrap() {
+                let entry = entry.unwrap();
+                let name = entry.file_name().into_string().unwrap();
+                if files.is_empty() || files.contains(&name.as_str()) {
+                    std::fs::copy(entry.path(), to.join(name)).unwrap();
+                }
+            }
         }
+        repo
     };
-    copy("correct-gather", "alice/0x01-python_async_function");
-    copy("no-sort", "bob/projects/0x01-python_async_function");
-    copy("no-sort", ".git/0x01-python_async_function");
-    copy("no-sort", "venv/src");
+    let all: &[&str] = &[];
+    // An old, broken copy with two of the files beside the whole exercise; a broken copy in a
+    // hidden folder and one in a virtual environment are not even candidates.
+    let repo = repository(
+        "check-python-two-copies",
+        &[
+            ("correct-gather", "0x01-python_async_function", all),
+            (
+                "no-sort",
+                "0x00-backup",
+                &["0-basic_async_syntax.py", "1-concurrent_coroutines.py"],
+            ),
+            ("no-sort", ".git/0x01-python_async_function", all),
+            ("no-sort", "venv/src", all),
+        ],
+    );
     std::fs::write(repo.join("venv/pyvenv.cfg"), "home = /usr/bin\n").unwrap();
-    let output = check(&[repo.to_str().unwrap(), "--seeds", "0..3"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let text = stdout(&output);
-    // The table's rows: the lines above the failures that name a folder of the repository.
-    let rows: Vec<&str> = text
-        .lines()
-        .take_while(|line| *line != "first failures:")
-        .filter(|line| line.starts_with(repo.to_str().unwrap()))
-        .collect();
-    assert_eq!(rows.len(), 2, "{text}");
-    assert!(
-        rows[0].contains("alice/0x01-python_async_function "),
-        "{text}"
+    let dir = repo.to_str().unwrap();
+    let output = check(&[dir, "--seeds", "0..3", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let graded = format!("{dir}/0x01-python_async_function");
+    assert_eq!(report["directory"], graded.as_str());
+    assert_eq!(
+        report["notes"][0],
+        format!(
+            "graded `{graded}`, one of 2 copies of the exercise in `{dir}`, because its files are all present and it is named like the exercise; not graded: `{dir}/0x00-backup`"
+        )
+        .as_str()
     );
-    assert!(
-        rows[1].contains("bob/projects/0x01-python_async_function ")
-            && rows[1].ends_with("wait_n ascending"),
-        "{text}"
+    let text = stdout(&check(&[dir, "--seeds", "0..3"]));
+    assert!(text.contains("\nnote: graded `"), "{text}");
+    // Two whole copies: the one named like the exercise.
+    let repo = repository(
+        "check-python-named-copy",
+        &[
+            ("no-sort", "old", all),
+            ("correct-gather", "0x01-python_async_function", all),
+        ],
     );
-    assert!(text.contains("\n2 folders: 1 passed, 1 failed\n"), "{text}");
+    let output = check(&[repo.to_str().unwrap(), "--seeds", "0..3", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(
+        report["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("because its files are all present and it is named like the exercise"),
+        "{report}"
+    );
+    // Two whole copies named alike: no rule chooses, and the refusal names each, in every
+    // format; Gradescope gives the learner the reason with no score to misread as a grade.
+    let repo = repository(
+        "check-python-tied-copies",
+        &[
+            ("correct-gather", "alice/0x01-python_async_function", all),
+            ("no-sort", "bob/projects/0x01-python_async_function", all),
+        ],
+    );
+    let dir = repo.to_str().unwrap();
+    let output = check(&[dir, "--seeds", "0..3"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "error: `{dir}` holds 2 copies of the exercise, and no rule chooses one: `{dir}/alice/0x01-python_async_function`, `{dir}/bob/projects/0x01-python_async_function` (give the folder to grade)\n"
+        )
+    );
+    let output = check(&[dir, "--seeds", "0..3", "--format", "gradescope"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let results: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let said = results["output"].as_str().unwrap();
+    assert!(
+        said.contains("alice/0x01-python_async_function")
+            && said.contains("bob/projects/0x01-python_async_function"),
+        "{said}"
+    );
+    assert_eq!(results["tests"].as_array().map(Vec::len), Some(0));
 }
 
 /// A batch shows its progress on stderr when that is a terminal (here `script`'s), and only
