@@ -784,3 +784,180 @@ fn the_picture_of_sequential_waits_is_a_staircase_and_of_concurrent_ones_bars_fr
     assert_eq!(many.status.code(), Some(2));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A Python older than the driver's oldest, if one is installed here (pyenv's, as on the
+/// machines CI runs on).
+fn old_python() -> Option<std::path::PathBuf> {
+    let versions = std::path::PathBuf::from(std::env::var_os("HOME")?).join(".pyenv/versions");
+    let mut found: Vec<_> = std::fs::read_dir(versions)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with("3.6.") || name.starts_with("3.7.")
+        })
+        .map(|path| path.join("bin/python3"))
+        .filter(|python| python.is_file())
+        .collect();
+    found.sort();
+    found.into_iter().next()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_broken_grader_environment_is_the_staffs_to_fix_not_a_score_for_the_learner() {
+    let Some(old) = old_python() else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "a_broken_grader_environment: skipped because no Python 3.6 or 3.7 is installed under ~/.pyenv"
+        );
+        return;
+    };
+    // Gradescope's format: nothing on stdout for the learner, why on stderr, a status that is
+    // not 0.
+    let output = check(&[
+        "fixtures/python/correct-gather",
+        "--format",
+        "gradescope",
+        "--python",
+        old.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stdout(&output), "");
+    assert!(
+        stderr(&output).contains("is not a working Python 3.8 or newer: it is Python 3."),
+        "{}",
+        stderr(&output)
+    );
+    // Gradescope's own script, against a fake root whose `python3` is the old one: the learner
+    // is told to ask the staff, and the staff's log says why.
+    let root = temp("autograder-old-python");
+    let _ = std::fs::remove_dir_all(&root);
+    let venv = root.join("waitsim-venv/bin");
+    let bin = root.join("bin");
+    std::fs::create_dir_all(&venv).unwrap();
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(root.join("submission")).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_waitsim"), venv.join("waitsim")).unwrap();
+    std::os::unix::fs::symlink(&old, bin.join("python3")).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/python/correct-gather");
+    for entry in std::fs::read_dir(fixture).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            root.join("submission").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../graders/gradescope/run_autograder");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let ran = std::process::Command::new("bash")
+        .arg(script)
+        .env("AUTOGRADER_ROOT", &root)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert_eq!(ran.status.code(), Some(0), "{}", stderr(&ran));
+    let log = format!("{}{}", stdout(&ran), stderr(&ran));
+    assert!(
+        log.contains("is not a working Python 3.8 or newer"),
+        "{log}"
+    );
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("results/results.json")).unwrap())
+            .unwrap();
+    assert_eq!(results["score"], 0, "{results}");
+    assert!(
+        results["output"]
+            .as_str()
+            .unwrap()
+            .contains("Please tell your course staff"),
+        "{results}"
+    );
+}
+
+#[test]
+fn code_that_reads_stdin_at_import_is_told_at_once_that_it_is_empty() {
+    if !have_python("code_that_reads_stdin_at_import") {
+        return;
+    }
+    // Were stdin the cases' pipe, each of the five imports would wait out its 2 s limit.
+    let started = std::time::Instant::now();
+    let output = check(&["fixtures/python/import-reads-stdin", "--seeds", "0..3"]);
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert_eq!(
+        text.matches("EOFError: EOF when reading a line (the code read stdin, which is empty while it is checked)").count(),
+        5,
+        "{text}"
+    );
+    assert!(!text.contains("did not finish"), "{text}");
+    assert!(took < std::time::Duration::from_secs(9), "{took:?}");
+}
+
+#[test]
+fn every_correct_folder_passes_in_one_batch() {
+    if !have_python("every_correct_folder_passes_in_one_batch") {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/python");
+    let mut folders: Vec<String> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("correct-"))
+        .map(|name| format!("fixtures/python/{name}"))
+        .collect();
+    folders.sort();
+    assert!(folders.len() >= 18, "{folders:?}");
+    let mut args: Vec<&str> = folders.iter().map(String::as_str).collect();
+    // The fixtures that fill a disk or fork 200 processes at import get ten seconds.
+    args.extend(["--seeds", "0..3", "--timeout", "10", "--json"]);
+    let output = check(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    for line in stdout(&output).lines() {
+        let report: serde_json::Value = serde_json::from_str(line).unwrap();
+        let (score, max) = (report["score"].as_f64(), report["max_score"].as_f64());
+        assert!(
+            score.zip(max).is_some_and(|(s, m)| (s - m).abs() < 1e-9),
+            "{report}"
+        );
+        assert_eq!(report["failed"], 0, "{report}");
+    }
+    assert_eq!(stdout(&output).lines().count(), folders.len());
+}
+
+#[test]
+fn a_large_data_file_beside_correct_code_is_left_out_with_a_note() {
+    if !have_python("a_large_data_file_beside_correct_code") {
+        return;
+    }
+    let dir = temp("check-python-large-file");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/python/correct-gather");
+    for entry in std::fs::read_dir(fixture).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    // 70 MB, more than a private copy holds in all: sparse, so the test writes nothing.
+    std::fs::File::create(dir.join("recording.wav"))
+        .unwrap()
+        .set_len(70 << 20)
+        .unwrap();
+    let output = check(&[dir.to_str().unwrap(), "--seeds", "0..3", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["failed"], 0, "{report}");
+    assert_eq!(
+        report["notes"],
+        serde_json::json!([
+            "not copied for grading: `recording.wav` (70 MiB) is left out: only Python sources and files of at most 1 MiB are copied"
+        ])
+    );
+}
