@@ -74,6 +74,7 @@ def _driver():
     seed = random.seed
     write = os.write
     isinstance_, type_, len_, repr_, callable_ = isinstance, type, len, repr, callable
+    issubclass_ = issubclass
     list_, dict_, str_, int_, float_, bool_ = list, dict, str, int, float, bool
     set_attribute = type.__setattr__
     list_items = list.__iter__
@@ -117,8 +118,18 @@ def _driver():
             return "{" + join(pairs) + "}"
         raise TypeError("the driver cannot send a %s" % kind)
 
+    # The channel, as it was when the driver took it: a descriptor put in its place (`dup2`)
+    # is noticed before the driver writes a line to it, and the process ends at once.
+    fstat = os.fstat
+    exit_now = os._exit
+    channel = fstat(protocol)
+    channel = (channel.st_dev, channel.st_ino)
+
     def emit(kind, fields):
         data = (dumps({kind: fields}) + "\n").encode()
+        now_at = fstat(protocol)
+        if (now_at.st_dev, now_at.st_ino) != channel:
+            exit_now(REPLACED)
         while data:
             data = data[write(protocol, data) :]
 
@@ -357,16 +368,27 @@ def _driver():
     def encode(value):
         """A value as waitsim reads it: floats by repr (which reads back exactly), lists item
         by item, anything else by its type and repr."""
-        if isinstance_(value, float_):
+        kind = type_(value)
+        if kind is float_:
             return {"type": "float", "repr": float_repr(value)}
-        if isinstance_(value, list_):
+        if issubclass_(kind, list_):
             items = []
             for item in list_items(value):
                 if len_(items) == 100000:
                     break
                 items.append(encode(item))
             return {"type": "list", "items": items}
-        return {"type": text(lambda: type_(value).__name__), "repr": text(lambda: repr_(value))}
+        return {"type": type_name(kind), "repr": text(lambda: repr_(value))}
+
+    def type_name(kind):
+        """A type's name as reports give it: a class of the code's own that calls itself
+        `float`, `int` or `list` is not taken for one."""
+        if kind is int_:
+            return "int"
+        name = text(lambda: kind.__qualname__)
+        if name in ("float", "int", "list"):
+            return "a class named %s" % name
+        return name
 
     def text(make):
         """A string the implementation's code makes (a repr, a name), or `?` when that code
@@ -383,6 +405,178 @@ def _driver():
             return "".join(lines).strip().splitlines()[-1][:500]
         except BaseException:
             return text(lambda: type_(error).__name__)
+
+    # Enforcement at run time (PEP 578): an audit hook, which nothing in Python can remove,
+    # refuses what no implementation of the exercise needs, from the moment the code is first
+    # imported. Each refusal raises in the code and is reported to waitsim (`refused`), which
+    # fails `policy` with it. The frame is found by walking from the hook, which the hook
+    # itself would audit: a flag lets its own reads through.
+    ALWAYS_REFUSED = {
+        "gc.get_objects",
+        "gc.get_referrers",
+        "gc.get_referents",
+        "sys.settrace",
+        "sys.setprofile",
+        "sys._current_frames",
+        "sys._current_exceptions",
+    }
+    FRAME_READS = {
+        "tb_frame",
+        "f_code",
+        "gi_frame",
+        "cr_frame",
+        "ag_frame",
+        "gi_code",
+        "cr_code",
+        "ag_code",
+        "__closure__",
+    }
+    # Library modules that read frames for their own use and hand none out: `typing` and
+    # `collections` name a new class's module, `logging` finds its caller, `asyncio` describes
+    # a coroutine in a task's repr.
+    FRAME_USERS = {
+        "typing.py",
+        "collections/__init__.py",
+        "enum.py",
+        "logging/__init__.py",
+        "dataclasses.py",
+        "warnings.py",
+        "asyncio/coroutines.py",
+        "asyncio/format_helpers.py",
+    }
+    PROC_PATHS = ("/proc", "/dev/fd", "/dev/std")
+    getframe = sys._getframe
+    in_hook = [False]
+    armed = [None]
+
+    def student_line(frame):
+        """The innermost frame of the code under test on the stack: (file, line), or None."""
+        root = armed[0]
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if name.startswith(root):
+                return name[len_(root) :].lstrip("/"), frame.f_lineno
+            frame = frame.f_back
+        return None
+
+    def refuse(event, where, what):
+        file, line = where if where is not None else ("?", 0)
+        emit("refused", {"file": file, "line": line, "use": what})
+        raise RuntimeError("waitsim refuses %s while the exercise is checked" % what)
+
+    # Whether a code object is one of the library's frame users, by its file: remembered, for
+    # `logging` reads frames for every line it logs.
+    trusted_code = {}
+
+    def trusted(code):
+        known = trusted_code.get(code)
+        if known is None:
+            name = code.co_filename
+            known = trusted_code[code] = any(name.endswith("/" + user) for user in FRAME_USERS)
+        return known
+
+    def hook(event, args):
+        if in_hook[0] or armed[0] is None:
+            return
+        if event == "sys._getframe":
+            what = "sys._getframe"
+        elif event == "object.__getattr__":
+            if len_(args) != 2 or args[1] not in FRAME_READS:
+                return
+            what = "." + args[1]
+        elif event in ALWAYS_REFUSED or event[:7] == "ctypes.":
+            in_hook[0] = True
+            try:
+                where = student_line(getframe(1))
+            finally:
+                in_hook[0] = False
+            refuse(event, where, event)
+        elif event in ("open", "os.listdir", "os.scandir") and args:
+            path = args[0]
+            if type_(path) is bytes:
+                path = path.decode("utf-8", "replace")
+            if not (type_(path) is str_ and path.startswith(PROC_PATHS)):
+                return
+            in_hook[0] = True
+            try:
+                where = student_line(getframe(1))
+            finally:
+                in_hook[0] = False
+            if where is not None:
+                refuse(event, where, "the path %r" % path[:60])
+            return
+        else:
+            return
+        # A frame: the library reading frames for its own use is let through; anything else
+        # while the code under test is on the stack is the code reaching for frames.
+        in_hook[0] = True
+        try:
+            caller = getframe(1)
+            where = None if trusted(caller.f_code) else student_line(caller)
+        finally:
+            in_hook[0] = False
+        if where is not None:
+            refuse(event, where, what)
+
+    def arm(directory):
+        armed[0] = os.path.join(directory, "")
+
+    sys.addaudithook(hook)
+
+    # The exit status of a driver whose channel was replaced under it, or whose own functions
+    # were changed by the code under test.
+    REPLACED = 86
+
+    def integrity():
+        """A check that the driver's objects the code can reach are as they were: every
+        function reachable from what the driver patched (`time`, `datetime`, the loop's
+        classes), the cells of their closures and what the cells hold, their code and
+        defaults. Called where the code cannot reach it (no object of the code's holds it);
+        its own state is in variables of its own, whose cells no reachable function shares.
+        On a change, the process ends before it writes another line."""
+        roots = [time.time, time.sleep, time.monotonic, time.perf_counter, time.time_ns]
+        roots += [getattr(time, "clock_gettime", None), getattr(time, "clock_gettime_ns", None)]
+        for cls in (VirtualSelector, VirtualLoop, VirtualPolicy, Sealed, VirtualDatetime):
+            for value in type.__dict__["__dict__"].__get__(cls).values():
+                roots.append(value)
+        functions, kept, seen = [], [], set()
+        while roots:
+            item = roots.pop()
+            if isinstance_(item, (classmethod, staticmethod)):
+                item = item.__func__
+            elif isinstance_(item, property):
+                roots.extend((item.fget, item.fset, item.fdel))
+                continue
+            if type_(item).__name__ != "function" or id(item) in seen:
+                continue
+            seen.add(id(item))
+            functions.append((item, item.__code__, item.__defaults__, item.__kwdefaults__))
+            for cell in item.__closure__ or ():
+                try:
+                    content = cell.cell_contents
+                except ValueError:
+                    continue
+                kept.append((cell, content))
+                roots.append(content)
+        held_functions, held_cells = tuple(functions), tuple(kept)
+        held_exit, held_is = os._exit, (lambda a, b: a is b)
+
+        def intact():
+            for function, code, defaults, kwdefaults in held_functions:
+                if not (
+                    held_is(function.__code__, code)
+                    and held_is(function.__defaults__, defaults)
+                    and held_is(function.__kwdefaults__, kwdefaults)
+                ):
+                    held_exit(REPLACED)
+            for cell, content in held_cells:
+                try:
+                    if not held_is(cell.cell_contents, content):
+                        held_exit(REPLACED)
+                except ValueError:
+                    held_exit(REPLACED)
+
+        return intact
 
     MODULES = {
         "wait_random": "0-basic_async_syntax",
@@ -683,7 +877,9 @@ def _driver():
                     return await (function() if max_delay is None else function(max_delay))
                 if routine == "task_wait_random":
                     task = function(max_delay)
-                    answer["task"] = isinstance_(task, Task)
+                    # By the real type and its real MRO: not `isinstance`, which a class's
+                    # `__class__` can answer.
+                    answer["task"] = issubclass_(type_(task), Task)
                     answer["returned"] = type_(task).__name__
                     return await task if isawaitable(task) else task
                 return await function(n, max_delay)
@@ -705,6 +901,8 @@ def _driver():
 
     directory, routine, file, memory = sys.argv[1], sys.argv[2], sys.argv[3], int_(sys.argv[4])
     emit("policy", {"version": version, "uses": policy_uses(directory, file)})
+    intact = integrity()
+    arm(directory)
     # Last on the path, not first: a file of the folder named like a module of the standard
     # library or of the installation (one the library imports later, say) is never imported
     # in its place, so the policy reads all that runs of the folder.
@@ -713,8 +911,10 @@ def _driver():
         module = __import__(MODULES[routine])
         function = getattr(module, routine)
     except BaseException as error:  # the import ran the implementation's code: anything goes
+        intact()
         emit("import_error", {"message": failure(error, memory)})
         return
+    intact()
     emit("imported", {"shape": shape(routine, function)})
     while True:
         line = readline()
@@ -729,8 +929,11 @@ def _driver():
             "nonce": int_(nonce),
         }
         try:
-            emit("returned", run_case(routine, function, case))
+            answer = run_case(routine, function, case)
+            intact()
+            emit("returned", answer)
         except BaseException as error:
+            intact()
             emit("raised", {"case": case["index"], "nonce": case["nonce"], "message": failure(error, memory)})
 
 

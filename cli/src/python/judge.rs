@@ -265,11 +265,13 @@ pub fn judge(
     let mut verdicts = Verdicts::new(routine, dir);
     let mut values = vec![None; inputs.len()];
     let exchange = &outcome.exchange;
-    judge_policy(
-        &mut verdicts,
-        exchange.policy.as_ref().map(|(_, uses)| uses),
-        policy,
-    );
+    // What was read from the source, then what was refused at run time.
+    let uses = exchange.policy.as_ref().map(|(_, uses)| {
+        let mut all = uses.clone();
+        all.extend(exchange.refused.iter().cloned());
+        all
+    });
+    judge_policy(&mut verdicts, uses.as_ref(), policy);
     if let Some(violation) = &exchange.violation {
         let example = match violation.case.and_then(|case| inputs.get(case)) {
             Some(input) => verdicts.at_case(

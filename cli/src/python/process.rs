@@ -584,7 +584,20 @@ pub fn drive(
         }
     }
     drop(stdin);
+    // A driver that closed its end has ended, or is ending: its own status says how (a
+    // channel replaced, a function changed), so it is given a moment before the warden is
+    // told to stop, which would replace that status with its own.
+    let closed = matches!(
+        lines.try_recv(),
+        Err(std::sync::mpsc::TryRecvError::Disconnected)
+    );
+    if closed {
+        group.wait_for_leader(Duration::from_secs(1));
+    }
     let status = stop(&mut child, group);
+    if status == Some(TAMPERED) {
+        exchange.tampered();
+    }
     if interrupt::interrupted() {
         return Err(Failure::Interrupted);
     }
@@ -623,6 +636,10 @@ mod libc_signal {
     #[cfg(not(unix))]
     pub const SIGXCPU: i32 = -1;
 }
+
+/// The driver's exit status when its channel was replaced or its functions changed under it
+/// (`REPLACED` in `driver.py`).
+const TAMPERED: i32 = 86;
 
 /// A fresh nonce for a case, from the operating system: the code under test cannot know it
 /// before the case is sent.

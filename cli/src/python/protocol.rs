@@ -22,6 +22,9 @@ use std::io::{BufRead, Read};
 use serde::{Deserialize, Serialize};
 use waitsim::Routine;
 
+/// The most run-time refusals kept: the first few say all there is to say.
+const MOST_REFUSALS: usize = 20;
+
 /// The longest line the driver may send: a list of 100,000 delays fits many times over.
 pub const LONGEST_LINE: usize = 16 << 20;
 
@@ -132,6 +135,13 @@ enum Message {
         nonce: u64,
         message: String,
     },
+    /// Something the driver's audit hook refused the code at run time.
+    Refused {
+        file: String,
+        line: u64,
+        #[serde(rename = "use")]
+        what: String,
+    },
 }
 
 impl Message {
@@ -145,6 +155,7 @@ impl Message {
             Message::Timer { .. } => "timer",
             Message::Returned { .. } => "returned",
             Message::Raised { .. } => "raised",
+            Message::Refused { .. } => "refused",
         }
     }
 }
@@ -206,6 +217,8 @@ pub struct Exchange {
     pub answered: Vec<Answered>,
     /// The first broken rule: after it, nothing more is read.
     pub violation: Option<Violation>,
+    /// What the driver refused the code at run time, each a means of tampering.
+    pub refused: Vec<Use>,
     /// The case now asked, with its nonce.
     asked: Option<(usize, u64)>,
     clock: f64,
@@ -276,6 +289,22 @@ impl Exchange {
             }
             _ if self.policy.is_none() => {
                 self.violate(format!("a `{name}` line before the policy line"));
+            }
+            // At any time after the policy: the import, a case, a thread between cases.
+            Message::Refused { file, line, what } => {
+                let what = format!("{what} (refused at run time)");
+                let again = self
+                    .refused
+                    .iter()
+                    .any(|u| u.file == file && u.line == line && u.what == what);
+                if !again && self.refused.len() < MOST_REFUSALS {
+                    self.refused.push(Use {
+                        file,
+                        line,
+                        what,
+                        tampers: true,
+                    });
+                }
             }
             Message::Imported { shape } if self.import.is_none() => {
                 self.import = Some(Import::Done { shape });
@@ -392,6 +421,15 @@ impl Exchange {
             timers: std::mem::take(&mut self.timers),
         });
         self.asked = None;
+    }
+
+    /// Records that the driver ended because the code under test replaced its channel or
+    /// changed its functions: nothing the exchange said is evidence.
+    pub fn tampered(&mut self) {
+        self.violate(
+            "the code under test replaced the driver's channel or changed the driver's own functions"
+                .into(),
+        );
     }
 
     /// A line that could not be read as one: too long, or not text.

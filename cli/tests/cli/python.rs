@@ -961,3 +961,36 @@ fn a_large_data_file_beside_correct_code_is_left_out_with_a_note() {
         ])
     );
 }
+
+#[test]
+fn a_check_of_one_routine_reads_the_files_that_routine_imports() {
+    if !have_python("a_check_of_one_routine_reads_the_files") {
+        return;
+    }
+    // GitHub Classroom runs one routine a step: `wait_n`'s file is clean, and the file it
+    // imports reaches into the grader.
+    let output = check(&[
+        "fixtures/python/cheat-file0-reaches-out",
+        "--routine",
+        "wait_n",
+        "--seeds",
+        "0..3",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    let policy = text
+        .lines()
+        .skip_while(|line| !line.starts_with("wait_n            policy          FAIL"))
+        .nth(2)
+        .unwrap_or_default();
+    for use_ in [
+        "0-basic_async_syntax.py line 5: import ctypes",
+        "0-basic_async_syntax.py line 6: import gc",
+        "0-basic_async_syntax.py line 7: import inspect",
+        "0-basic_async_syntax.py line 16: ._getframe",
+        "0-basic_async_syntax.py line 17: .f_locals",
+        "0-basic_async_syntax.py line 5: ctypes.dlopen (refused at run time)",
+    ] {
+        assert!(policy.contains(use_), "{use_}: {text}");
+    }
+}
