@@ -255,7 +255,14 @@ async def wait_random(max_delay: int = 10) -> float:
     );
     std::fs::write(class.join("attacker/0-basic_async_syntax.py"), attack).unwrap();
     let before = contents(&class);
-    let output = run_dir(&class, &["--seeds", "0..10", "--json"]);
+    // Each learner's folder, as a grader gives a class (`students/*`).
+    let folders: Vec<String> = ["attacker", "victim", "wrong"]
+        .iter()
+        .map(|name| class.join(name).display().to_string())
+        .collect();
+    let mut args: Vec<&str> = folders.iter().map(String::as_str).collect();
+    args.extend(["--seeds", "0..10", "--json"]);
+    let output = check(&args);
     assert_eq!(output.status.code(), Some(1));
     let reports: Vec<serde_json::Value> = stdout(&output)
         .lines()
