@@ -115,7 +115,15 @@ pub enum Command {
     /// as a repository, is searched a few levels down for folders that do. The code is run,
     /// in a process group with time and memory limits, but not sandboxed.
     ///
-    /// Exit status: 0 when every folder passes, 1 when one fails, 2 for bad usage.
+    /// Exit status, by format:
+    ///
+    /// - text, json and junit: 0 when every folder passes; 1 when a check fails, a file is
+    ///   missing or a folder cannot be read, or when grading cannot run (no usable Python, a
+    ///   sandbox that cannot start, output that cannot be written); 2 for bad usage.
+    ///
+    /// - gradescope: 0 once results.json is written, whatever the score (the score is in the
+    ///   file, and a submission with nothing to grade scores 0 and says why); 1 when grading
+    ///   cannot run, said on stderr for the course staff; 2 for bad usage.
     CheckPython(CheckPythonArgs),
 }
 

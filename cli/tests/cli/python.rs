@@ -593,6 +593,137 @@ fn the_grading_formats_of_a_passing_and_a_failing_folder() {
     }
 }
 
+/// Hundredths of a point, as the formats show points.
+fn hundredths(points: &serde_json::Value) -> i64 {
+    (points.as_f64().unwrap() * 100.0).round() as i64
+}
+
+#[test]
+fn gradescope_tests_add_up_name_the_folder_and_take_visibility_from_the_points_file() {
+    if !have_python("gradescope_tests_add_up") {
+        return;
+    }
+    let dir = temp("check-python-visibility");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let points = dir.join("points.toml");
+    // Odd weights and an odd total, whose shares round badly one by one.
+    std::fs::write(
+        &points,
+        "total = 37\n[routines]\nwait_n = 3\n[checks.wait_n]\nconcurrent = 4\nascending = 2\n\
+         [visibility.routines]\nmeasure_time = \"hidden\"\nwait_n = \"after_published\"\n\
+         [visibility.checks.wait_n]\nconcurrent = \"after_due_date\"\n",
+    )
+    .unwrap();
+    let points = points.to_str().unwrap();
+    // `partial` has wait_random and wait_n, and misses the other three files.
+    let folder = "fixtures/python/partial";
+    let output = check(&[
+        folder,
+        "--seeds",
+        "0..2",
+        "--format",
+        "gradescope",
+        "--points",
+        points,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let results: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let tests = results["tests"].as_array().unwrap();
+    assert_eq!(
+        tests
+            .iter()
+            .map(|t| hundredths(&t["max_score"]))
+            .sum::<i64>(),
+        3700
+    );
+    assert_eq!(
+        tests.iter().map(|t| hundredths(&t["score"])).sum::<i64>(),
+        hundredths(&results["score"])
+    );
+    let visibility = |name: &str| {
+        let test = tests.iter().find(|t| t["name"] == name).unwrap();
+        test["visibility"].as_str().unwrap().to_string()
+    };
+    assert_eq!(visibility("measure_time: file"), "hidden");
+    assert_eq!(visibility("task_wait_n: file"), "visible");
+    assert_eq!(visibility("wait_n: concurrent"), "after_due_date");
+    assert_eq!(visibility("wait_n: ascending"), "after_published");
+    assert_eq!(visibility("wait_random: policy"), "visible");
+    // The summary's counts are the tests': a missing file's test is a failed one.
+    let passed = tests.iter().filter(|t| t["status"] == "passed").count();
+    let failed = tests.len() - passed;
+    assert_eq!(failed, 3, "{results:#}");
+    let summary = results["output"].as_str().unwrap();
+    assert!(
+        summary.contains(&format!(
+            "{passed} of {} tests passed: {failed} failed, 0 not checked",
+            tests.len()
+        )),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!("Graded folder: `{folder}`.")),
+        "{summary}"
+    );
+
+    // JUnit: the folder in a property, every failure with its text, in plain text.
+    let junit = check(&[
+        folder, "--seeds", "0..2", "--format", "junit", "--points", points,
+    ]);
+    assert_eq!(junit.status.code(), Some(1));
+    let xml = stdout(&junit);
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    let root = document.root_element();
+    assert_eq!(root.attribute("skipped"), None);
+    let directory = document
+        .descendants()
+        .find(|n| n.has_tag_name("property") && n.attribute("name") == Some("directory"))
+        .unwrap();
+    assert_eq!(directory.attribute("value"), Some(folder));
+    let failures: Vec<String> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .map(|n| n.text().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(failures.len(), 3);
+    for text in &failures {
+        assert!(text.contains(" is missing: none of "), "{text}");
+        assert!(!text.contains('`') && !text.contains("**"), "{text}");
+    }
+    let shown: i64 = document
+        .descendants()
+        .filter(|n| n.has_tag_name("system-out"))
+        .map(|n| {
+            let text = n.text().unwrap();
+            let worth = text.lines().next().unwrap().rsplit(' ').next().unwrap();
+            (worth.parse::<f64>().unwrap() * 100.0).round() as i64
+        })
+        .sum();
+    assert_eq!(shown, 3700);
+
+    std::fs::write(
+        dir.join("bad.toml"),
+        "[visibility.routines]\nwait_n = \"later\"\n",
+    )
+    .unwrap();
+    let bad = check(&[
+        folder,
+        "--format",
+        "gradescope",
+        "--points",
+        dir.join("bad.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("invalid visibility `later` for `wait_n`: expected `hidden`"),
+        "{}",
+        stderr(&bad)
+    );
+    assert_eq!(stdout(&bad), "");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn output_goes_whole_to_a_file_and_formats_do_not_mix() {
     if !have_python("output_goes_whole_to_a_file") {
