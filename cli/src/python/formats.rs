@@ -200,9 +200,15 @@ impl Shown {
             .zip(rest)
             .map(|((routine, file), &worth)| (routine, file, worth))
             .collect();
+        // A folder with no test at all (one that could not be read) is still worth its total.
+        let total = if hundredths.is_empty() {
+            (report.max_score * 100.0).round() as i64
+        } else {
+            hundredths.iter().sum()
+        };
         Shown {
             score: rows.iter().map(|&(_, earned)| earned).sum(),
-            total: hundredths.iter().sum(),
+            total,
             rows,
             missing,
         }
