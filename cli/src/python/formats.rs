@@ -461,7 +461,162 @@ pub fn junit(reports: &[FolderReport]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::catalogue::{ROUTINES, checks};
     use super::*;
+
+    /// A folder whose `wait_random` has a failed check and a skipped one, and whose other
+    /// four files are missing, with the default points; or, if `unreadable`, one that could
+    /// not be read at all.
+    fn folder(unreadable: bool) -> FolderReport {
+        let mut rows = Vec::new();
+        for (i, &check) in checks(Routine::WaitRandom).iter().enumerate() {
+            let verdict = match i {
+                1 => Verdict::Fail,
+                2 => Verdict::Skip,
+                _ => Verdict::Pass,
+            };
+            let counterexample = (verdict == Verdict::Fail).then(|| Counterexample {
+                seed: Some(3),
+                n: None,
+                max_delay: Some(10.0),
+                index: None,
+                expected: "a float".to_string(),
+                got: "`None`".to_string(),
+                replay: "waitsim check-python f --routine wait_random --seeds 3..4".to_string(),
+            });
+            rows.push(Row {
+                routine: Routine::WaitRandom,
+                check,
+                verdict,
+                note: (verdict == Verdict::Skip).then(|| "`completes` failed first".to_string()),
+                counterexample,
+                uses: Vec::new(),
+                points: if verdict == Verdict::Pass {
+                    20.0 / 9.0
+                } else {
+                    0.0
+                },
+                max_points: 20.0 / 9.0,
+            });
+        }
+        let missing: Vec<&'static str> = ROUTINES[1..].iter().map(|(_, file)| *file).collect();
+        let mut report = FolderReport {
+            directory: "class/ada".to_string(),
+            directory_escaped: false,
+            python: Some("3.11.9".to_string()),
+            sandbox: "none".to_string(),
+            seeds: "3..4".to_string(),
+            passed: rows.len() - 2,
+            failed: 1,
+            skipped: 1,
+            missing,
+            unreadable: None,
+            virtual_seconds: 0.0,
+            score: 20.0 / 9.0 * 7.0,
+            max_score: 100.0,
+            rows,
+            seconds: 0.5,
+            routine_seconds: vec![(Routine::WaitRandom, 0.5)],
+            missing_points: ROUTINES.iter().map(|&(r, _)| (r, 20.0)).collect(),
+        };
+        if unreadable {
+            report.rows.clear();
+            report.missing.clear();
+            (report.passed, report.failed, report.skipped) = (0, 0, 0);
+            report.score = 0.0;
+            report.unreadable = Some("cannot read the folder: permission denied".to_string());
+        }
+        report
+    }
+
+    fn hundredths(value: &Value) -> i64 {
+        (value.as_f64().unwrap() * 100.0).round() as i64
+    }
+
+    #[test]
+    fn gradescope_tests_add_up_and_the_summary_counts_them() {
+        let results = gradescope(&folder(false), &Visibilities::default());
+        let tests = results["tests"].as_array().unwrap();
+        assert_eq!(tests.len(), 9 + 4);
+        let worth: i64 = tests.iter().map(|t| hundredths(&t["max_score"])).sum();
+        assert_eq!(worth, 10000);
+        let earned: i64 = tests.iter().map(|t| hundredths(&t["score"])).sum();
+        assert_eq!(earned, hundredths(&results["score"]));
+        // Seven of wait_random's nine checks passed: the first (2.23; the second, which
+        // failed, has the other 2.23) and six of 2.22.
+        assert_eq!(earned, 223 + 6 * 222);
+        let failed = tests.iter().filter(|t| t["status"] == "failed").count();
+        assert_eq!(failed, 1 + 1 + 4);
+        let output = results["output"].as_str().unwrap();
+        assert!(
+            output.starts_with(
+                "**Scored 15.55 of 100.** 7 of 13 tests passed: 5 failed, 1 not checked.\n\nGraded folder: `class/ada`.\n"
+            ),
+            "{output}"
+        );
+        let file = tests.iter().find(|t| t["name"] == "wait_n: file").unwrap();
+        assert_eq!(
+            file["output"],
+            "**wait_n: file**: `1-concurrent_coroutines.py` is missing: none of `wait_n`'s checks could run.\n"
+        );
+    }
+
+    #[test]
+    fn every_junit_failure_skip_and_error_has_plain_text() {
+        for unreadable in [false, true] {
+            let xml = junit(&[folder(unreadable)]);
+            let document = roxmltree::Document::parse(&xml).unwrap();
+            let mut results = 0;
+            for node in document.descendants().filter(|n| {
+                n.has_tag_name("failure") || n.has_tag_name("skipped") || n.has_tag_name("error")
+            }) {
+                results += 1;
+                let text = node.text().unwrap_or_default();
+                assert!(!text.trim().is_empty(), "{xml}");
+                assert!(!text.contains("**") && !text.contains("```"), "{text}");
+            }
+            assert_eq!(results, if unreadable { 1 } else { 6 }, "{xml}");
+            let root = document.root_element();
+            assert_eq!(root.attribute("skipped"), None);
+            let property = |name: &str| {
+                document
+                    .descendants()
+                    .find(|n| n.has_tag_name("property") && n.attribute("name") == Some(name))
+                    .and_then(|n| n.attribute("value"))
+                    .unwrap()
+                    .to_string()
+            };
+            assert_eq!(property("directory"), "class/ada");
+            assert_eq!(property("max_score"), "100");
+            if !unreadable {
+                let failure = document
+                    .descendants()
+                    .find(|n| n.has_tag_name("failure"))
+                    .and_then(|n| n.text())
+                    .unwrap();
+                let shape = checks(Routine::WaitRandom)[1];
+                assert_eq!(
+                    failure,
+                    format!(
+                        "wait_random: shape: {}.\n\nWith seed 3, max_delay 10: expected a float, got `None`.\n\nRun this case again in your folder:\n\n    waitsim check-python . --routine wait_random --seeds 3..4\n",
+                        shape.explain().replace('`', "")
+                    )
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_unreadable_folder_is_still_worth_its_total() {
+        let results = gradescope(&folder(true), &Visibilities::default());
+        assert_eq!(results["tests"].as_array().unwrap().len(), 0);
+        let output = results["output"].as_str().unwrap();
+        assert!(output.starts_with("**Scored 0 of 100.**"), "{output}");
+        assert!(
+            output.contains("could not be graded: cannot read the folder"),
+            "{output}"
+        );
+    }
 
     #[test]
     fn xml_escapes_markup_and_replaces_what_xml_cannot_hold() {
