@@ -593,6 +593,35 @@ fn the_grading_formats_of_a_passing_and_a_failing_folder() {
     }
 }
 
+#[test]
+fn help_says_what_each_formats_exit_status_means() {
+    let help = check(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let help = stdout(&help);
+    let statuses = help
+        .split("Exit status, by format:")
+        .nth(1)
+        .and_then(|rest| rest.split("Usage:").next())
+        .unwrap_or_else(|| panic!("no exit statuses in:\n{help}"));
+    // Every format `--format` takes, by the names it takes them.
+    for format in ["text", "json", "junit", "gradescope"] {
+        assert!(
+            help.contains(&format!("- {format}:")) || help.contains(&format!("{format}, ")),
+            "{format}"
+        );
+        assert!(statuses.contains(format), "{format}: {statuses}");
+    }
+    assert!(
+        statuses.contains("- gradescope: 0 once results.json is written, whatever the score"),
+        "{statuses}"
+    );
+    assert!(
+        statuses
+            .contains("- text, json and junit: 0 when every folder passes; 1 when a check fails"),
+        "{statuses}"
+    );
+}
+
 /// Hundredths of a point, as the formats show points.
 fn hundredths(points: &serde_json::Value) -> i64 {
     (points.as_f64().unwrap() * 100.0).round() as i64
