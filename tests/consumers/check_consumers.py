@@ -251,7 +251,8 @@ def setup(work):
     version = waitsim("--version").stdout.split()[-1]
     machine = platform.machine()
     other = "aarch64" if machine == "x86_64" else "x86_64"
-    ours = ["manylinux_2_17_" + machine, "manylinux2014_" + machine]
+    # Tagged as maturin tags them (`...-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl`).
+    ours = ["manylinux2014_" + machine, "manylinux_2_17_" + machine]
     wrong = '#!/bin/sh\necho "the wheel for %s was installed on %s" >&2\nexit 1\n'
     trees = {}
     for venv_missing in (False, True):
@@ -260,7 +261,7 @@ def setup(work):
         shutil.copytree(ROOT / "graders" / "gradescope", source)
         names = [
             wheel(source, version, ours, '#!/bin/sh\nexec "%s" "$@"\n' % WAITSIM),
-            wheel(source, version, ["manylinux_2_17_" + other, "manylinux2014_" + other], wrong % (other, machine)),
+            wheel(source, version, ["manylinux2014_" + other, "manylinux_2_17_" + other], wrong % (other, machine)),
             wheel(source, version, ["musllinux_1_2_" + machine], wrong % ("musl", machine)),
         ]
         assert sorted(names)[-1] != names[0], names
