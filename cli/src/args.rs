@@ -115,7 +115,17 @@ pub enum Command {
     /// as a repository, is searched a few levels down for folders that do. The code is run,
     /// in a process group with time and memory limits, but not sandboxed.
     ///
-    /// Exit status: 0 when every folder passes, 1 when one fails, 2 for bad usage.
+    /// Exit status, by format:
+    ///
+    /// - text, json and junit: 0 when every folder passes; 1 when a check fails, a file is
+    ///   missing or a folder cannot be read; 2 for bad usage.
+    ///
+    /// - gradescope: 0 once results.json is written, whatever the score (the score is in the
+    ///   file, and a submission with nothing to grade scores 0 and says why); 2 for bad usage.
+    ///
+    /// In every format, when grading cannot run at all (no usable Python, a sandbox that
+    /// cannot start, output that cannot be written), the reason is on stderr and the status is
+    /// not 0: for Gradescope, run_autograder then tells the learner to ask the course staff.
     CheckPython(CheckPythonArgs),
 }
 

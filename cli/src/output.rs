@@ -14,30 +14,48 @@ use waitsim::analysis::Report;
 use crate::exit::Exit;
 
 /// Refuses to run when stdout was closed before the command started (`>&-`): its output would
-/// be lost. The Rust runtime puts `/dev/null`, opened for reading and writing, in the place of
-/// a closed standard stream, which a shell's `> /dev/null` (opened for writing) is not.
+/// be lost. By the time `main` runs, the Rust runtime has put `/dev/null`, opened for reading
+/// and writing, in the place of a closed standard stream, which is exactly what Python's
+/// `subprocess.DEVNULL` and many process managers give a command whose output they discard. So
+/// whether fd 1 was open is asked before the runtime starts (see [`record_stdout_at_start`]),
+/// and a discarded stdout runs as a visible one.
 pub fn check_stdout() -> Result<(), Exit> {
     #[cfg(target_os = "linux")]
-    {
-        let target = std::fs::read_link("/proc/self/fd/1").ok();
-        let flags = std::fs::read_to_string("/proc/self/fdinfo/1")
-            .ok()
-            .and_then(|info| {
-                let line = info.lines().find(|line| line.starts_with("flags:"))?;
-                u32::from_str_radix(line.trim_start_matches("flags:").trim(), 8).ok()
-            });
-        const ACCESS: u32 = 0o3;
-        const READ_WRITE: u32 = 0o2;
-        if target.as_deref() == Some(std::path::Path::new("/dev/null"))
-            && flags.is_some_and(|flags| flags & ACCESS == READ_WRITE)
-        {
-            return Err(Exit::environment(
-                "cannot write to stdout: it is closed (the output would be lost)",
-            ));
-        }
+    if STDOUT_CLOSED_AT_START.load(Ordering::Relaxed) {
+        return Err(Exit::environment(
+            "cannot write to stdout: it is closed (the output would be lost)",
+        ));
     }
     Ok(())
 }
+
+/// Whether fd 1 was closed when the process started, as [`record_stdout_at_start`] found it.
+#[cfg(target_os = "linux")]
+static STDOUT_CLOSED_AT_START: AtomicBool = AtomicBool::new(false);
+
+/// Asks whether fd 1 is open, before `main` and before the Rust runtime fills a closed fd 1
+/// with `/dev/null`, and records the answer for [`check_stdout`]. It runs from the
+/// `.init_array` entry below, as the C runtime runs constructors; it only reads a flag and
+/// stores a boolean, so it needs nothing the runtime sets up.
+#[cfg(target_os = "linux")]
+extern "C" fn record_stdout_at_start() {
+    // SAFETY: `fcntl(F_GETFD)` takes an integer and reads the descriptor's flags: it touches
+    // no memory of ours, and on a closed descriptor it fails with `EBADF`.
+    let flags = unsafe { libc::fcntl(1, libc::F_GETFD) };
+    if flags == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::EBADF) {
+        STDOUT_CLOSED_AT_START.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The constructor's entry: the C runtime calls each function of `.init_array` before `main`
+/// (what the `ctor` crate writes, in four lines and no dependency). `#[used]` keeps it in the
+/// binary although nothing refers to it.
+#[cfg(target_os = "linux")]
+#[used]
+// SAFETY: `.init_array` holds pointers to functions that take no arguments the callee reads
+// and return nothing; `record_stdout_at_start` is such a function, safe to run before `main`.
+#[unsafe(link_section = ".init_array")]
+static RECORD_STDOUT_AT_START: extern "C" fn() = record_stdout_at_start;
 
 /// A duration in seconds, as waitsim reports every duration: the `f64` nearest to its exact
 /// value, so whole milliseconds print as such (`6.544`, not `6.5440000000000005`).

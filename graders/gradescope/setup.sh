@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, when it builds the autograder's image (as root). It installs the
-# `waitsim` command into a virtual environment of its own: from a wheel zipped beside this
-# script (`waitsim-*.whl`) if there is one, from PyPI otherwise. The graded code runs with the
+# `waitsim` command into a virtual environment of its own: from the wheels zipped beside this
+# script (`waitsim-*.whl`) if there are any, from PyPI otherwise. The graded code runs with the
 # image's `python3`; nothing else is needed.
+#
+# AUTOGRADER_ROOT (default /autograder) lets the same script run against a copy of that tree.
 set -euo pipefail
 root=${AUTOGRADER_ROOT:-/autograder}
 here=$(cd "$(dirname "$0")" && pwd)
-if ! command -v python3 > /dev/null; then
+# Debian and Ubuntu ship the venv module (and the ensurepip it needs) apart from python3, in
+# python3-venv: ask for the module itself, not for python3.
+if ! python3 -c 'import ensurepip, venv' > /dev/null 2>&1; then
     apt-get update
-    apt-get install -y python3 python3-venv
+    DEBIAN_FRONTEND=noninteractive apt-get install -y python3 python3-venv
 fi
 python3 -m venv "$root/waitsim-venv"
-wheel=$(find "$here" -maxdepth 1 -name 'waitsim-*.whl' | sort | tail -n 1)
-if [ -n "$wheel" ]; then
-    "$root/waitsim-venv/bin/pip" install "$wheel"
+pip=("$root/waitsim-venv/bin/pip" install --disable-pip-version-check)
+if compgen -G "$here/waitsim-*.whl" > /dev/null; then
+    # pip chooses, among the wheels zipped here, the one this image can run (its architecture
+    # and C library), and fails if there is none; it does not go to PyPI.
+    "${pip[@]}" --no-index --find-links "$here" waitsim
 else
-    "$root/waitsim-venv/bin/pip" install waitsim
+    "${pip[@]}" waitsim
 fi
 "$root/waitsim-venv/bin/waitsim" --version

@@ -105,6 +105,7 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Exit> {
         .map(OutputFile::prepare)
         .transpose()?;
     let svg = args.svg.as_deref().map(OutputFile::prepare).transpose()?;
+    let visibility = points.visibility().clone();
     let graded = grade_folders(args, points, svg);
     let reports = match (graded, format) {
         (Ok(reports), _) => reports,
@@ -136,7 +137,7 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Exit> {
             }
             lines
         }
-        Format::Gradescope => format!("{:#}\n", formats::gradescope(&reports[0])),
+        Format::Gradescope => format!("{:#}\n", formats::gradescope(&reports[0], &visibility)),
         Format::Junit => formats::junit(&reports),
         Format::Text => match reports.as_slice() {
             [one] => report::render(one),

@@ -14,10 +14,18 @@
 //! [checks.wait_n]       # relative weights of a routine's checks (default 1 each)
 //! concurrent = 3
 //! ascending = 2
+//!
+//! [visibility.routines] # when Gradescope shows a routine's tests to the learner
+//! task_wait_n = "after_due_date"
+//!
+//! [visibility.checks.wait_n]  # a check's own, over its routine's
+//! concurrent = "hidden"
 //! ```
 //!
 //! A check that passes earns its points; one that fails or is skipped earns none; a missing
 //! file earns none of its routine's. A routine or check the exercise does not have is refused.
+//! Visibility is Gradescope's: `visible` (the default), `hidden`, `after_due_date` or
+//! `after_published`; any other value is refused.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,6 +46,63 @@ struct File {
     routines: BTreeMap<String, f64>,
     #[serde(default)]
     checks: BTreeMap<String, BTreeMap<String, f64>>,
+    #[serde(default)]
+    visibility: VisibilityFile,
+}
+
+/// The `[visibility]` table of a points file, as read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VisibilityFile {
+    #[serde(default)]
+    routines: BTreeMap<String, String>,
+    #[serde(default)]
+    checks: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// When Gradescope shows a test to the learner: its four values, by their names there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Visibility {
+    /// Always.
+    #[default]
+    Visible,
+    /// Never (course staff see it).
+    Hidden,
+    /// Once the assignment's due date has passed.
+    AfterDueDate,
+    /// Once the grades are published.
+    AfterPublished,
+}
+
+impl Visibility {
+    const ALL: [Visibility; 4] = [
+        Visibility::Hidden,
+        Visibility::AfterDueDate,
+        Visibility::AfterPublished,
+        Visibility::Visible,
+    ];
+
+    /// The value as Gradescope's `results.json` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Visibility::Visible => "visible",
+            Visibility::Hidden => "hidden",
+            Visibility::AfterDueDate => "after_due_date",
+            Visibility::AfterPublished => "after_published",
+        }
+    }
+
+    /// Reads a value of the points file, refusing any Gradescope does not have.
+    fn parse(what: &str, value: &str) -> Result<Visibility, Exit> {
+        Visibility::ALL
+            .into_iter()
+            .find(|v| v.name() == value)
+            .ok_or_else(|| {
+                Exit::usage(format!(
+                    "invalid visibility `{value}` for {what}: expected `hidden`, `after_due_date`, `after_published` or `visible`"
+                ))
+            })
+    }
 }
 
 /// The weights, checked against the exercise.
@@ -46,6 +111,28 @@ pub struct Points {
     total: f64,
     routines: Vec<(Routine, f64)>,
     checks: Vec<(Routine, &'static str, f64)>,
+    visibility: Visibilities,
+}
+
+/// The visibilities a points file sets: of routines, and of checks (`None` for a routine's).
+#[derive(Clone, Debug, Default)]
+pub struct Visibilities(Vec<(Routine, Option<&'static str>, Visibility)>);
+
+impl Visibilities {
+    /// A check's visibility: its own, else its routine's, else visible. `None` asks for the
+    /// routine's (as a missing file's test does).
+    pub fn of(&self, routine: Routine, check: Option<&str>) -> Visibility {
+        let set = |wanted: Option<&str>| {
+            self.0
+                .iter()
+                .find(|(r, c, _)| *r == routine && *c == wanted)
+                .map(|&(_, _, v)| v)
+        };
+        check
+            .and_then(|check| set(Some(check)))
+            .or_else(|| set(None))
+            .unwrap_or_default()
+    }
 }
 
 impl Default for Points {
@@ -54,6 +141,7 @@ impl Default for Points {
             total: 100.0,
             routines: Vec::new(),
             checks: Vec::new(),
+            visibility: Visibilities::default(),
         }
     }
 }
@@ -65,6 +153,17 @@ fn check_names(routine: Routine) -> Vec<&'static str> {
         names.push(AGREES.name());
     }
     names
+}
+
+/// The check of `routine` named `check`, or a usage error that lists its checks.
+fn known_check(routine: Routine, name: &str, check: &str) -> Result<&'static str, Exit> {
+    let names = check_names(routine);
+    names.iter().find(|n| **n == check).copied().ok_or_else(|| {
+        Exit::usage(format!(
+            "unknown check `{check}` of `{name}` (its checks are {})",
+            names.join(", ")
+        ))
+    })
 }
 
 fn weight(what: &str, value: f64) -> Result<f64, Exit> {
@@ -124,14 +223,8 @@ impl Points {
         }
         for (name, weights) in &file.checks {
             let routine: Routine = name.parse().map_err(|_| unknown_routine(name))?;
-            let names = check_names(routine);
             for (check, value) in weights {
-                let Some(&known) = names.iter().find(|n| *n == check) else {
-                    return Err(Exit::usage(format!(
-                        "unknown check `{check}` of `{name}` (its checks are {})",
-                        names.join(", ")
-                    )));
-                };
+                let known = known_check(routine, name, check)?;
                 points.checks.push((
                     routine,
                     known,
@@ -139,7 +232,25 @@ impl Points {
                 ));
             }
         }
+        for (name, value) in &file.visibility.routines {
+            let routine: Routine = name.parse().map_err(|_| unknown_routine(name))?;
+            let visibility = Visibility::parse(&format!("`{name}`"), value)?;
+            points.visibility.0.push((routine, None, visibility));
+        }
+        for (name, values) in &file.visibility.checks {
+            let routine: Routine = name.parse().map_err(|_| unknown_routine(name))?;
+            for (check, value) in values {
+                let known = known_check(routine, name, check)?;
+                let visibility = Visibility::parse(&format!("`{name}: {check}`"), value)?;
+                points.visibility.0.push((routine, Some(known), visibility));
+            }
+        }
         Ok(points)
+    }
+
+    /// When Gradescope shows each test.
+    pub fn visibility(&self) -> &Visibilities {
+        &self.visibility
     }
 
     fn routine_weight(&self, routine: Routine) -> f64 {
@@ -294,6 +405,63 @@ mod tests {
         assert!(refused("total = 0\n").message.contains("invalid total"));
         assert!(refused("bonus = 3\n").message.contains("unknown field"));
         assert!(refused("total = \n").status == 2);
+    }
+
+    #[test]
+    fn visibility_is_the_checks_own_else_its_routines_else_visible() {
+        let points = Points::parse(
+            "[visibility.routines]\nwait_n = \"after_due_date\"\ntask_wait_n = \"hidden\"\n[visibility.checks.wait_n]\nconcurrent = \"after_published\"\n[visibility.checks.task_wait_n]\nagrees = \"visible\"\n",
+        )
+        .unwrap();
+        let of = |routine, check| points.visibility().of(routine, check);
+        assert_eq!(
+            of(Routine::WaitN, Some("concurrent")),
+            Visibility::AfterPublished
+        );
+        assert_eq!(
+            of(Routine::WaitN, Some("ascending")),
+            Visibility::AfterDueDate
+        );
+        assert_eq!(of(Routine::WaitN, None), Visibility::AfterDueDate);
+        assert_eq!(of(Routine::TaskWaitN, Some("agrees")), Visibility::Visible);
+        assert_eq!(of(Routine::TaskWaitN, Some("policy")), Visibility::Hidden);
+        assert_eq!(of(Routine::WaitRandom, Some("policy")), Visibility::Visible);
+        assert_eq!(
+            Points::default().visibility().of(Routine::WaitN, None),
+            Visibility::Visible
+        );
+    }
+
+    #[test]
+    fn a_visibility_gradescope_does_not_have_is_refused_by_name() {
+        let refused = |text: &str| Points::parse(text).unwrap_err();
+        let failure = refused("[visibility.routines]\nwait_n = \"secret\"\n");
+        assert_eq!(failure.status, 2);
+        assert_eq!(
+            failure.message,
+            "invalid visibility `secret` for `wait_n`: expected `hidden`, `after_due_date`, `after_published` or `visible`"
+        );
+        let failure = refused("[visibility.checks.wait_n]\nascending = \"Hidden\"\n");
+        assert!(
+            failure
+                .message
+                .starts_with("invalid visibility `Hidden` for `wait_n: ascending`"),
+            "{}",
+            failure.message
+        );
+        for text in [
+            "[visibility.routines]\nwait_forever = \"hidden\"\n",
+            "[visibility.checks.wait_n]\nspeed = \"hidden\"\n",
+            "[visibility]\nwait_n = \"hidden\"\n",
+            "[visibility.routines]\nwait_n = 3\n",
+        ] {
+            assert_eq!(refused(text).status, 2, "{text}");
+        }
+        assert!(
+            refused("[visibility.checks.wait_n]\nspeed = \"hidden\"\n")
+                .message
+                .contains("unknown check `speed` of `wait_n`")
+        );
     }
 
     #[test]

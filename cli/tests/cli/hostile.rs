@@ -86,6 +86,84 @@ fn stdout_closed_or_full_is_one_line_and_status_one() {
     );
 }
 
+/// Python's `subprocess.DEVNULL` (and many process managers' way to discard a command's
+/// output) is `/dev/null` opened for reading and writing: the same thing the Rust runtime puts
+/// in the place of a closed stdout. A discarded stdout runs as a visible one, in every mode;
+/// a stdout closed before the start (`>&-`) is still refused.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_discarded_stdout_runs_as_a_visible_one_and_a_closed_one_is_refused() {
+    let fixture = |name: &str| format!("{}/../fixtures/python/{name}", env!("CARGO_MANIFEST_DIR"));
+    let (correct, broken) = (fixture("correct-gather"), fixture("no-sort"));
+    let mut commands: Vec<Vec<&str>> = vec![
+        vec!["wait-n", "5", "10", "--seed", "1"],
+        vec!["wait-n", "5", "10", "--seed", "1", "--json"],
+        vec!["sweep", "3", "5", "--seeds", "0..20"],
+        vec!["wait-n", "-1", "5"],
+    ];
+    let python = crate::python::have_python("a discarded stdout of check-python");
+    if python {
+        commands.push(vec!["check-python", &correct, "--seeds", "0..2"]);
+        commands.push(vec![
+            "check-python",
+            &broken,
+            "--seeds",
+            "0..2",
+            "--format",
+            "junit",
+        ]);
+        commands.push(vec![
+            "check-python",
+            &broken,
+            "--seeds",
+            "0..2",
+            "--format",
+            "gradescope",
+        ]);
+    }
+    for args in &commands {
+        let what = args.join(" ");
+        let visible = run(args);
+        let read_write = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+            .unwrap();
+        let discarded = waitsim()
+            .args(args)
+            .stdout(read_write)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(
+            documented(discarded.status, &what),
+            documented(visible.status, &what),
+            "{what}: {}",
+            stderr(&discarded)
+        );
+        assert!(
+            !stderr(&discarded).contains("cannot write to stdout"),
+            "{what}: {}",
+            stderr(&discarded)
+        );
+        // Usage is checked first: a bad value is status 2 whatever stdout is.
+        let usage = visible.status.code() == Some(2);
+        let closed = shell(&format!(r#""$0" {what} >&-"#));
+        assert_eq!(
+            documented(closed.status, &what),
+            if usage { 2 } else { 1 },
+            "{what}"
+        );
+        if !usage {
+            assert_eq!(
+                stderr(&closed),
+                "error: cannot write to stdout: it is closed (the output would be lost)\n",
+                "{what}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_reader_that_goes_away_stops_a_sweep_at_once() {
     use std::io::Read as _;

@@ -496,6 +496,20 @@ fn a_submission_is_searched_and_one_copy_of_the_exercise_is_graded_by_the_rule()
     );
     let text = stdout(&check(&[dir, "--seeds", "0..3"]));
     assert!(text.contains("\nnote: graded `"), "{text}");
+    let gradescope = stdout(&check(&[dir, "--seeds", "0..3", "--format", "gradescope"]));
+    let results: serde_json::Value = serde_json::from_str(&gradescope).unwrap();
+    let said = results["output"].as_str().unwrap();
+    assert!(
+        said.contains(&format!("Graded folder: `{graded}`."))
+            && said.contains("Note: graded `")
+            && said.contains("0x00-backup"),
+        "{said}"
+    );
+    let junit = stdout(&check(&[dir, "--seeds", "0..3", "--format", "junit"]));
+    assert!(
+        junit.contains("<property name=\"note\" value=\"graded `"),
+        "{junit}"
+    );
     // Two whole copies: the one named like the exercise.
     let repo = repository(
         "check-python-named-copy",
@@ -649,6 +663,166 @@ fn the_grading_formats_of_a_passing_and_a_failing_folder() {
             insta::assert_snapshot!(format!("check_python_junit@{name}"), without_times(&xml));
         });
     }
+}
+
+#[test]
+fn help_says_what_each_formats_exit_status_means() {
+    let help = check(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    let help = stdout(&help);
+    let statuses = help
+        .split("Exit status, by format:")
+        .nth(1)
+        .and_then(|rest| rest.split("Usage:").next())
+        .unwrap_or_else(|| panic!("no exit statuses in:\n{help}"));
+    // Every format `--format` takes, by the names it takes them.
+    for format in ["text", "json", "junit", "gradescope"] {
+        assert!(
+            help.contains(&format!("- {format}:")) || help.contains(&format!("{format}, ")),
+            "{format}"
+        );
+        assert!(statuses.contains(format), "{format}: {statuses}");
+    }
+    assert!(
+        statuses.contains("- gradescope: 0 once results.json is written, whatever the score"),
+        "{statuses}"
+    );
+    assert!(
+        statuses
+            .contains("- text, json and junit: 0 when every folder passes; 1 when a check fails"),
+        "{statuses}"
+    );
+}
+
+/// Hundredths of a point, as the formats show points.
+fn hundredths(points: &serde_json::Value) -> i64 {
+    (points.as_f64().unwrap() * 100.0).round() as i64
+}
+
+#[test]
+fn gradescope_tests_add_up_name_the_folder_and_take_visibility_from_the_points_file() {
+    if !have_python("gradescope_tests_add_up") {
+        return;
+    }
+    let dir = temp("check-python-visibility");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let points = dir.join("points.toml");
+    // Odd weights and an odd total, whose shares round badly one by one.
+    std::fs::write(
+        &points,
+        "total = 37\n[routines]\nwait_n = 3\n[checks.wait_n]\nconcurrent = 4\nascending = 2\n\
+         [visibility.routines]\nmeasure_time = \"hidden\"\nwait_n = \"after_published\"\n\
+         [visibility.checks.wait_n]\nconcurrent = \"after_due_date\"\n",
+    )
+    .unwrap();
+    let points = points.to_str().unwrap();
+    // `partial` has wait_random and wait_n, and misses the other three files.
+    let folder = "fixtures/python/partial";
+    let output = check(&[
+        folder,
+        "--seeds",
+        "0..2",
+        "--format",
+        "gradescope",
+        "--points",
+        points,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let results: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let tests = results["tests"].as_array().unwrap();
+    assert_eq!(
+        tests
+            .iter()
+            .map(|t| hundredths(&t["max_score"]))
+            .sum::<i64>(),
+        3700
+    );
+    assert_eq!(
+        tests.iter().map(|t| hundredths(&t["score"])).sum::<i64>(),
+        hundredths(&results["score"])
+    );
+    let visibility = |name: &str| {
+        let test = tests.iter().find(|t| t["name"] == name).unwrap();
+        test["visibility"].as_str().unwrap().to_string()
+    };
+    assert_eq!(visibility("measure_time: file"), "hidden");
+    assert_eq!(visibility("task_wait_n: file"), "visible");
+    assert_eq!(visibility("wait_n: concurrent"), "after_due_date");
+    assert_eq!(visibility("wait_n: ascending"), "after_published");
+    assert_eq!(visibility("wait_random: policy"), "visible");
+    // The summary's counts are the tests': a missing file's test is a failed one.
+    let passed = tests.iter().filter(|t| t["status"] == "passed").count();
+    let failed = tests.len() - passed;
+    assert_eq!(failed, 3, "{results:#}");
+    let summary = results["output"].as_str().unwrap();
+    assert!(
+        summary.contains(&format!(
+            "{passed} of {} tests passed: {failed} failed, 0 not checked",
+            tests.len()
+        )),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!("Graded folder: `{folder}`.")),
+        "{summary}"
+    );
+
+    // JUnit: the folder in a property, every failure with its text, in plain text.
+    let junit = check(&[
+        folder, "--seeds", "0..2", "--format", "junit", "--points", points,
+    ]);
+    assert_eq!(junit.status.code(), Some(1));
+    let xml = stdout(&junit);
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    let root = document.root_element();
+    assert_eq!(root.attribute("skipped"), None);
+    let directory = document
+        .descendants()
+        .find(|n| n.has_tag_name("property") && n.attribute("name") == Some("directory"))
+        .unwrap();
+    assert_eq!(directory.attribute("value"), Some(folder));
+    let failures: Vec<String> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .map(|n| n.text().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(failures.len(), 3);
+    for text in &failures {
+        assert!(text.contains(" is missing: none of "), "{text}");
+        assert!(!text.contains('`') && !text.contains("**"), "{text}");
+    }
+    let shown: i64 = document
+        .descendants()
+        .filter(|n| n.has_tag_name("system-out"))
+        .map(|n| {
+            let text = n.text().unwrap();
+            let worth = text.lines().next().unwrap().rsplit(' ').next().unwrap();
+            (worth.parse::<f64>().unwrap() * 100.0).round() as i64
+        })
+        .sum();
+    assert_eq!(shown, 3700);
+
+    std::fs::write(
+        dir.join("bad.toml"),
+        "[visibility.routines]\nwait_n = \"later\"\n",
+    )
+    .unwrap();
+    let bad = check(&[
+        folder,
+        "--format",
+        "gradescope",
+        "--points",
+        dir.join("bad.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("invalid visibility `later` for `wait_n`: expected `hidden`"),
+        "{}",
+        stderr(&bad)
+    );
+    assert_eq!(stdout(&bad), "");
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
