@@ -2,8 +2,8 @@
 //! each, and the cases each seed asks for. Keyed by [`waitsim::Routine`].
 
 use serde::{Serialize, Serializer};
-use waitsim::Routine;
 use waitsim::laws::Law;
+use waitsim::{MaxDelay, Routine};
 
 use super::protocol::CaseInput;
 
@@ -15,6 +15,69 @@ pub const ROUTINES: [(Routine, &str); 5] = [
     (Routine::TaskWaitRandom, "3-tasks.py"),
     (Routine::TaskWaitN, "4-tasks.py"),
 ];
+
+/// The modules the exercise needs, besides its own: what the policy never lists.
+pub const NEEDED: [&str; 4] = ["asyncio", "random", "time", "typing"];
+
+/// The modules the exercise needs, as the policy check says it.
+pub const NEEDED_TEXT: &str = "asyncio, random, time, typing and the exercise's own modules";
+
+/// One routine as the driver needs to know it: where it is, how it is called, and the
+/// signature the exercise gives it.
+#[derive(Debug, Serialize)]
+struct RoutineSpec {
+    routine: &'static str,
+    /// The module the exercise's main programs import: the file's name without `.py`.
+    module: &'static str,
+    /// `async def`, awaited on the loop; otherwise a plain function.
+    coroutine: bool,
+    /// Called inside a running event loop (a coroutine, or `task_wait_random`, which makes a
+    /// task); `measure_time` runs its own loop.
+    in_loop: bool,
+    /// Returns an `asyncio.Task`, which is awaited for its value.
+    returns_task: bool,
+    /// The leading parameters, by name.
+    parameters: &'static [&'static str],
+    /// The default of `max_delay`, where the exercise gives one.
+    default_max_delay: Option<f64>,
+}
+
+/// The exercise, as the driver is told it: one spec for both sides, so that `driver.py` has
+/// no table of its own.
+#[derive(Debug, Serialize)]
+struct Spec {
+    routines: Vec<RoutineSpec>,
+    needed: [&'static str; 4],
+}
+
+/// The exercise's spec as the driver reads it, one JSON argument.
+pub fn spec_json() -> String {
+    let routines = ROUTINES
+        .iter()
+        .map(|&(routine, file)| {
+            let one = returns_one(routine);
+            RoutineSpec {
+                routine: routine.name(),
+                module: file.trim_end_matches(".py"),
+                coroutine: !matches!(routine, Routine::MeasureTime | Routine::TaskWaitRandom),
+                in_loop: routine != Routine::MeasureTime,
+                returns_task: routine == Routine::TaskWaitRandom,
+                parameters: if one {
+                    &["max_delay"]
+                } else {
+                    &["n", "max_delay"]
+                },
+                default_max_delay: (routine == Routine::WaitRandom)
+                    .then_some(MaxDelay::DEFAULT.as_secs_f64()),
+            }
+        })
+        .collect();
+    serde_json::to_string(&Spec {
+        routines,
+        needed: NEEDED,
+    })
+    .unwrap_or_default()
+}
 
 /// What is checked of a routine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -259,6 +322,35 @@ mod tests {
         for (routine, _) in ROUTINES {
             assert!(!checks(routine).is_empty());
         }
+    }
+
+    #[test]
+    fn the_spec_the_driver_reads_names_each_routine_its_module_and_its_signature() {
+        let spec: serde_json::Value = serde_json::from_str(&spec_json()).unwrap();
+        let routines = spec["routines"].as_array().unwrap();
+        assert_eq!(routines.len(), 5);
+        assert_eq!(
+            routines[0],
+            serde_json::json!({
+                "routine": "wait_random",
+                "module": "0-basic_async_syntax",
+                "coroutine": true,
+                "in_loop": true,
+                "returns_task": false,
+                "parameters": ["max_delay"],
+                "default_max_delay": 10.0,
+            })
+        );
+        assert_eq!(routines[2]["routine"], "measure_time");
+        assert_eq!(
+            (
+                routines[2]["coroutine"].clone(),
+                routines[2]["in_loop"].clone()
+            ),
+            (false.into(), false.into())
+        );
+        assert_eq!(routines[3]["returns_task"], true);
+        assert_eq!(spec["needed"], serde_json::json!(NEEDED));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 """waitsim's driver for `waitsim check-python`: runs one routine of a Python implementation of
 the asyncio exercise on a virtual clock, case by case, and reports what it did as JSON lines.
 
-Usage (by waitsim, not by hand): python3 -c SCRIPT DIR ROUTINE FILE MEMORY [record]. With
-`record`, each timer the loop sets is reported too (`timer`), for a picture. The exchange, whose
+Usage (by waitsim, not by hand): python3 -c SCRIPT DIR ROUTINE FILE MEMORY SPEC [record].
+SPEC is the exercise as `catalogue.rs` gives it, in JSON. With `record`, each timer the loop
+sets is reported too (`timer`), for a picture. The exchange, whose
 Rust side is `protocol.rs`:
 
 - driver -> waitsim, on the original stdout: a `policy` line (what the file uses, read from
@@ -39,6 +40,7 @@ def _driver():
     import asyncio
     import datetime
     import inspect
+    import json
     import json.encoder
     import random
     import selectors
@@ -298,7 +300,7 @@ def _driver():
                 wake_sleepers(clock[0])
             return []
 
-    recording = sys.argv[5:6] == ["record"]
+    recording = sys.argv[6:7] == ["record"]
 
     class VirtualLoop(SelectorEventLoop, metaclass=Sealed):
         # A property: `loop.time = ...` on an instance cannot shadow it.
@@ -578,16 +580,14 @@ def _driver():
 
         return intact
 
-    MODULES = {
-        "wait_random": "0-basic_async_syntax",
-        "wait_n": "1-concurrent_coroutines",
-        "measure_time": "2-measure_runtime",
-        "task_wait_random": "3-tasks",
-        "task_wait_n": "4-tasks",
-    }
+    # The exercise, as waitsim's catalogue gives it (one JSON argument): each routine's module,
+    # how it is called and its signature, and the modules the exercise needs. The driver keeps
+    # no table of its own.
+    SPEC = json.loads(sys.argv[5])
+    ROUTINES = {spec["routine"]: spec for spec in SPEC["routines"]}
 
     # The exercise's policy: what it needs, and what no implementation of it needs.
-    NEEDED = {"asyncio", "random", "time", "typing"}
+    NEEDED = set(SPEC["needed"])
     # Means of reaching into the driver or the interpreter: a FAIL of `policy`.
     TAMPERING = {
         "ctypes",
@@ -833,19 +833,23 @@ def _driver():
         except (TypeError, ValueError):
             parameters = []
         names = [p.name for p in parameters]
-        if routine in ("wait_random", "wait_n", "task_wait_n") and not coroutine:
+        spec = ROUTINES[routine]
+        if spec["coroutine"] and not coroutine:
             return "`%s` must be a coroutine function (async def)" % routine
-        if routine in ("measure_time", "task_wait_random") and coroutine:
+        if not spec["coroutine"] and coroutine:
             return "`%s` must be a plain function, not async def" % routine
-        wanted = {"wait_random": ["max_delay"], "task_wait_random": ["max_delay"]}.get(
-            routine, ["n", "max_delay"]
-        )
+        wanted = spec["parameters"]
         if names[: len_(wanted)] != wanted:
             return "`%s` must take (%s), not (%s)" % (routine, ", ".join(wanted), ", ".join(names))
-        if routine == "wait_random" and parameters[0].default != 10:
+        bound = spec["default_max_delay"]
+        if bound is not None and parameters[0].default != bound:
             default = parameters[0].default
             shown = "it has none" if default is empty else "it defaults to %r" % (default,)
-            return "`wait_random`'s max_delay must default to 10: %s" % shown
+            return "`%s`'s max_delay must default to %s: %s" % (
+                routine,
+                int_(bound) if bound == int_(bound) else bound,
+                shown,
+            )
         return None
 
     def number(token):
@@ -868,21 +872,25 @@ def _driver():
             clock[0] = 0.0
         answer = {"case": case["index"], "nonce": case["nonce"]}
 
-        if routine == "measure_time":
-            value = function(n, max_delay)
+        spec = ROUTINES[routine]
+        # The case's arguments, as the exercise's main programs pass them; no `max_delay` calls
+        # the routine with its default.
+        arguments = [n] if "n" in spec["parameters"] else []
+        if max_delay is not None:
+            arguments.append(max_delay)
+        if not spec["in_loop"]:
+            value = function(*arguments)
         else:
 
             async def call():
-                if routine == "wait_random":
-                    return await (function() if max_delay is None else function(max_delay))
-                if routine == "task_wait_random":
-                    task = function(max_delay)
+                if spec["returns_task"]:
+                    task = function(*arguments)
                     # By the real type and its real MRO: not `isinstance`, which a class's
                     # `__class__` can answer.
                     answer["task"] = issubclass_(type_(task), Task)
                     answer["returned"] = type_(task).__name__
                     return await task if isawaitable(task) else task
-                return await function(n, max_delay)
+                return await function(*arguments)
 
             value = run(call())
         answer["value"] = encode(value)
@@ -908,7 +916,7 @@ def _driver():
     # in its place, so the policy reads all that runs of the folder.
     sys.path.append(directory)
     try:
-        module = __import__(MODULES[routine])
+        module = __import__(ROUTINES[routine]["module"])
         function = getattr(module, routine)
     except BaseException as error:  # the import ran the implementation's code: anything goes
         intact()

@@ -115,8 +115,7 @@ pub type Results = Vec<Option<Vec<f64>>>;
 /// The note of a failed `conforms`.
 const NOT_THE_DRAW: &str = "not the exercise's draw: after random.seed(seed), the delays are not random.uniform(0, max_delay) drawn once per wait";
 
-/// The modules the exercise needs, as the policy check says it.
-const NEEDED: &str = "asyncio, random, time, typing and the exercise's own modules";
+use super::catalogue::NEEDED_TEXT as NEEDED;
 
 /// The command that replays one case of `routine` in `dir`, quoted for a POSIX shell.
 pub fn replay(dir: &Path, routine: Option<Routine>, seed: Option<u64>) -> String {
@@ -451,7 +450,7 @@ fn judge_measure(
 ) {
     let n = input.n.unwrap_or(1) as f64;
     let largest = draws.last().copied().unwrap_or(0.0);
-    let max = input.max_delay.unwrap_or(10.0);
+    let max = input.max_delay.unwrap_or(MaxDelay::DEFAULT.as_secs_f64());
     match value.float() {
         Some(got) if measured(got, elapsed, n) => {}
         _ => {
@@ -496,7 +495,7 @@ fn judge_delays(
     elapsed: f64,
     draws: &[f64],
 ) -> Option<Vec<f64>> {
-    let max = input.max_delay.unwrap_or(10.0);
+    let max = input.max_delay.unwrap_or(MaxDelay::DEFAULT.as_secs_f64());
     let list: Vec<Value> = match (returns_one(verdicts.routine), &value.items) {
         (true, _) => vec![value.clone()],
         (false, Some(items)) => items.clone(),

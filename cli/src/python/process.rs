@@ -486,6 +486,7 @@ pub fn drive(
         routine.name().into(),
         file.into(),
         limits.memory.to_string().into(),
+        super::catalogue::spec_json().into(),
     ];
     if job.record {
         args.push("record".into());

@@ -466,6 +466,47 @@ pub fn read_line(reader: &mut impl BufRead) -> std::io::Result<Option<Result<Str
 mod tests {
     use super::*;
 
+    /// The kinds of line `driver.py` writes, read from its source: each `emit("kind", ...)`.
+    fn driver_kinds() -> std::collections::BTreeSet<String> {
+        let driver = include_str!("driver.py");
+        driver
+            .match_indices("emit(\"")
+            .map(|(at, _)| {
+                let rest = &driver[at + "emit(\"".len()..];
+                rest[..rest.find('"').unwrap_or(0)].to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_line_the_driver_writes_is_a_message_here_and_every_message_is_written() {
+        let written = driver_kinds();
+        let read: std::collections::BTreeSet<String> = [
+            "policy",
+            "imported",
+            "import_error",
+            "jump",
+            "sleep",
+            "timer",
+            "returned",
+            "raised",
+            "refused",
+        ]
+        .iter()
+        .map(|kind| (*kind).to_string())
+        .collect();
+        assert_eq!(written, read);
+        // Each name is the one `Message` reads: a line of that kind, whatever its fields, is
+        // refused for its fields, never for its kind.
+        for kind in &read {
+            let line = format!("{{\"{kind}\": {{\"nothing\": 1}}}}");
+            let err = serde_json::from_str::<Message>(&line)
+                .unwrap_err()
+                .to_string();
+            assert!(!err.contains("unknown variant"), "{kind}: {err}");
+        }
+    }
+
     const POLICY: &str = r#"{"policy": {"version": "3.11.7", "uses": []}}"#;
     const IMPORTED: &str = r#"{"imported": {"shape": null}}"#;
 
