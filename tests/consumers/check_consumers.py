@@ -188,7 +188,16 @@ def batch_and_names(work):
     odd = work / "class" / "a <b> & \"c\" 'd' \x01"
     shutil.copytree(FIXTURES / "no-sort", odd)
     shutil.copytree(FIXTURES / "partial", work / "class" / "partial")
-    junit = waitsim("check-python", str(work / "class"), "--seeds", "0..2", "--format", "junit")
+    # Each learner's folder, as a grader gives a class (`class/*`).
+    junit = waitsim(
+        "check-python",
+        str(odd),
+        str(work / "class" / "partial"),
+        "--seeds",
+        "0..2",
+        "--format",
+        "junit",
+    )
     suites = junit_counts(junit.stdout)
     assert [s for s, _ in suites] == [
         str(odd).replace("\x01", "\ufffd"),
