@@ -112,8 +112,9 @@ pub enum Command {
     },
     /// Grade Python implementations of the exercise (the five files in each DIR) on a virtual
     /// clock, against the laws and CPython's draws. A DIR that holds none of the files, such
-    /// as a repository, is searched a few levels down for folders that do. The code is run,
-    /// in a process group with time and memory limits, but not sandboxed.
+    /// as a repository, is searched a few levels down for one copy of the exercise. The code
+    /// is run behind a warden that kills its whole process tree, with time and memory limits,
+    /// in the sandbox the system allows (the report's `sandbox` says which).
     ///
     /// Exit status, by format:
     ///
@@ -155,7 +156,7 @@ pub struct CheckPythonArgs {
     /// The report's format: text, json (JSON Lines, as --json), gradescope (results.json of
     /// one submission) or junit (JUnit XML)
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<crate::python::Format>,
+    pub format: Option<Format>,
     /// Write the report to FILE (whole, or not at all) instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -175,6 +176,19 @@ pub struct CheckPythonArgs {
     /// How many folders to grade at once [default: the number of cores]
     #[arg(long, value_name = "N", value_parser = parsed::<Jobs>, allow_hyphen_values = true)]
     pub jobs: Option<Jobs>,
+}
+
+/// The formats `check-python --format` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for people (one folder), or a row per folder (many).
+    Text,
+    /// JSON Lines: one object per folder (`--json` is the same).
+    Json,
+    /// Gradescope's `results.json`, for one submission.
+    Gradescope,
+    /// JUnit XML: a test suite per folder, a test case per check.
+    Junit,
 }
 
 /// How many folders are graded at once: 1 to 256.

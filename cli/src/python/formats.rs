@@ -1,7 +1,8 @@
-//! The grading formats, named by their consumers: Gradescope's `results.json` and the
-//! JUnit XML (Jenkins' `junit-10.xsd`) that GitLab and GitHub's test-report actions read; and
-//! the learner-facing text of a failure that both carry, in Markdown for Gradescope and in
-//! plain text for JUnit.
+//! Every format of a report, each a renderer of the one model ([`FolderReport`]): the text
+//! table (one folder) or summary (many), JSON Lines, Gradescope's `results.json` and the JUnit
+//! XML (Jenkins' `junit-10.xsd`) that GitLab and GitHub's test-report actions read; and the
+//! learner-facing text of a failure that Gradescope and JUnit both carry, in Markdown for
+//! Gradescope and in plain text for JUnit.
 //!
 //! Gradescope: <https://gradescope-autograders.readthedocs.io/en/latest/specs/#output-format>.
 
@@ -11,22 +12,42 @@ use std::path::Path;
 use serde_json::{Value, json};
 use waitsim::Routine;
 
-use super::catalogue::AGREES;
+use super::catalogue::{AGREES, ROUTINES};
 use super::judge::{Counterexample, Row, Verdict, replay};
 use super::points::{Visibilities, show};
 use super::report::FolderReport;
+use crate::args::Format;
 
-/// The formats `check-python --format` writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// A table for people (one folder), or a row per folder (many).
-    Text,
-    /// JSON Lines: one object per folder (`--json` is the same).
-    Json,
-    /// Gradescope's `results.json`, for one submission.
-    Gradescope,
-    /// JUnit XML: a test suite per folder, a test case per check.
-    Junit,
+/// The report of `reports` in `format`: the one place each format is chosen. `seeds` heads a
+/// batch's text; `visibility` is Gradescope's, from the points file.
+pub fn render(
+    format: Format,
+    reports: &[FolderReport],
+    seeds: &str,
+    visibility: &Visibilities,
+) -> Result<String, String> {
+    Ok(match format {
+        Format::Json => json_lines(reports)?,
+        Format::Gradescope => match reports {
+            [one] => format!("{:#}\n", gradescope(one, visibility)),
+            _ => return Err("Gradescope's format is for one submission".into()),
+        },
+        Format::Junit => junit(reports),
+        Format::Text => match reports {
+            [one] => text(one),
+            many => text_summary(many, seeds),
+        },
+    })
+}
+
+/// JSON Lines: each folder's whole report, one line each, in order.
+fn json_lines(reports: &[FolderReport]) -> Result<String, String> {
+    let mut lines = String::new();
+    for report in reports {
+        lines += &serde_json::to_string(report).map_err(|err| err.to_string())?;
+        lines.push('\n');
+    }
+    Ok(lines)
 }
 
 /// A check's test name: `routine: check`.
@@ -467,6 +488,137 @@ pub fn junit(reports: &[FolderReport]) -> String {
     }
     xml.push_str("</testsuites>\n");
     xml
+}
+
+/// A counterexample's case, as `seed 3, n 5, max_delay 10, index 1: `.
+fn case_prefix(example: &Counterexample) -> String {
+    let case = case(example);
+    if case.is_empty() {
+        case
+    } else {
+        format!("{case}: ")
+    }
+}
+
+/// A counterexample under its check: the case, what was expected and got, and the replay.
+fn write_counterexample(text: &mut String, example: &Counterexample) {
+    let _ = writeln!(
+        text,
+        "    {}expected {}, got {}",
+        case_prefix(example),
+        example.expected,
+        example.got
+    );
+    let _ = writeln!(text, "    replay: {}", example.replay);
+}
+
+/// One folder's report as a table: routine, check, verdict; under each failure what the check
+/// asks, its first counterexample and the command that replays it.
+fn text(report: &FolderReport) -> String {
+    let mut text = format!(
+        "check-python {}: seeds {}\n\n",
+        report.directory, report.seeds
+    );
+    let _ = writeln!(text, "{:<18}{:<16}verdict", "routine", "check");
+    for row in &report.rows {
+        let _ = writeln!(
+            text,
+            "{:<18}{:<16}{}",
+            row.routine.name(),
+            row.check.name(),
+            row.verdict.name()
+        );
+        if row.verdict == Verdict::Fail {
+            // What the check asks, for a learner who has not read the laws.
+            let _ = writeln!(text, "    {}", row.check.explain().replace('`', ""));
+        }
+        if let Some(note) = &row.note {
+            let _ = writeln!(text, "    {note}");
+        }
+        if let Some(example) = &row.counterexample {
+            write_counterexample(&mut text, example);
+        }
+    }
+    for file in &report.missing {
+        let _ = writeln!(text, "missing: {file}");
+    }
+    if let Some(why) = &report.unreadable {
+        let _ = writeln!(text, "unreadable: {why}");
+    }
+    for note in &report.notes {
+        let _ = writeln!(text, "note: {note}");
+    }
+    let _ = writeln!(
+        text,
+        "\n{} passed, {} failed, {} skipped; scored {} of {}",
+        report.passed,
+        report.failed,
+        report.skipped,
+        show(report.score),
+        show(report.max_score)
+    );
+    let _ = writeln!(
+        text,
+        "the cases waited {:.1} s of virtual time, which a real clock would have taken",
+        report.virtual_seconds
+    );
+    text
+}
+
+/// Many folders' reports: one row per folder with each routine's verdict and the first
+/// failing check; under the table, each failure's counterexample and replay; then the total.
+fn text_summary(reports: &[FolderReport], seeds: &str) -> String {
+    let folder_width = reports
+        .iter()
+        .map(|r| r.directory.chars().count())
+        .chain([6])
+        .max()
+        .unwrap_or(6)
+        + 2;
+    let mut text = format!("check-python: seeds {seeds}\n\n");
+    let _ = write!(text, "{:<folder_width$}", "folder");
+    for (routine, _) in ROUTINES {
+        let _ = write!(text, "{}  ", routine.name());
+    }
+    let _ = writeln!(text, "score  first failure");
+    for report in reports {
+        let mut line = format!("{:<folder_width$}", report.directory);
+        for (routine, file) in ROUTINES {
+            let width = routine.name().len() + 2;
+            let _ = write!(line, "{:<width$}", report.routine_verdict(routine, file));
+        }
+        let _ = write!(line, "{:<7}", show(report.score));
+        if let Some((what, _)) = report.first_failure() {
+            line += &what;
+        }
+        let _ = writeln!(text, "{}", line.trim_end());
+    }
+    let failing: Vec<&FolderReport> = reports.iter().filter(|r| !r.passes()).collect();
+    if !failing.is_empty() {
+        let _ = writeln!(text, "\nfirst failures:");
+        for report in &failing {
+            let Some((what, example)) = report.first_failure() else {
+                continue;
+            };
+            let _ = writeln!(text, "{}: {what}", report.directory);
+            if let Some(example) = example {
+                write_counterexample(&mut text, example);
+            }
+        }
+    }
+    let virtual_seconds: f64 = reports.iter().map(|r| r.virtual_seconds).sum();
+    let _ = writeln!(
+        text,
+        "\n{} folders: {} passed, {} failed",
+        reports.len(),
+        reports.len() - failing.len(),
+        failing.len()
+    );
+    let _ = writeln!(
+        text,
+        "the cases waited {virtual_seconds:.1} s of virtual time, which a real clock would have taken"
+    );
+    text
 }
 
 #[cfg(test)]

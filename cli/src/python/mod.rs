@@ -1,15 +1,22 @@
 //! `waitsim check-python DIR...`: grades Python implementations of the exercise on a virtual
 //! clock, against the laws and against the delays CPython's `random` gives.
 //!
-//! - [`find`]: which folders hold the exercise, searching a repository a few levels down;
-//! - [`catalogue`]: the exercise's routines, files and checks, and the cases of each seed;
-//! - [`process`]: each routine in a contained `python3` process of its own, from a private
-//!   copy of its folder, behind a [`warden`] that kills its whole [`tree`] at the end;
-//! - [`protocol`]: the exchange with the driver and its rules;
-//! - [`judge`]: a verdict for each check from the exchange;
-//! - [`report`]: one folder's table, many folders' summary, or JSON Lines.
+//! The pipeline, in the order a folder goes through it:
 //!
-//! Folders are graded concurrently (`--jobs`), and reported in the order they were given.
+//! 1. [`find`]: which folder of a submission holds the exercise, searching a repository a
+//!    few levels down; one copy is chosen by a rule (see `choose`);
+//! 2. [`catalogue`]: the exercise's routines, files and checks, the cases of each seed, and the
+//!    spec the driver is given (one source for both sides);
+//! 3. [`process`]: each routine in a contained `python3` process of its own, from a private
+//!    copy of its folder, behind a [`warden`] that kills its whole [`tree`] at the end;
+//! 4. [`protocol`]: the exchange with the driver and its rules;
+//! 5. [`judge`]: a verdict for each check from the exchange; [`points`]: what each is worth;
+//! 6. [`report`]: the model of one folder's report; [`formats`]: every format rendered from
+//!    it (text, JSON Lines, Gradescope, JUnit); [`picture`]: one case drawn as SVG.
+//!
+//! A failure that stops grading short of a report is a [`failure::Failure`], typed by whose it
+//! is; it becomes an exit status only at the edge. Folders are graded concurrently (`--jobs`),
+//! and reported in the order they were given.
 
 mod catalogue;
 mod failure;
@@ -24,7 +31,6 @@ mod report;
 pub mod tree;
 mod warden;
 
-pub use formats::Format;
 pub use warden::{SUBCOMMAND as WARDEN, main as warden_main};
 
 use std::io::{self, IsTerminal};
@@ -35,7 +41,7 @@ use std::time::Duration;
 
 use waitsim::{RngKind, SeedRange};
 
-use crate::args::{CheckPythonArgs, Jobs, Options};
+use crate::args::{CheckPythonArgs, Format, Jobs, Options};
 use crate::exit::{Exit, say};
 use crate::interrupt;
 use crate::output::{OutputFile, emit, with_progress_bar};
@@ -127,23 +133,8 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Exit> {
         write_output(output, &format!("{results:#}\n"))?;
         return Ok(());
     }
-    let text = match format {
-        Format::Json => {
-            let mut lines = String::new();
-            for report in &reports {
-                lines += &serde_json::to_string(report)
-                    .map_err(|err| Exit::environment(err.to_string()))?;
-                lines.push('\n');
-            }
-            lines
-        }
-        Format::Gradescope => format!("{:#}\n", formats::gradescope(&reports[0], &visibility)),
-        Format::Junit => formats::junit(&reports),
-        Format::Text => match reports.as_slice() {
-            [one] => report::render(one),
-            many => report::render_summary(many, &args.seeds.to_string()),
-        },
-    };
+    let text = formats::render(format, &reports, &args.seeds.to_string(), &visibility)
+        .map_err(Exit::environment)?;
     write_output(output, &text)?;
     if format == Format::Gradescope || reports.iter().all(FolderReport::passes) {
         // Gradescope reads the score from the file: the run succeeded whatever it is.
@@ -416,6 +407,15 @@ fn grade_all(
 
 /// The report of a folder that could not be read: it fails, and says why.
 fn unreadable_report(dir: &Path, grading: &Grading<'_>, why: String) -> FolderReport {
+    FolderReport {
+        unreadable: Some(why),
+        ..blank_report(dir, grading)
+    }
+}
+
+/// A folder's report before anything is graded: nothing passed, failed or scored. The one
+/// place a report is made; grading fills it in.
+fn blank_report(dir: &Path, grading: &Grading<'_>) -> FolderReport {
     let (directory, directory_escaped) = report::directory_name(dir);
     FolderReport {
         directory,
@@ -427,7 +427,7 @@ fn unreadable_report(dir: &Path, grading: &Grading<'_>, why: String) -> FolderRe
         failed: 0,
         skipped: 0,
         missing: Vec::new(),
-        unreadable: Some(why),
+        unreadable: None,
         virtual_seconds: 0.0,
         score: 0.0,
         max_score: grading.points.total(),
@@ -522,13 +522,8 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<FolderReport, Failure> {
         })
         .collect();
     let count = |verdict| rows.iter().filter(|row| row.verdict == verdict).count();
-    let (directory, directory_escaped) = report::directory_name(dir);
     Ok(FolderReport {
-        directory,
-        directory_escaped,
         python: python_version,
-        sandbox: grading.sandbox.clone(),
-        seeds: grading.seeds.to_string(),
         passed: count(Verdict::Pass),
         failed: count(Verdict::Fail),
         skipped: count(Verdict::Skip),
@@ -536,12 +531,12 @@ fn grade(dir: &Path, grading: &Grading<'_>) -> Result<FolderReport, Failure> {
         unreadable,
         virtual_seconds,
         score,
-        max_score: grading.points.total(),
         rows,
         seconds: started.elapsed().as_secs_f64(),
         routine_seconds,
         missing_points,
         notes,
+        ..blank_report(dir, grading)
     })
 }
 
