@@ -284,7 +284,8 @@ mod imp {
     /// cgroup) while Python runs.
     const WATCH: Duration = Duration::from_millis(5);
 
-    /// How often, without a cgroup, it adds up the tree's memory.
+    /// How often it adds up the tree's memory (without a cgroup), or asks the cgroup whether the
+    /// kernel killed a process of the tree for its memory.
     const WATCH_MEMORY: Duration = Duration::from_millis(50);
 
     /// The signals the warden takes in turn with `sigtimedwait`.
@@ -392,9 +393,16 @@ mod imp {
                     if bytes > copied.saturating_add(DISK) || entries > DISK_ENTRIES {
                         break OVER_DISK;
                     }
-                    if watch_memory && memory_looked.elapsed() >= WATCH_MEMORY {
+                    if memory_looked.elapsed() >= WATCH_MEMORY {
                         memory_looked = Instant::now();
-                        if linux::tree_memory(warden) > spec.memory {
+                        // With a cgroup, the kernel keeps the tree to its memory by killing
+                        // one of its processes: the whole tree goes then.
+                        let over = if watch_memory {
+                            linux::tree_memory(warden) > spec.memory
+                        } else {
+                            linux::out_of_memory(&prepared.cgroups)
+                        };
+                        if over {
                             break OVER_MEMORY;
                         }
                     }
