@@ -34,8 +34,9 @@ use serde::{Deserialize, Serialize};
 /// The hidden subcommand that runs the warden.
 pub const SUBCOMMAND: &str = "__warden";
 
-/// The largest file the code under test may write.
-pub const FILE_SIZE: u64 = 32 << 20;
+/// The largest file the code under test may write: a write past it fails (`EFBIG`), and the
+/// code goes on.
+pub const FILE_SIZE: u64 = 16 << 20;
 
 /// How many files the code under test may hold open.
 pub const OPEN_FILES: u64 = 256;
@@ -43,8 +44,11 @@ pub const OPEN_FILES: u64 = 256;
 /// How many processes and threads the code under test may have at once.
 pub const PROCESSES: u64 = 256;
 
-/// How many bytes the code under test may add to its private copy, all files together.
-pub const DISK: u64 = 32 << 20;
+/// How many bytes the code under test may add to its private copy, all files together: past
+/// that, its tree is killed. The warden looks every few milliseconds, so that what is on the
+/// disk stays within 64 MiB beyond the copy even at the disk's speed, while two files cut at
+/// [`FILE_SIZE`] fit.
+pub const DISK: u64 = 40 << 20;
 
 /// How many files and folders the private copy may hold, the copy's own included.
 pub const DISK_ENTRIES: usize = 4096;
@@ -1198,7 +1202,7 @@ mod tests {
         };
         assert_eq!(
             full.describe(),
-            "landlock ABI 7, no sockets, a user of its own, cgroup v1: memory, 256 processes, disk 32 MiB"
+            "landlock ABI 7, no sockets, a user of its own, cgroup v1: memory, 256 processes, disk 40 MiB"
         );
         assert_eq!(full.shortfalls(), None);
         let bare = Plan {
