@@ -732,3 +732,56 @@ fn a_grader_inside_a_submission_runs_none_of_its_files_outside_the_sandbox() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn as_root_a_python_anyone_can_reach_runs_as_a_user_of_its_own_and_correct_code_passes() {
+    use std::os::unix::fs::PermissionsExt;
+    let test = "as_root_a_python_anyone_can_reach_runs_as_a_user_of_its_own";
+    if !have_python(test) {
+        return;
+    }
+    if !root() {
+        skipped(test, "waitsim does not run as root");
+        return;
+    }
+    // The system's Python, where it is one that every user may run.
+    let python = Path::new("/usr/bin/python3");
+    let usable = std::fs::metadata(python).is_ok_and(|m| m.permissions().mode() & 0o005 == 0o005)
+        && std::process::Command::new(python)
+            .args(["-c", "import sys; assert sys.version_info >= (3, 8)"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !usable {
+        skipped(test, "this system has no /usr/bin/python3 of 3.8 or newer");
+        return;
+    }
+    for fixture in [
+        "correct-gather",
+        "correct-child-process",
+        "correct-escape-secrets",
+    ] {
+        let output = crate::python::check_with_env(
+            &[
+                &format!("fixtures/python/{fixture}"),
+                "--python",
+                "/usr/bin/python3",
+                "--seeds",
+                "0..5",
+                "--json",
+            ],
+            &[("GRADER_TOKEN", "grader-token-5f0c1e")],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{fixture}: {}",
+            stdout(&output)
+        );
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let sandbox = report["sandbox"].as_str().unwrap();
+        assert!(sandbox.contains("a user of its own"), "{sandbox}");
+        assert_eq!(report["failed"], 0, "{fixture}");
+        assert!(!stdout(&output).contains("grader-token-5f0c1e"));
+    }
+}
