@@ -50,7 +50,7 @@ pub const PROCESSES: u64 = 256;
 /// [`FILE_SIZE`] fit.
 pub const DISK: u64 = 40 << 20;
 
-/// How many files and folders the private copy may hold, the copy's own included.
+/// How many files and folders the code under test may add to its private copy.
 pub const DISK_ENTRIES: usize = 4096;
 
 /// The warden's status when it killed the tree for going over its memory.
@@ -234,8 +234,8 @@ pub fn main(args: &[OsString]) -> ! {
 }
 
 /// The bytes and entries below `dirs` (blocks on the disk, not apparent sizes), stopping once
-/// there are more than [`DISK_ENTRIES`] entries.
-fn disk_use(dirs: &[PathBuf]) -> (u64, usize) {
+/// there are more than `most` entries.
+fn disk_use(dirs: &[PathBuf], most: usize) -> (u64, usize) {
     #[cfg(unix)]
     use std::os::unix::fs::MetadataExt;
     let mut bytes = 0u64;
@@ -247,7 +247,7 @@ fn disk_use(dirs: &[PathBuf]) -> (u64, usize) {
         };
         for entry in listing.flatten() {
             entries += 1;
-            if entries > DISK_ENTRIES {
+            if entries > most {
                 return (bytes, entries);
             }
             let Ok(meta) = entry.metadata() else { continue };
@@ -271,6 +271,7 @@ fn disk_use(dirs: &[PathBuf]) -> (u64, usize) {
 mod imp {
     use std::ffi::OsString;
     use std::os::unix::process::CommandExt;
+    #[cfg(target_os = "linux")]
     use std::path::Path;
     use std::process::Command;
     use std::time::{Duration, Instant};
@@ -319,11 +320,11 @@ mod imp {
             (Resource::RLIMIT_FSIZE, FILE_SIZE, FILE_SIZE),
             (Resource::RLIMIT_NOFILE, OPEN_FILES, OPEN_FILES),
         ];
-        #[cfg(any(target_os = "linux", target_os = "macos"))]
+        #[cfg(target_os = "linux")]
         if let Some(processes) = processes {
             limits.push((Resource::RLIMIT_NPROC, processes, processes));
         }
-        #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+        #[cfg(not(target_os = "linux"))]
         let _ = processes;
         for (resource, soft, hard) in limits {
             // A kernel that refuses a limit (macOS and RLIMIT_AS): the others still hold.
@@ -348,7 +349,8 @@ mod imp {
                 return 2;
             }
         };
-        let (copied, _) = disk_use(&spec.write);
+        let (copied, copied_entries) = disk_use(&spec.write, usize::MAX);
+        let most_entries = copied_entries.saturating_add(DISK_ENTRIES);
         let mut command = Command::new(&python[0]);
         command.args(&python[1..]);
         let spec_for_child = spec.clone();
@@ -393,8 +395,8 @@ mod imp {
                 }
                 Some(_) => break killed(Signal::SIGKILL),
                 None => {
-                    let (bytes, entries) = disk_use(&spec.write);
-                    if bytes > copied.saturating_add(DISK) || entries > DISK_ENTRIES {
+                    let (bytes, entries) = disk_use(&spec.write, most_entries);
+                    if bytes > copied.saturating_add(DISK) || entries > most_entries {
                         break OVER_DISK;
                     }
                     if memory_looked.elapsed() >= WATCH_MEMORY {
@@ -446,6 +448,7 @@ mod imp {
 
     /// Whether every folder from the root down to `path` lets others in, and `path` itself
     /// lets others read it: whether a user of no group can reach it.
+    #[cfg(target_os = "linux")]
     fn reachable_by_anyone(path: &Path) -> bool {
         use std::os::unix::fs::PermissionsExt;
         let Ok(path) = std::fs::canonicalize(path) else {
@@ -1074,7 +1077,6 @@ mod imp {
 
     #[cfg(not(target_os = "linux"))]
     mod linux {
-        use std::fs::File;
         use std::io;
         use std::path::{Path, PathBuf};
         use std::time::Duration;
@@ -1156,7 +1158,6 @@ mod imp {
             }
 
             pub fn restrict(self) -> io::Result<()> {
-                let _: Option<File> = None;
                 Ok(())
             }
         }
@@ -1224,13 +1225,13 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("sub")).unwrap();
         std::fs::write(dir.join("sub/a"), vec![1u8; 1 << 20]).unwrap();
-        let (bytes, entries) = disk_use(std::slice::from_ref(&dir));
+        let (bytes, entries) = disk_use(std::slice::from_ref(&dir), usize::MAX);
         assert!(bytes >= 1 << 20, "{bytes}");
         assert_eq!(entries, 2);
-        for i in 0..DISK_ENTRIES {
+        for i in 0..20 {
             std::fs::write(dir.join(format!("f{i}")), "").unwrap();
         }
-        assert!(disk_use(std::slice::from_ref(&dir)).1 > DISK_ENTRIES);
+        assert_eq!(disk_use(std::slice::from_ref(&dir), 10).1, 11);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
