@@ -95,6 +95,12 @@ pub struct Plan {
     pub seccomp: bool,
     pub user: User,
     pub cgroups: Option<Cgroups>,
+    /// Folders on the way to the Python that only root may enter (`/root`, where a Python is
+    /// installed there): the tree gets a mount namespace of its own, where each is an empty
+    /// folder anyone may enter, with only what the sandbox reads below it bound back in, so
+    /// that a user of its own can run that Python.
+    #[serde(default)]
+    pub hidden: Vec<PathBuf>,
 }
 
 impl Plan {
@@ -126,6 +132,9 @@ impl Plan {
         parts.push(
             match self.user {
                 User::Own => "waitsim's user",
+                User::Unprivileged if !self.hidden.is_empty() => {
+                    "a user of its own, in a view with only its Python"
+                }
                 User::Unprivileged => "a user of its own",
                 User::RootWithoutCapabilities => "root without capabilities",
             }
@@ -468,6 +477,7 @@ mod imp {
     mod linux {
         use std::fs::File;
         use std::io::{self, Write};
+        use std::os::unix::fs::OpenOptionsExt;
         use std::path::{Path, PathBuf};
         use std::time::Duration;
 
@@ -566,11 +576,15 @@ mod imp {
         pub fn plan(python: &Path, read: &[PathBuf]) -> Plan {
             // Safety: the call takes nothing and cannot fail.
             let root = unsafe { libc::geteuid() } == 0;
+            let mut hidden = Vec::new();
             let user = if !root {
                 User::Own
             } else if super::reachable_by_anyone(python)
                 && read.iter().all(|p| super::reachable_by_anyone(p))
             {
+                User::Unprivileged
+            } else if let Some(found) = closed_folders(python, read) {
+                hidden = found;
                 User::Unprivileged
             } else {
                 User::RootWithoutCapabilities
@@ -580,7 +594,134 @@ mod imp {
                 seccomp: seccomp::ARCH.is_some() && seccomp_available(),
                 user,
                 cgroups: find_cgroups(),
+                hidden,
             }
+        }
+
+        /// The folders only root may enter on the way to `python` and `read`, if covering each
+        /// with an empty folder in a mount namespace of the tree's own makes them reachable:
+        /// waitsim may make mount namespaces (`CAP_SYS_ADMIN`), each folder is below a
+        /// top-level one and holds no temporary folder, and each path itself is readable.
+        fn closed_folders(python: &Path, read: &[PathBuf]) -> Option<Vec<PathBuf>> {
+            use std::os::unix::fs::PermissionsExt;
+            if !has_capability(21) {
+                return None;
+            }
+            let temporary = std::fs::canonicalize(std::env::temp_dir()).ok()?;
+            let mut closed: Vec<PathBuf> = Vec::new();
+            for path in std::iter::once(python).chain(read.iter().map(PathBuf::as_path)) {
+                let Ok(path) = std::fs::canonicalize(path) else {
+                    continue;
+                };
+                let mode = std::fs::metadata(&path).ok()?.permissions().mode();
+                if mode & 0o004 == 0 {
+                    return None;
+                }
+                // The outermost folder that others may not enter.
+                let Some(folder) = path
+                    .ancestors()
+                    .skip(1)
+                    .filter(|dir| {
+                        std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 == 0)
+                    })
+                    .last()
+                else {
+                    continue;
+                };
+                if folder.components().count() < 2 || temporary.starts_with(folder) {
+                    return None;
+                }
+                if !closed.iter().any(|c| c == folder) {
+                    closed.push(folder.to_path_buf());
+                }
+            }
+            (!closed.is_empty()).then_some(closed)
+        }
+
+        /// Whether waitsim has capability `number` in its effective set.
+        fn has_capability(number: u32) -> bool {
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("CapEff:"))
+                .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+                .is_some_and(|caps| caps & (1 << number) != 0)
+        }
+
+        /// In the warden, before anything of the sandbox opens a path: a mount namespace of
+        /// its own (and so of its tree's), where each of `hidden` is an empty folder anyone
+        /// may enter, with the paths of `read` below it bound back in.
+        fn private_view(hidden: &[PathBuf], read: &[PathBuf]) -> Result<(), String> {
+            use nix::mount::{MsFlags, mount};
+            use std::os::fd::AsRawFd;
+            let fail = |what: &str, err: nix::Error| format!("cannot {what}: {err}");
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+                .map_err(|e| fail("make a mount namespace", e))?;
+            mount(
+                None::<&str>,
+                "/",
+                None::<&str>,
+                MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+                None::<&str>,
+            )
+            .map_err(|e| fail("make the mounts private", e))?;
+            // Opened in the new namespace (a bind mount takes its source from there), before
+            // the folders are covered.
+            let shown: Vec<(PathBuf, File)> = {
+                let mut below: Vec<&PathBuf> = read
+                    .iter()
+                    .filter(|p| hidden.iter().any(|h| p.starts_with(h)))
+                    .collect();
+                below.sort();
+                // What a bound folder holds is there already.
+                let mut kept: Vec<&PathBuf> = Vec::new();
+                for path in below {
+                    if !kept.iter().any(|k| path.starts_with(k)) {
+                        kept.push(path);
+                    }
+                }
+                kept.into_iter()
+                    .filter_map(|path| {
+                        let file = std::fs::OpenOptions::new()
+                            .read(true)
+                            .custom_flags(libc::O_PATH)
+                            .open(path)
+                            .ok()?;
+                        Some((path.clone(), file))
+                    })
+                    .collect()
+            };
+            for folder in hidden {
+                mount(
+                    Some("tmpfs"),
+                    folder,
+                    Some("tmpfs"),
+                    MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+                    Some("mode=0755,size=1m"),
+                )
+                .map_err(|e| fail(&format!("cover `{}`", folder.display()), e))?;
+            }
+            for (path, file) in &shown {
+                let is_dir = file.metadata().map_err(|e| e.to_string())?.is_dir();
+                if is_dir {
+                    std::fs::create_dir_all(path).map_err(|e| e.to_string())?;
+                } else {
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+                    }
+                    File::create(path).map_err(|e| e.to_string())?;
+                }
+                let source = format!("/proc/self/fd/{}", file.as_raw_fd());
+                mount(
+                    Some(source.as_str()),
+                    path,
+                    None::<&str>,
+                    MsFlags::MS_BIND,
+                    None::<&str>,
+                )
+                .map_err(|e| fail(&format!("show `{}`", path.display()), e))?;
+            }
+            Ok(())
         }
 
         /// The kernel's own answer: `landlock_create_ruleset(NULL, 0, VERSION)` gives the
@@ -695,6 +836,9 @@ mod imp {
             /// plan says it holds (the caller refuses to run the code then).
             pub fn new(spec: &Spec, warden: u32) -> Result<Prepared, String> {
                 let plan = &spec.plan;
+                if !plan.hidden.is_empty() {
+                    private_view(&plan.hidden, &spec.read)?;
+                }
                 let user = match plan.user {
                     User::Unprivileged => Some((FIRST_UID + warden, FIRST_UID + warden)),
                     _ => None,
@@ -1091,6 +1235,7 @@ mod imp {
                 seccomp: false,
                 user: User::Own,
                 cgroups: None,
+                hidden: Vec::new(),
             }
         }
 
@@ -1200,6 +1345,7 @@ mod tests {
                 memory: PathBuf::from("/m"),
                 pids: PathBuf::from("/p"),
             }),
+            hidden: Vec::new(),
         };
         assert_eq!(
             full.describe(),
@@ -1211,6 +1357,7 @@ mod tests {
             seccomp: false,
             user: User::RootWithoutCapabilities,
             cgroups: None,
+            hidden: Vec::new(),
         };
         assert!(bare.describe().starts_with("no landlock, sockets open"));
         let warning = bare.shortfalls().unwrap();
