@@ -16,7 +16,9 @@
 //!   - a seccomp filter: `socket()` fails, so no network at all, UDP and Unix sockets reached
 //!     by path included; `socketpair()`, which asyncio needs, works;
 //!   - as root, a user and group of its own with no supplementary groups and no capability
-//!     (the private copy is given to it), and so a limit on its processes;
+//!     (the private copy is given to it), and so a limit on its processes; with a Python only
+//!     root can reach, in a mount namespace where the closed folders on the way to it show
+//!     only it;
 //!   - a cgroup for the whole tree where one can be made: its memory and its processes;
 //! - watches the private copy while Python runs, and kills the tree once the code has added
 //!   more than [`DISK`] to it; without a cgroup, it watches the tree's memory too;
