@@ -581,6 +581,8 @@ mod imp {
             let mut hidden = Vec::new();
             let user = if !root {
                 User::Own
+            } else if !own_users_mapped() {
+                User::RootWithoutCapabilities
             } else if super::reachable_by_anyone(python)
                 && read.iter().all(|p| super::reachable_by_anyone(p))
             {
@@ -638,6 +640,29 @@ mod imp {
                 }
             }
             (!closed.is_empty()).then_some(closed)
+        }
+
+        /// Whether the users and groups the trees run as exist in waitsim's user namespace: a
+        /// container run without root on the host maps only a few ids, and `setuid` to another
+        /// fails.
+        fn own_users_mapped() -> bool {
+            let first = u64::from(FIRST_UID);
+            // Process ids go up to 2^22.
+            let last = first + (1 << 22);
+            ["/proc/self/uid_map", "/proc/self/gid_map"]
+                .iter()
+                .all(|map| {
+                    std::fs::read_to_string(map)
+                        .unwrap_or_default()
+                        .lines()
+                        .filter_map(|line| {
+                            let mut fields = line.split_whitespace().map(|f| f.parse::<u64>().ok());
+                            let (inside, _, count) =
+                                (fields.next()??, fields.next()??, fields.next()??);
+                            Some((inside, inside + count))
+                        })
+                        .any(|(start, end)| start <= first && last <= end)
+                })
         }
 
         /// Whether waitsim has capability `number` in its effective set.
