@@ -179,7 +179,7 @@ impl Plan {
         }
         if self.user == User::RootWithoutCapabilities {
             missing.push(
-                "it runs as root, without capabilities, because only root can reach the Python",
+                "it runs as root, without capabilities, as no user of its own can run the Python here (one only root can reach, without mount namespaces, or a user namespace that maps few ids)",
             );
         }
         if !self.limits_processes() {
