@@ -113,8 +113,8 @@ pub enum Command {
     /// Grade Python implementations of the exercise (the five files in each DIR) on a virtual
     /// clock, against the laws and CPython's draws. A DIR that holds none of the files, such
     /// as a repository, is searched a few levels down for one copy of the exercise. The code
-    /// is run behind a warden that kills its whole process tree, with time and memory limits,
-    /// in the sandbox the system allows (the report's `sandbox` says which).
+    /// is run contained: with time, memory, process and disk limits, and the sandbox this
+    /// machine allows (no network, no secrets; the JSON's `sandbox` says what held).
     ///
     /// Exit status, by format:
     ///
@@ -149,8 +149,8 @@ pub struct CheckPythonArgs {
     /// The most real time one case may take, in seconds
     #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parsed::<Limit>, allow_hyphen_values = true)]
     pub timeout: Limit,
-    /// The most address space one Python process may have: bytes, or a number with KiB, MiB
-    /// or GiB
+    /// The most address space one Python process may have, and the most memory its whole tree
+    /// may use: bytes, or a number with KiB, MiB or GiB
     #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parsed::<Memory>, allow_hyphen_values = true)]
     pub memory: Memory,
     /// The report's format: text, json (JSON Lines, as --json), gradescope (results.json of

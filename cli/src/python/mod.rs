@@ -180,10 +180,10 @@ fn grade_folders(
         .unwrap_or_else(|| PathBuf::from("python3"));
     let python = process::check_python_version(&python)?;
     interrupt::adopt_orphans();
-    let sandbox = warden::sandbox_level();
-    if sandbox == "none" {
+    let sandbox = python.sandbox.describe();
+    if let Some(shortfalls) = python.sandbox.shortfalls() {
         say(format_args!(
-            "warning: this system has no Landlock sandbox: the code under test can read and write wherever you can, and reach the network (sandbox: none)"
+            "warning: the code under test is less contained than waitsim can contain it on other systems: {shortfalls} (sandbox: {sandbox})"
         ));
     }
     let grading = Grading {

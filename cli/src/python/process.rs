@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
 use waitsim::Routine;
@@ -37,6 +37,46 @@ const SMALL_FILE: u64 = 1 << 20;
 const COPIED_ENTRIES: usize = 10_000;
 const COPIED_DEPTH: usize = 8;
 
+/// How much of the version check's output is read: its paths, one a line.
+const KEPT_ABOUT: usize = 64 << 10;
+
+/// How many of the driver's lines may wait to be read: past that, the reader stops reading
+/// and the pipe fills, so the code under test waits on its writes, however fast it writes.
+/// With lines of at most [`LONGEST_LINE`](super::protocol::LONGEST_LINE), a routine's
+/// lines hold at most a dozen MiB of waitsim's memory.
+const LINES_IN_FLIGHT: usize = 8;
+
+/// The variables of waitsim's environment that reach the code under test: the search path
+/// for programs and the locale. Nothing else does: not a grader's token, not a proxy.
+const PASSED_ENV: [&str; 2] = ["PATH", "LANG"];
+
+/// The environment of the code under test: [`PASSED_ENV`] and the locale's `LC_*` from
+/// waitsim's own, then the driver's settings and a private home and temporary folder.
+fn environment(private: &Path) -> Vec<(OsString, OsString)> {
+    let mut env: Vec<(OsString, OsString)> = std::env::vars_os()
+        .filter(|(name, _)| {
+            let name = name.to_string_lossy();
+            PASSED_ENV.contains(&name.as_ref())
+                || (name.starts_with("LC_")
+                    && name[3..]
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c == '_'))
+        })
+        .collect();
+    for (name, value) in [
+        ("PYTHONDONTWRITEBYTECODE", OsString::from("1")),
+        ("PYTHONHASHSEED", OsString::from("0")),
+        // One malloc arena per thread would reserve 64 MiB of address space each: threads
+        // share two, so an executor's threads fit in the limit.
+        ("MALLOC_ARENA_MAX", OsString::from("2")),
+        ("TMPDIR", private.as_os_str().to_owned()),
+        ("HOME", private.as_os_str().to_owned()),
+    ] {
+        env.push((name.into(), value));
+    }
+    env
+}
+
 /// What a Python process may use.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -46,13 +86,16 @@ pub struct Limits {
     pub memory: u64,
 }
 
-/// A working Python, as its version check found it.
+/// A working Python, as its version check found it, and how this machine can contain it.
 #[derive(Clone, Debug)]
 pub struct Python {
     /// What to run: the interpreter itself, not a shim that chooses one.
     pub executable: PathBuf,
-    /// The folders of its installation, which the sandbox lets it read.
+    /// The folders and files it reads (its module path, the folders of its modules and of
+    /// the libraries it loaded), which the sandbox lets it read.
     pub prefixes: Vec<PathBuf>,
+    /// What the warden applies to it on this machine.
+    pub sandbox: warden::Plan,
 }
 
 /// What one routine's process gave: the exchange as the rules read it, and how it ended.
@@ -82,25 +125,36 @@ fn cannot_start(err: &std::io::Error, cannot_run: impl FnOnce() -> Failure) -> F
     }
 }
 
-/// What the version check prints: the version, then the interpreter, its installation, and
-/// the folders of the shared libraries it has loaded once it has imported what the driver
-/// imports (a Python built against libraries outside its prefix needs them in the sandbox).
-/// It runs outside the sandbox, so it imports nothing from the working directory (a grader
-/// may run waitsim from inside a submission, beside its own `random.py`), and it runs from
-/// the temporary folder.
+/// What the version check prints: the version, then the interpreter and its folder, and once
+/// it has imported what the driver imports, its module path, the folders of the modules it
+/// loaded (a `sitecustomize` may be a link into `/etc`), and the shared libraries it loaded (a
+/// Python built against libraries outside its prefix needs them in the sandbox): what the
+/// sandbox lets it read, and nothing more of its installation. It runs outside the sandbox,
+/// so it imports nothing from the working directory (a grader may run waitsim from inside a
+/// submission, beside its own `random.py`), and it runs from the temporary folder.
 const ABOUT: &str = "import sys, os
 sys.path[:] = [p for p in sys.path if p not in ('', '.', os.getcwd())]
 print('%d.%d' % sys.version_info[:2])
-for path in [sys.executable, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]:
-    print(os.path.realpath(path) if path else '')
+print(os.path.realpath(sys.executable) if sys.executable else '')
 print(os.path.dirname(os.path.realpath(sys.executable)) if sys.executable else '')
 try:
     import abc, ast, asyncio, inspect, json, random, selectors, traceback
+    seen = set()
+    def say(path):
+        if path not in seen:
+            seen.add(path)
+            print(path)
+    for path in sys.path:
+        say(os.path.realpath(path))
+    for module in list(sys.modules.values()):
+        path = getattr(module, '__file__', None)
+        if isinstance(path, str):
+            say(os.path.dirname(os.path.realpath(path)))
     with open('/proc/self/maps') as maps:
         for line in maps:
             fields = line.split(None, 5)
             if len(fields) == 6 and fields[5].startswith('/'):
-                print(os.path.dirname(fields[5].strip()))
+                say(fields[5].strip())
 except Exception:
     pass";
 
@@ -126,7 +180,7 @@ pub fn check_python_version(python: &Path) -> Result<Python, Failure> {
     let stdout = child.stdout.take();
     let (sender, receiver) = mpsc::channel();
     std::thread::spawn(move || {
-        let _ = sender.send(drain(stdout));
+        let _ = sender.send(drain(stdout, KEPT_ABOUT));
     });
     let printed = receiver.recv_timeout(Duration::from_secs(10));
     // Killed while the leader is unreaped, so the group's id cannot have been reused.
@@ -162,9 +216,12 @@ pub fn check_python_version(python: &Path) -> Result<Python, Failure> {
         .filter(|p| p.is_file())
         .cloned()
         .unwrap_or_else(|| python.to_path_buf());
+    let prefixes: Vec<PathBuf> = paths.into_iter().skip(1).collect();
+    let sandbox = warden::Plan::new(&executable, &readable(&prefixes));
     Ok(Python {
         executable,
-        prefixes: paths.into_iter().skip(1).collect(),
+        prefixes,
+        sandbox,
     })
 }
 
@@ -421,16 +478,41 @@ impl Walk {
     }
 }
 
-/// The folders the sandbox lets Python read: its installation and the system's libraries.
-/// Never the root, a top-level folder, or a pseudo-filesystem (`/proc`, `/sys`, `/dev`), nor a
-/// temporary folder, whatever the version check reported: a library mapped from a file at `/`
-/// must not open the whole disk.
-fn readable(python: &Python) -> Vec<PathBuf> {
+/// The folders and files the sandbox lets Python read: what its version check reported, the
+/// system's programs and libraries, and of `/etc` only the files a program's start reads
+/// (never the whole of `/etc`, with its `shadow`, nor `/usr/local` or `/opt`, where a grader
+/// may keep things of their own). Never the root, a top-level folder, or a pseudo-filesystem
+/// (`/proc`, `/sys`, `/dev`), nor a temporary folder, whatever the version check reported: a
+/// library mapped from a file at `/` must not open the whole disk.
+fn readable(reported: &[PathBuf]) -> Vec<PathBuf> {
     let system = [
-        "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt",
+        "/usr/bin",
+        "/usr/sbin",
+        "/usr/lib",
+        "/usr/lib32",
+        "/usr/lib64",
+        "/usr/libexec",
+        "/usr/share/zoneinfo",
+        "/lib",
+        "/lib64",
+        "/lib32",
+        "/bin",
+        "/sbin",
+        "/etc/localtime",
+        "/etc/ld.so.cache",
+        "/etc/ld.so.preload",
     ];
-    let never = ["/proc", "/sys", "/dev", "/run", "/tmp", "/var/tmp"];
-    let reported = python.prefixes.iter().filter(|path| {
+    let never = [
+        "/proc",
+        "/sys",
+        "/dev",
+        "/run",
+        "/tmp",
+        "/var/tmp",
+        "/etc/shadow",
+        "/etc/gshadow",
+    ];
+    let reported = reported.iter().filter(|path| {
         path.is_absolute()
             && path.components().count() > 2
             && !never.iter().any(|n| path.starts_with(n))
@@ -476,8 +558,9 @@ pub fn drive(
         parent: std::process::id(),
         memory: limits.memory,
         cpu_seconds,
-        read: readable(python),
+        read: readable(&python.prefixes),
         write: vec![copy.root.clone()],
+        plan: python.sandbox.clone(),
     };
     let mut args: Vec<OsString> = vec![
         "-c".into(),
@@ -495,15 +578,8 @@ pub fn drive(
     command
         // Not the copy: nothing of the code under test is found there by accident.
         .current_dir(copy.root.join("tmp"))
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("PYTHONHASHSEED", "0")
-        // One malloc arena per thread would reserve 64 MiB of address space each: threads
-        // share two, so an executor's threads fit in the limit.
-        .env("MALLOC_ARENA_MAX", "2")
-        .env("TMPDIR", copy.root.join("tmp"))
-        .env("HOME", copy.root.join("tmp"))
-        .env_remove("PYTHONPATH")
-        .env_remove("PYTHONSTARTUP")
+        .env_clear()
+        .envs(environment(&copy.root.join("tmp")))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -517,7 +593,7 @@ pub fn drive(
     let stderr = child.stderr.take();
     let (kept_sender, kept) = mpsc::channel();
     std::thread::spawn(move || {
-        let _ = kept_sender.send(drain(stderr));
+        let _ = kept_sender.send(drain(stderr, KEPT_STDERR));
     });
     let mut exchange = Exchange::default();
     let mut ended = None;
@@ -542,8 +618,10 @@ pub fn drive(
     }
     if exchange.imported() {
         'cases: for input in inputs {
-            // Whatever came between cases is read first: the exchange refuses it.
-            while let Ok(line) = lines.try_recv() {
+            // Whatever came between cases is read first: the exchange refuses it (and a
+            // flood ends with the first line, as nothing is read past a violation).
+            while !exchange.over() {
+                let Ok(line) = lines.try_recv() else { break };
                 feed(&mut exchange, line, routine);
             }
             if exchange.over() {
@@ -610,6 +688,17 @@ pub fn drive(
     if ended.is_none() && !finished && !exchange.over() {
         ended = Some(if status == Some(warden::killed_by(libc_signal::SIGXCPU)) {
             format!("the Python process went over its CPU-time limit of {cpu_seconds} s")
+        } else if status == Some(warden::OVER_MEMORY) {
+            format!(
+                "the code's processes together went over the memory limit of {} MiB",
+                limits.memory >> 20
+            )
+        } else if status == Some(warden::OVER_DISK) {
+            format!(
+                "the code wrote more than {} MiB, or more than {} files, to its folder",
+                warden::DISK >> 20,
+                warden::DISK_ENTRIES
+            )
         } else {
             let last = last_words
                 .lines()
@@ -649,20 +738,28 @@ fn nonce() -> Result<u64, Failure> {
         .map_err(|err| Failure::Environment(format!("no randomness from the system: {err}")))
 }
 
-/// The driver's lines, each a line or why it is not one, read on a thread of their own.
+/// The driver's lines, each a line or why it is not one, read on a thread of their own, at
+/// most [`LINES_IN_FLIGHT`] ahead of the reading: the thread ends when the receiver goes.
 fn read_lines(stdout: Option<impl Read + Send + 'static>) -> Receiver<Result<String, String>> {
-    let (sender, receiver) = mpsc::channel();
+    let (sender, receiver) = mpsc::sync_channel(LINES_IN_FLIGHT);
     std::thread::spawn(move || {
-        let Some(stdout) = stdout else { return };
-        let mut reader = BufReader::new(stdout);
-        while let Ok(Some(line)) = read_line(&mut reader) {
-            let stop = line.is_err();
-            if sender.send(line).is_err() || stop {
-                break;
-            }
+        if let Some(stdout) = stdout {
+            forward_lines(stdout, &sender);
         }
     });
     receiver
+}
+
+/// Sends the lines of `stream` to `sender`, waiting while it is full, until the end of the
+/// stream, a line that is not one, or a receiver that is gone.
+fn forward_lines(stream: impl Read, sender: &SyncSender<Result<String, String>>) {
+    let mut reader = BufReader::new(stream);
+    while let Ok(Some(line)) = read_line(&mut reader) {
+        let stop = line.is_err();
+        if sender.send(line).is_err() || stop {
+            break;
+        }
+    }
 }
 
 fn feed(exchange: &mut Exchange, line: Result<String, String>, routine: Routine) {
@@ -679,13 +776,19 @@ enum Next {
     Closed,
 }
 
+/// Reads the next line into `exchange`, unless `deadline` has passed: it is looked at before
+/// each line, so lines that wait in the channel never extend it.
 fn next_line(
     lines: &Receiver<Result<String, String>>,
     deadline: Instant,
     exchange: &mut Exchange,
     routine: Routine,
 ) -> Next {
-    match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+    let now = Instant::now();
+    if now >= deadline {
+        return Next::Timeout;
+    }
+    match lines.recv_timeout(deadline - now) {
         Ok(line) => {
             feed(exchange, line, routine);
             Next::Read
@@ -715,8 +818,8 @@ fn stop(child: &mut Child, group: Group) -> Option<i32> {
     })
 }
 
-/// Reads a stream to its end, keeping the first [`KEPT_STDERR`] bytes as text.
-fn drain(stream: Option<impl Read>) -> String {
+/// Reads a stream to its end, keeping the first `kept` bytes as text.
+fn drain(stream: Option<impl Read>, kept_bytes: usize) -> String {
     let mut kept = Vec::new();
     if let Some(mut stream) = stream {
         let mut buffer = [0; 8192];
@@ -724,7 +827,7 @@ fn drain(stream: Option<impl Read>) -> String {
             if read == 0 {
                 break;
             }
-            let room = KEPT_STDERR.saturating_sub(kept.len());
+            let room = kept_bytes.saturating_sub(kept.len());
             kept.extend_from_slice(&buffer[..read.min(room)]);
         }
     }
@@ -738,10 +841,92 @@ mod tests {
     #[test]
     fn drain_reads_to_the_end_and_keeps_the_first_bytes() {
         let text = "x".repeat(3 * KEPT_STDERR) + "end";
-        let kept = drain(Some(text.as_bytes()));
+        let kept = drain(Some(text.as_bytes()), KEPT_STDERR);
         assert_eq!(kept.len(), KEPT_STDERR);
         assert!(kept.chars().all(|c| c == 'x'));
-        assert_eq!(drain(None::<&[u8]>), "");
+        assert_eq!(drain(None::<&[u8]>, KEPT_STDERR), "");
+    }
+
+    #[test]
+    fn a_backlog_of_lines_never_extends_the_deadline() {
+        let sleep = "{\"sleep\": {\"seconds\": \"0.5\"}}\n";
+        let lines = read_lines(Some(std::io::Cursor::new(sleep.repeat(64).into_bytes())));
+        // The reader has filled the channel, and waits.
+        std::thread::sleep(Duration::from_millis(50));
+        let mut exchange = Exchange::default();
+        let passed = Instant::now() - Duration::from_millis(1);
+        assert!(matches!(
+            next_line(&lines, passed, &mut exchange, Routine::WaitN),
+            Next::Timeout
+        ));
+        assert_eq!(exchange.violation, None, "no line was read");
+        let later = Instant::now() + Duration::from_secs(60);
+        assert!(matches!(
+            next_line(&lines, later, &mut exchange, Routine::WaitN),
+            Next::Read
+        ));
+    }
+
+    #[test]
+    fn the_reader_holds_a_bounded_number_of_lines() {
+        let line = "x".repeat(1000) + "\n";
+        let text = line.repeat(10 * LINES_IN_FLIGHT);
+        let (sender, receiver) = mpsc::sync_channel(LINES_IN_FLIGHT);
+        let (read_sender, read) = mpsc::channel();
+        let counted = CountingReader {
+            inner: std::io::Cursor::new(text.into_bytes()),
+            read: 0,
+            report: read_sender,
+        };
+        std::thread::spawn(move || forward_lines(counted, &sender));
+        std::thread::sleep(Duration::from_millis(100));
+        // The thread read what fills the channel and its buffer, then stopped.
+        let so_far = read.try_iter().last().unwrap_or(0);
+        assert!(so_far < 2 * (LINES_IN_FLIGHT + 1) * 1001 + 8192, "{so_far}");
+        assert_eq!(receiver.iter().count(), 10 * LINES_IN_FLIGHT);
+    }
+
+    /// A reader that reports how many bytes it has given.
+    struct CountingReader {
+        inner: std::io::Cursor<Vec<u8>>,
+        read: usize,
+        report: mpsc::Sender<usize>,
+    }
+
+    impl Read for CountingReader {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let read = self.inner.read(buf)?;
+            self.read += read;
+            let _ = self.report.send(self.read);
+            Ok(read)
+        }
+    }
+
+    #[test]
+    fn the_code_under_test_gets_an_allowlisted_environment() {
+        let env = environment(Path::new("/private/tmp"));
+        let names: Vec<String> = env
+            .iter()
+            .map(|(name, _)| name.to_string_lossy().into_owned())
+            .collect();
+        for name in &names {
+            assert!(
+                [
+                    "PATH",
+                    "LANG",
+                    "PYTHONDONTWRITEBYTECODE",
+                    "PYTHONHASHSEED",
+                    "MALLOC_ARENA_MAX",
+                    "TMPDIR",
+                    "HOME"
+                ]
+                .contains(&name.as_str())
+                    || name.starts_with("LC_"),
+                "{name}"
+            );
+        }
+        assert!(env.contains(&("HOME".into(), "/private/tmp".into())));
+        assert!(env.contains(&("TMPDIR".into(), "/private/tmp".into())));
     }
 
     #[test]
@@ -753,13 +938,21 @@ mod tests {
             "/root",
             "/usr/lib",
             "relative/dir",
+            "/etc/shadow",
         ];
-        let python = Python {
-            executable: PathBuf::from("/usr/bin/python3"),
-            prefixes: reported.iter().map(PathBuf::from).collect(),
-        };
-        let paths = readable(&python);
-        for refused in ["/", "/proc/self", "/tmp/x", "/root", "relative/dir"] {
+        let reported: Vec<PathBuf> = reported.iter().map(PathBuf::from).collect();
+        let paths = readable(&reported);
+        for refused in [
+            "/",
+            "/proc/self",
+            "/tmp/x",
+            "/root",
+            "relative/dir",
+            "/etc",
+            "/etc/shadow",
+            "/usr",
+            "/usr/local",
+        ] {
             assert!(
                 !paths.contains(&PathBuf::from(refused)),
                 "{refused}: {paths:?}"

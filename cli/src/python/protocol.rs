@@ -25,8 +25,19 @@ use waitsim::Routine;
 /// The most run-time refusals kept: the first few say all there is to say.
 const MOST_REFUSALS: usize = 20;
 
-/// The longest line the driver may send: a list of 100,000 delays fits many times over.
-pub const LONGEST_LINE: usize = 16 << 20;
+/// The longest line the driver may send: a list of the exercise's largest `n` delays fits
+/// hundreds of times over, and so does a policy line that lists thousands of uses.
+pub const LONGEST_LINE: usize = 1 << 20;
+
+/// The most lines one case may send, the import counting as a case: a correct implementation
+/// sends a few for each wait, and a loop that polls on `asyncio.sleep` a few for each poll.
+pub const CASE_LINES: u64 = 200_000;
+
+/// The most bytes one case may send, the import counting as a case.
+pub const CASE_BYTES: u64 = 64 << 20;
+
+/// The most timers one case may report, for a picture.
+pub const CASE_TIMERS: usize = 100_000;
 
 /// One case: a seed and the routine's inputs drawn from it.
 #[derive(Clone, Copy, Debug)]
@@ -224,6 +235,10 @@ pub struct Exchange {
     clock: f64,
     sleeps: u64,
     timers: Vec<(f64, f64)>,
+    /// The lines and bytes read since the case was asked (or since the start, for the
+    /// import), held to [`CASE_LINES`] and [`CASE_BYTES`].
+    lines: u64,
+    bytes: u64,
 }
 
 /// The first characters of a line, for a message.
@@ -257,6 +272,31 @@ impl Exchange {
         self.clock = 0.0;
         self.sleeps = 0;
         self.timers.clear();
+        self.lines = 0;
+        self.bytes = 0;
+    }
+
+    /// Counts a line of `bytes` bytes against the case's caps; false, with a violation, once
+    /// the case has sent more than they allow.
+    fn count(&mut self, bytes: usize) -> bool {
+        self.lines += 1;
+        self.bytes = self.bytes.saturating_add(bytes as u64 + 1);
+        let what = match self.asked {
+            Some((index, _)) => format!("case {index}"),
+            None if self.import.is_none() => "the import".to_string(),
+            None => "the time between cases".to_string(),
+        };
+        if self.lines > CASE_LINES {
+            self.violate(format!(
+                "more than {CASE_LINES} lines in {what}: a flood, not the driver's messages"
+            ));
+        } else if self.bytes > CASE_BYTES {
+            self.violate(format!(
+                "more than {} MiB of lines in {what}: a flood, not the driver's messages",
+                CASE_BYTES >> 20
+            ));
+        }
+        self.violation.is_none()
     }
 
     fn violate(&mut self, what: String) {
@@ -270,7 +310,7 @@ impl Exchange {
 
     /// Reads one line from the driver, for `routine`.
     pub fn read(&mut self, line: &str, routine: Routine) {
-        if self.over() {
+        if self.over() || !self.count(line.len()) {
             return;
         }
         let message: Message = match serde_json::from_str(line) {
@@ -389,6 +429,9 @@ impl Exchange {
 
     fn timer(&mut self, from: &str, to: &str) {
         match (from.parse::<f64>(), to.parse::<f64>()) {
+            (Ok(_), Ok(_)) if self.timers.len() >= CASE_TIMERS => self.violate(format!(
+                "more than {CASE_TIMERS} timers in one case: a flood, not the driver's messages"
+            )),
             (Ok(from), Ok(to)) if from.to_bits() == self.clock.to_bits() => {
                 self.timers.push((self.clock, to));
             }
@@ -457,6 +500,8 @@ pub fn read_line(reader: &mut impl BufRead) -> std::io::Result<Option<Result<Str
     if bytes.last() == Some(&b'\n') {
         bytes.pop();
     }
+    // A long line grew the buffer to twice its length: what is kept is the line's.
+    bytes.shrink_to_fit();
     Ok(Some(
         String::from_utf8(bytes).map_err(|_| "a line that is not UTF-8".to_string()),
     ))
@@ -637,6 +682,67 @@ mod tests {
         assert_eq!(read_line(&mut text).unwrap(), None);
         let long = vec![b'x'; LONGEST_LINE + 10];
         assert!(read_line(&mut long.as_slice()).unwrap().unwrap().is_err());
+    }
+
+    #[test]
+    fn a_flood_of_valid_lines_is_a_violation_at_the_case_cap() {
+        let sleep = r#"{"sleep": {"seconds": "0.5"}}"#;
+        let mut exchange = imported();
+        exchange.ask(0, 7);
+        for _ in 0..CASE_LINES {
+            exchange.read(sleep, Routine::WaitN);
+        }
+        assert_eq!(exchange.violation, None);
+        exchange.read(sleep, Routine::WaitN);
+        let violation = exchange.violation.expect("a violation");
+        assert_eq!(violation.case, Some(0));
+        assert!(
+            violation.what.contains("more than 200000 lines in case 0"),
+            "{violation}"
+        );
+        // Each case has its own count.
+        let mut exchange = imported();
+        for case in 0..2 {
+            exchange.ask(case, 7);
+            for _ in 0..CASE_LINES - 1 {
+                exchange.read(sleep, Routine::WaitN);
+            }
+            exchange.read(&returned(case, 7), Routine::WaitN);
+        }
+        assert_eq!(exchange.violation, None);
+        assert_eq!(exchange.answered.len(), 2);
+        // Long lines reach the byte cap first.
+        let long = format!(r#"{{"sleep": {{"seconds": "0.{}"}}}}"#, "5".repeat(1 << 19));
+        let mut exchange = imported();
+        exchange.ask(1, 7);
+        for _ in 0..CASE_BYTES / (1 << 19) {
+            exchange.read(&long, Routine::WaitN);
+        }
+        assert!(
+            exchange
+                .violation
+                .unwrap()
+                .what
+                .contains("MiB of lines in case 1")
+        );
+    }
+
+    #[test]
+    fn timers_are_capped() {
+        let mut exchange = imported();
+        exchange.ask(0, 7);
+        for _ in 0..CASE_TIMERS {
+            exchange.read(r#"{"timer": {"from": "0.0", "to": "2.5"}}"#, Routine::WaitN);
+        }
+        assert_eq!(exchange.violation, None);
+        exchange.read(r#"{"timer": {"from": "0.0", "to": "2.5"}}"#, Routine::WaitN);
+        assert!(
+            exchange
+                .violation
+                .unwrap()
+                .what
+                .contains("timers in one case")
+        );
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub struct FolderReport {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub directory_escaped: bool,
     pub python: Option<String>,
-    /// The sandbox the code ran in: `landlock ABI N`, or `none`.
+    /// The sandbox the code ran in, as [`Plan::describe`](super::warden::Plan::describe)
+    /// names it: `landlock ABI 7, no sockets, ...`, or `none`.
     pub sandbox: String,
     pub seeds: String,
     pub passed: usize,

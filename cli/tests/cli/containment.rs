@@ -386,17 +386,332 @@ fn the_json_says_which_sandbox_the_code_ran_in() {
     ]);
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     let sandbox = report["sandbox"].as_str().unwrap();
-    if sandbox == "none" {
-        // Said once on stderr too, never silently.
-        assert!(
-            stderr(&output).contains("(sandbox: none)"),
-            "{}",
-            stderr(&output)
-        );
+    let warned = format!("(sandbox: {sandbox})\n");
+    let held = |part: &str| sandbox.contains(part);
+    if cfg!(target_os = "linux") {
+        assert!(held("landlock ABI ") || held("no landlock"), "{sandbox}");
+        assert!(held("no sockets") || held("sockets open"), "{sandbox}");
+        assert!(held("disk 40 MiB"), "{sandbox}");
+    }
+    // Whatever did not hold is said once on stderr, never silently; when all held, nothing.
+    let gaps = [
+        "no landlock",
+        "sockets open",
+        "root without",
+        "processes unlimited",
+    ];
+    if sandbox == "none" || gaps.iter().any(|gap| held(gap)) {
+        assert_eq!(stderr(&output).lines().count(), 1, "{}", stderr(&output));
+        assert!(stderr(&output).ends_with(&warned), "{}", stderr(&output));
     } else {
-        assert!(sandbox.starts_with("landlock ABI "), "{sandbox}");
         assert_eq!(stderr(&output), "");
     }
+}
+
+/// The sandbox this machine gives, as the JSON names it.
+fn sandbox() -> String {
+    let output = check(&[
+        "fixtures/python/correct-gather",
+        "--routine",
+        "wait_random",
+        "--seeds",
+        "0..1",
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    report["sandbox"].as_str().unwrap().to_string()
+}
+
+/// Says past the test harness's capture that `test` did not run, and why.
+fn skipped(test: &str, because: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{test}: skipped because {because}");
+}
+
+/// Whether waitsim runs as root here.
+#[cfg(unix)]
+fn root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+    })
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_code_reads_no_token_of_the_grader_and_as_root_no_shadow() {
+    if !have_python("the_code_reads_no_token") {
+        return;
+    }
+    let token = "grader-token-5f0c1e";
+    let output = crate::python::check_with_env(
+        &[
+            "fixtures/python/correct-escape-secrets",
+            "--routine",
+            "wait_n",
+            "--seeds",
+            "0..3",
+            "--json",
+        ],
+        &[("GRADER_TOKEN", token)],
+    );
+    // The fixture fails, with what it found in its message, if it finds anything.
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    for text in [stdout(&output), stderr(&output)] {
+        assert!(!text.contains(token), "{text}");
+    }
+    if !root() {
+        skipped(
+            "the_code_reads_no_token_of_the_grader_and_as_root_no_shadow",
+            "waitsim does not run as root: /etc/shadow was not tried as root",
+        );
+    } else if !Path::new("/etc/shadow").exists() {
+        skipped(
+            "the_code_reads_no_token_of_the_grader_and_as_root_no_shadow",
+            "this system has no /etc/shadow",
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_code_delivers_no_datagram_and_connects_to_no_unix_socket() {
+    use std::os::unix::net::UnixListener;
+    if !have_python("the_code_delivers_no_datagram") {
+        return;
+    }
+    if !sandbox().contains("no sockets") {
+        skipped(
+            "the_code_delivers_no_datagram_and_connects_to_no_unix_socket",
+            "this system has no seccomp filter for waitsim (`sockets open`)",
+        );
+        return;
+    }
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.set_nonblocking(true).unwrap();
+    let path = std::env::temp_dir().join(format!("waitsim-net-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let unix = UnixListener::bind(&path).unwrap();
+    unix.set_nonblocking(true).unwrap();
+    let target = format!("{} {}", udp.local_addr().unwrap(), path.display());
+    let dir = copy_fixture(
+        "correct-escape-network",
+        "contain-network",
+        "127.0.0.1:47613 /tmp/waitsim-escape-network.sock",
+        &target,
+    );
+    let output = run_dir(&dir, &["--routine", "wait_n", "--seeds", "0..3"]);
+    // The fixture fails if a send or a connection went through.
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let mut buffer = [0u8; 64];
+    assert_eq!(
+        udp.recv_from(&mut buffer).map_err(|e| e.kind()).err(),
+        Some(std::io::ErrorKind::WouldBlock),
+        "a datagram arrived"
+    );
+    assert_eq!(
+        unix.accept().map_err(|e| e.kind()).err(),
+        Some(std::io::ErrorKind::WouldBlock),
+        "a connection arrived"
+    );
+    std::fs::remove_file(path).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The peak resident memory of process `pid` so far (`VmHWM`), in bytes.
+#[cfg(target_os = "linux")]
+fn peak_memory(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    Some(line.split_whitespace().nth(1)?.parse::<u64>().ok()? * 1024)
+}
+
+/// Runs `waitsim check-python ARGS`, watching it: its output, and the most it held in memory.
+#[cfg(target_os = "linux")]
+fn watched(args: &[&str], mut watch: impl FnMut(u32)) -> (Output, u64) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut child = waitsim()
+        .arg("check-python")
+        .args(args)
+        .current_dir(root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.stdout.take().unwrap();
+    let err = child.stderr.take().unwrap();
+    let reading = std::thread::spawn(move || {
+        let mut out = out;
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut out, &mut text).unwrap();
+        text
+    });
+    let reading_err = std::thread::spawn(move || {
+        let mut err = err;
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut err, &mut text).unwrap();
+        text
+    });
+    let mut peak = 0;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        peak = peak.max(peak_memory(pid).unwrap_or(0));
+        watch(pid);
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{args:?} did not end within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let output = Output {
+        status,
+        stdout: reading.join().unwrap(),
+        stderr: reading_err.join().unwrap(),
+    };
+    (output, peak)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_flood_of_valid_lines_ends_at_the_deadline_and_every_folder_gets_its_report() {
+    if !have_python("a_flood_of_valid_lines") {
+        return;
+    }
+    let class = temp("contain-flood");
+    let _ = std::fs::remove_dir_all(&class);
+    std::fs::create_dir_all(&class).unwrap();
+    for name in ["a", "b", "c"] {
+        let dir = copy_fixture("escape-flood", "contain-flood-tmp", "", "");
+        std::fs::rename(&dir, class.join(name)).unwrap();
+    }
+    let folders: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|name| class.join(name).display().to_string())
+        .collect();
+    let (output, peak) = watched(
+        &[
+            folders[0].as_str(),
+            folders[1].as_str(),
+            folders[2].as_str(),
+            "--routine",
+            "wait_n",
+            "--seeds",
+            "0..3",
+            "--jobs",
+            "2",
+            "--json",
+        ],
+        |_| {},
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let reports: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(reports.len(), 3, "{}", stdout(&output));
+    for report in &reports {
+        let failed: Vec<&str> = report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|row| row["verdict"] == "FAIL")
+            .map(|row| row["check"].as_str().unwrap())
+            .collect();
+        // The case cap, or the case's deadline, whichever came first.
+        assert!(
+            failed.contains(&"protocol") || failed.contains(&"completes"),
+            "{report}"
+        );
+    }
+    assert!(peak > 0 && peak < 100 << 20, "waitsim held {peak} bytes");
+    std::fs::remove_dir_all(class).unwrap();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn five_children_of_600_mib_stay_within_the_memory_of_the_tree() {
+    if !have_python("five_children_of_600_mib") {
+        return;
+    }
+    let output = check(&[
+        "fixtures/python/escape-tree-memory",
+        "--routine",
+        "wait_n",
+        "--seeds",
+        "0..2",
+        "--memory",
+        "1GiB",
+        "--timeout",
+        "30",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    // Killed for the tree's memory, long before the import's time ran out.
+    assert!(
+        stdout(&output)
+            .contains("got the code's processes together went over the memory limit of 1024 MiB"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+/// The bytes on the disk below the private copies of waitsim `pid`.
+#[cfg(target_os = "linux")]
+fn copies_on_disk(pid: u32) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let prefix = format!("waitsim-{pid}-");
+    let mut total = 0;
+    let mut next: Vec<PathBuf> = std::fs::read_dir(std::env::temp_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect();
+    while let Some(dir) = next.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if let Ok(meta) = entry.metadata() {
+                total += meta.blocks() * 512;
+                if meta.is_dir() {
+                    next.push(entry.path());
+                }
+            }
+        }
+    }
+    total
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn many_files_of_60_mib_stay_within_the_disk_cap() {
+    if !have_python("many_files_of_60_mib") {
+        return;
+    }
+    let mut most = 0;
+    let (output, _) = watched(
+        &[
+            "fixtures/python/escape-disk-total",
+            "--routine",
+            "wait_n",
+            "--seeds",
+            "0..2",
+            "--timeout",
+            "30",
+        ],
+        |pid| most = most.max(copies_on_disk(pid)),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("got the code wrote more than 40 MiB"),
+        "{}",
+        stdout(&output)
+    );
+    // The copy itself is a few KiB: at most 64 MiB more, whatever the code wrote.
+    assert!(most <= 64 << 20, "the copy grew to {most} bytes");
 }
 
 #[test]
@@ -431,4 +746,57 @@ fn a_grader_inside_a_submission_runs_none_of_its_files_outside_the_sandbox() {
         "a file of the submission ran outside the sandbox"
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn as_root_a_python_anyone_can_reach_runs_as_a_user_of_its_own_and_correct_code_passes() {
+    use std::os::unix::fs::PermissionsExt;
+    let test = "as_root_a_python_anyone_can_reach_runs_as_a_user_of_its_own";
+    if !have_python(test) {
+        return;
+    }
+    if !root() {
+        skipped(test, "waitsim does not run as root");
+        return;
+    }
+    // The system's Python, where it is one that every user may run.
+    let python = Path::new("/usr/bin/python3");
+    let usable = std::fs::metadata(python).is_ok_and(|m| m.permissions().mode() & 0o005 == 0o005)
+        && std::process::Command::new(python)
+            .args(["-c", "import sys; assert sys.version_info >= (3, 8)"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !usable {
+        skipped(test, "this system has no /usr/bin/python3 of 3.8 or newer");
+        return;
+    }
+    for fixture in [
+        "correct-gather",
+        "correct-child-process",
+        "correct-escape-secrets",
+    ] {
+        let output = crate::python::check_with_env(
+            &[
+                &format!("fixtures/python/{fixture}"),
+                "--python",
+                "/usr/bin/python3",
+                "--seeds",
+                "0..5",
+                "--json",
+            ],
+            &[("GRADER_TOKEN", "grader-token-5f0c1e")],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{fixture}: {}",
+            stdout(&output)
+        );
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let sandbox = report["sandbox"].as_str().unwrap();
+        assert!(sandbox.contains("a user of its own"), "{sandbox}");
+        assert_eq!(report["failed"], 0, "{fixture}");
+        assert!(!stdout(&output).contains("grader-token-5f0c1e"));
+    }
 }
