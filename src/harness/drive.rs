@@ -7,14 +7,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use std::backtrace::Backtrace;
+use std::sync::{Mutex, PoisonError};
+
 use super::coverage::{Coverage, Reached};
-#[cfg(feature = "proptest")]
-use super::env::Budget;
-use super::env::{Seeds, Settings};
-use super::{Failure, Harness, Outcome, Shrunk, Sim, regressions, runner};
+use super::env::{Budget, Seeds, Settings};
+use super::runner::Stopped;
+use super::shrink::{self, Case, Draws, INPUT, Spent, WORDS};
+use super::{Failure, Harness, Outcome, Shrunk, Sim, regressions, replay, runner};
 use crate::delay::secs_f64;
 use crate::panic::inside_runtime;
-use crate::{Partition, RngKind};
+use crate::{Generator, Partition, RngKind};
 
 /// What one run of a seed gave: its value as JSON, and the evidence the determinism check
 /// compares beside it.
@@ -29,11 +32,13 @@ pub(super) struct Trace {
     pub(super) reached: BTreeMap<String, bool>,
 }
 
-/// A seed that failed: what went wrong, and its shrinking where there was an input to shrink.
+/// A seed that failed: what went wrong, and its shrinking where there was a case to shrink.
 #[derive(Debug)]
 pub(super) struct Failed {
     pub(super) message: String,
     pub(super) shrunk: Option<Box<Shrunk>>,
+    /// The body's backtrace at the (shrunk) failure, when `RUST_BACKTRACE` asks for one.
+    pub(super) backtrace: Option<String>,
 }
 
 impl From<String> for Failed {
@@ -41,6 +46,7 @@ impl From<String> for Failed {
         Failed {
             message,
             shrunk: None,
+            backtrace: None,
         }
     }
 }
@@ -50,38 +56,208 @@ impl From<String> for Failed {
 pub(super) struct Context {
     pub(super) seed: u64,
     pub(super) kind: RngKind,
-    /// Shrinking's budget, for a harness with inputs.
-    #[cfg(feature = "proptest")]
+    /// Shrinking's budget.
     pub(super) shrink: Budget,
 }
 
-/// Runs `body` with a [`Sim`] for one seed through the runner: the value, the virtual time,
-/// the draws and the conditions reached.
+/// How a body failed: a shrunk case must fail the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum How {
+    /// It returned an error.
+    Error,
+    /// It panicked.
+    Panic,
+    /// It did not end within the virtual-time limit.
+    Hang,
+    /// No runtime could be built for it.
+    NoRuntime,
+}
+
+/// A run of a body that failed.
+#[derive(Debug)]
+pub(super) struct BodyFailed {
+    pub(super) how: How,
+    pub(super) message: String,
+    pub(super) backtrace: Option<Backtrace>,
+}
+
+impl From<BodyFailed> for Failed {
+    fn from(failed: BodyFailed) -> Failed {
+        Failed {
+            message: failed.message,
+            shrunk: None,
+            backtrace: failed.backtrace.map(|trace| trace.to_string()),
+        }
+    }
+}
+
+/// Where `sim.rng`'s words come from.
+#[derive(Clone, Debug)]
+pub(super) enum Source {
+    /// The generator of the seed's kind, seeded with it.
+    Seeded,
+    /// These words, then zeros: a shrunk case's.
+    Replay(Arc<[u64]>),
+}
+
+/// One run of a body: how it went, and the words it drew from `sim.rng`, if it drew no
+/// more than are kept.
+#[derive(Debug)]
+pub(super) struct BodyRun {
+    pub(super) outcome: Result<Trace, BodyFailed>,
+    pub(super) words: Option<Vec<u64>>,
+}
+
+/// Runs `body` with a [`Sim`] for one seed through the runner, its panics kept quiet: the
+/// value, the virtual time, the draws and the conditions reached, or how it failed.
 pub(super) fn run_body<F, R>(
     seed: u64,
     kind: RngKind,
+    source: &Source,
     body: impl FnOnce(Sim) -> F,
-) -> Result<Trace, String>
+) -> BodyRun
 where
     F: Future<Output = R>,
     R: Outcome,
 {
     let tally = Arc::new(AtomicU64::new(0));
+    let log = Arc::new(Mutex::new(None));
     let reached = Reached::default();
+    let rng = match source {
+        Source::Seeded => kind.generator(seed),
+        Source::Replay(words) => Generator::replaying(kind, Arc::clone(words)),
+    };
     let sim = Sim {
         seed,
         kind,
-        rng: kind.generator(seed).tallied(Arc::clone(&tally)),
+        rng: rng.tallied(Arc::clone(&tally)).logged(Arc::clone(&log)),
         reached: reached.clone(),
     };
     // The runtime, and the generator with it, is gone when the runner returns.
-    let ran = runner::on_virtual_clock(body(sim)).map_err(|stopped| stopped.of_body())?;
-    Ok(Trace {
-        value: ran.value.into_outcome()?,
-        elapsed: Some(ran.elapsed),
-        draws: Some(tally.load(Ordering::Relaxed)),
-        reached: reached.take(),
-    })
+    let (ran, caught) = runner::quietly(|| runner::on_virtual_clock(body(sim)));
+    let words = log
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+        .flatten();
+    let outcome = match ran {
+        Ok(ran) => match ran.value.into_outcome() {
+            Ok(value) => Ok(Trace {
+                value,
+                elapsed: Some(ran.elapsed),
+                draws: Some(tally.load(Ordering::Relaxed)),
+                reached: reached.take(),
+            }),
+            Err(message) => Err(BodyFailed {
+                how: How::Error,
+                message,
+                backtrace: None,
+            }),
+        },
+        Err(stopped) => Err(stopped_body(&stopped, caught)),
+    };
+    BodyRun { outcome, words }
+}
+
+/// What the report says of a body that did not return, with where it panicked.
+pub(super) fn stopped_body(stopped: &Stopped, caught: Option<runner::Caught>) -> BodyFailed {
+    let (location, backtrace) = caught.map_or((None, None), |c| (c.location, c.backtrace));
+    let (how, message) = match (stopped, location) {
+        (Stopped::Panicked(message), Some(at)) => {
+            (How::Panic, format!("the body panicked at {at}: {message}"))
+        }
+        (Stopped::Panicked(_), None) => (How::Panic, stopped.of_body()),
+        (Stopped::Hung, _) => (How::Hang, stopped.of_body()),
+        (Stopped::NoRuntime(_), _) => (How::NoRuntime, stopped.of_body()),
+    };
+    BodyFailed {
+        how,
+        message,
+        backtrace,
+    }
+}
+
+/// A failing seed, shrunk: `first` is the first run's failure (with `found`, the input as
+/// shown, and the words it drew), and `run` regenerates the input from its draws and runs
+/// the body on it with `sim.rng`'s words from the source, giving the input as shown and the
+/// run, or `None` if the draws give no input. The input's draws are `input`, or `None` when
+/// the input is not made from them (then it stays as it is).
+pub(super) fn shrink_failure(
+    found: String,
+    first: BodyRun,
+    input: Option<Vec<u8>>,
+    spent: &mut Spent,
+    steps_before: u64,
+    mut run: impl FnMut(&[u8], &Source) -> Option<(String, BodyRun)>,
+) -> Shrinking {
+    let found_draws = first.words.as_ref().map_or(0, Vec::len);
+    let Err(first_failed) = first.outcome else {
+        unreachable!("only a failing run is shrunk")
+    };
+    let how = first_failed.how;
+    let fixed = [input.is_none(), first.words.is_none()];
+    let start = Case {
+        draws: Draws::new([
+            input.as_deref().map(shrink::from_bytes).unwrap_or_default(),
+            first.words.unwrap_or_default(),
+        ]),
+        detail: (found.clone(), first_failed, found_draws),
+    };
+    let found_message = start.detail.1.message.clone();
+    let (best, steps) = if fixed == [true, true] {
+        (start, 0)
+    } else {
+        shrink::shrink(start, fixed, spent, |draws| {
+            let source = if fixed[WORDS] {
+                Source::Seeded
+            } else {
+                Source::Replay(draws.parts[WORDS].clone().into())
+            };
+            let (shown, ran) = run(&shrink::to_bytes(&draws.parts[INPUT]), &source)?;
+            let failed = ran.outcome.err().filter(|failed| failed.how == how)?;
+            let words = if fixed[WORDS] { Vec::new() } else { ran.words? };
+            let drawn = words.len();
+            Some(Case {
+                draws: Draws::new([draws.parts[INPUT].clone(), words]),
+                detail: (shown, failed, drawn),
+            })
+        })
+    };
+    let (input, failed, draws) = best.detail;
+    let shrunk = Shrunk {
+        input,
+        message: failed.message.clone(),
+        found,
+        found_message,
+        steps: steps_before + steps,
+        runs: spent.runs,
+        out_of_budget: spent.out_of_budget.clone(),
+        draws: (!fixed[WORDS]).then_some((found_draws as u64, draws as u64)),
+    };
+    let source = if fixed[WORDS] {
+        Source::Seeded
+    } else {
+        Source::Replay(best.draws.parts[WORDS].clone().into())
+    };
+    Shrinking {
+        failed: Failed {
+            shrunk: Some(Box::new(shrunk)),
+            ..failed.into()
+        },
+        input: shrink::to_bytes(&best.draws.parts[INPUT]),
+        source,
+        how,
+    }
+}
+
+/// A failing seed shrunk through its draws: the failure, the shrunk input's draws and
+/// `sim.rng`'s, and how it failed.
+#[derive(Debug)]
+pub(super) struct Shrinking {
+    pub(super) failed: Failed,
+    pub(super) input: Vec<u8>,
+    pub(super) source: Source,
+    pub(super) how: How,
 }
 
 impl Harness {
@@ -142,7 +318,6 @@ impl Harness {
             let context = Context {
                 seed,
                 kind: settings.kind,
-                #[cfg(feature = "proptest")]
                 shrink: settings.shrink,
             };
             match run_seed(&once, context, check_determinism) {
@@ -171,6 +346,8 @@ impl Harness {
                         determinism_from_env,
                         shrunk: failed.shrunk,
                         coverage: None,
+                        backtrace: failed.backtrace,
+                        replay_with: Box::new(replay::find(self.shrink.is_none())),
                     });
                 }
             }
@@ -214,7 +391,8 @@ fn run_seed(
     twice: bool,
 ) -> Result<BTreeMap<String, bool>, Failed> {
     let attempt = || {
-        runner::blocking(|| once(context)).unwrap_or_else(|stopped| Err(stopped.of_body().into()))
+        let (ran, caught) = runner::quietly(|| runner::blocking(|| once(context)));
+        ran.unwrap_or_else(|stopped| Err(stopped_body(&stopped, caught).into()))
     };
     let first = attempt()?;
     if twice {

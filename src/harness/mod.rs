@@ -123,7 +123,9 @@ mod env;
 #[cfg(feature = "proptest")]
 mod inputs;
 mod regressions;
+mod replay;
 pub(crate) mod runner;
+mod shrink;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -133,10 +135,9 @@ use serde::Serialize;
 
 use coverage::Reached;
 pub use coverage::{Condition, Coverage};
-#[cfg(feature = "proptest")]
-use drive::Failed;
-use drive::run_body;
+use drive::{Failed, Source, run_body};
 use env::Budget;
+use shrink::Spent;
 
 use crate::{Generator, Partition, RngKind, SeedRange};
 
@@ -201,6 +202,17 @@ pub struct Shrunk {
     pub runs: u64,
     /// The budget that ran out before shrinking was done, if one did.
     pub out_of_budget: Option<String>,
+    /// How many words the body drew from `sim.rng` in the case first found, and in the
+    /// shrunk case, where those draws were shrunk (a body that draws more than a million
+    /// words keeps the seed's).
+    pub draws: Option<(u64, u64)>,
+}
+
+impl Shrunk {
+    /// Whether shrinking was turned off (a budget of no runs, or no time).
+    fn turned_off(&self) -> bool {
+        self.runs == 0 && self.out_of_budget.is_some()
+    }
 }
 
 /// A failed run of a harness: the test, the seed, the generator and the shard, what went
@@ -228,6 +240,11 @@ pub struct Failure {
     pub shrunk: Option<Box<Shrunk>>,
     /// The `sometimes` counts, when a condition did not hold as often as asked.
     pub coverage: Option<Box<Coverage>>,
+    /// The body's backtrace at the (shrunk) failure, when `RUST_BACKTRACE` asks for one.
+    pub backtrace: Option<String>,
+    /// Where the replay runs: the test binary, its cargo target and package, and the
+    /// `WAITSIM_*` settings of the environment that change the result.
+    pub replay_with: Box<Replay>,
 }
 
 impl Failure {
@@ -243,28 +260,75 @@ impl Failure {
             determinism_from_env: false,
             shrunk: None,
             coverage: None,
+            backtrace: None,
+            replay_with: Box::default(),
         }
     }
 
-    /// The shell command that runs the failing seed again, alone.
+    /// The variables the replay sets: the seed, a generator other than the default, and the
+    /// settings of the environment that change the result.
+    fn replay_vars(&self, seed: u64) -> String {
+        let mut vars = format!("WAITSIM_SEED={seed} ");
+        if self.kind != RngKind::default() {
+            vars += &format!("WAITSIM_RNG={} ", self.kind);
+        }
+        if self.determinism_from_env {
+            vars += "WAITSIM_CHECK_DETERMINISM=1 ";
+        }
+        for (name, value) in &self.replay_with.vars {
+            vars += &format!("{name}={value} ");
+        }
+        vars
+    }
+
+    /// The shell command that runs the failing seed again, alone: `cargo test`, with the
+    /// test's target and package where they are known. Repeat the run's own cargo flags
+    /// (`--features`, `--release`, `--profile`) with it.
     #[must_use]
     pub fn replay(&self) -> Option<String> {
         let seed = self.seed?;
-        let kind = if self.kind == RngKind::default() {
-            String::new()
-        } else {
-            format!("WAITSIM_RNG={} ", self.kind)
-        };
-        let determinism = if self.determinism_from_env {
-            "WAITSIM_CHECK_DETERMINISM=1 "
-        } else {
-            ""
-        };
+        let mut selection = String::new();
+        if let Some(package) = &self.replay_with.package {
+            selection += &format!("-p {package} ");
+        }
+        if let Some(target) = &self.replay_with.target {
+            selection += &format!("{target} ");
+        }
         Some(format!(
-            "WAITSIM_SEED={seed} {kind}{determinism}cargo test {} -- --exact",
+            "{}cargo test {selection}{} -- --exact",
+            self.replay_vars(seed),
             self.test
         ))
     }
+
+    /// The command that runs the failing seed again with the test binary itself, which needs
+    /// no cargo flags: where the binary is known.
+    #[must_use]
+    pub fn replay_binary(&self) -> Option<String> {
+        let seed = self.seed?;
+        let binary = self.replay_with.binary.as_ref()?;
+        Some(format!(
+            "{}{} {} --exact",
+            self.replay_vars(seed),
+            binary.display(),
+            self.test
+        ))
+    }
+}
+
+/// Where a failure's replay runs, as the test process finds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Replay {
+    /// The test binary.
+    pub binary: Option<PathBuf>,
+    /// The cargo target it was built from: `--lib`, `--test NAME`, `--bin NAME` or `--doc`.
+    pub target: Option<String>,
+    /// The package it belongs to.
+    pub package: Option<String>,
+    /// The `WAITSIM_*` settings of the environment, beside the seed, the generator and the
+    /// determinism check, that change the result: the shrinking budgets.
+    pub vars: Vec<(String, String)>,
 }
 
 impl fmt::Display for Failure {
@@ -283,17 +347,49 @@ impl fmt::Display for Failure {
             (None, None) => writeln!(f, "waitsim: test `{}` could not run", self.test)?,
         }
         if let Some(shrunk) = &self.shrunk {
-            if shrunk.found == shrunk.input {
+            let steps = plural(shrunk.steps, "step");
+            let runs = plural(shrunk.runs, "run");
+            if shrunk.input.is_empty() {
+                // A `run` body: its input is what it drew.
+                if let Some((found, draws)) = shrunk.draws {
+                    if shrunk.turned_off() {
+                        writeln!(
+                            f,
+                            "the body's {} from sim.rng (not shrunk: a budget of {}):",
+                            plural(found, "draw"),
+                            runs_or(shrunk)
+                        )?;
+                    } else {
+                        writeln!(
+                            f,
+                            "the body's draws from sim.rng, shrunk in {steps} ({runs} of the body) \
+                             from {} to {}:",
+                            plural(found, "draw"),
+                            plural(draws, "draw")
+                        )?;
+                    }
+                }
+            } else if shrunk.turned_off() {
+                writeln!(
+                    f,
+                    "input (not shrunk: a budget of {}):\n{}",
+                    runs_or(shrunk),
+                    shrunk.input
+                )?;
+            } else if shrunk.found == shrunk.input && shrunk.out_of_budget.is_none() {
                 writeln!(f, "input (it does not shrink):\n{}", shrunk.input)?;
             } else {
                 writeln!(
                     f,
-                    "input, shrunk in {} steps ({} runs of the body):\n{}",
-                    shrunk.steps, shrunk.runs, shrunk.input
+                    "input, shrunk in {steps} ({runs} of the body):\n{}",
+                    shrunk.input
                 )?;
             }
         }
         writeln!(f, "{}", self.message)?;
+        if let Some(trace) = &self.backtrace {
+            writeln!(f, "the body's backtrace:\n{trace}")?;
+        }
         if let Some(shrunk) = &self.shrunk {
             if shrunk.found != shrunk.input {
                 writeln!(
@@ -301,8 +397,12 @@ impl fmt::Display for Failure {
                     "the input first found at this seed:\n{}\nwhich failed with: {}",
                     shrunk.found, shrunk.found_message
                 )?;
+            } else if shrunk.message != shrunk.found_message {
+                writeln!(f, "which first failed with: {}", shrunk.found_message)?;
             }
-            if let Some(budget) = &shrunk.out_of_budget {
+            if let Some(budget) = &shrunk.out_of_budget
+                && !shrunk.turned_off()
+            {
                 writeln!(
                     f,
                     "shrinking stopped after {budget} (WAITSIM_SHRINK_RUNS, WAITSIM_SHRINK_SECS): \
@@ -312,6 +412,15 @@ impl fmt::Display for Failure {
         }
         if let Some(replay) = self.replay() {
             writeln!(f, "replay it with: {replay}")?;
+            if self.replay_with.target.is_some() {
+                writeln!(
+                    f,
+                    "  (with this run's cargo flags too: --features, --release, --profile)"
+                )?;
+            }
+        }
+        if let Some(binary) = self.replay_binary() {
+            writeln!(f, "or with the test binary: {binary}")?;
         }
         if let Some(path) = &self.recorded {
             writeln!(
@@ -325,6 +434,32 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+/// `count` and `what`, with an `s` unless `count` is one.
+pub(crate) fn plural(count: u64, what: &str) -> String {
+    format!("{count} {what}{}", if count == 1 { "" } else { "s" })
+}
+
+/// The budget that turned shrinking off, in words.
+fn runs_or(shrunk: &Shrunk) -> &str {
+    shrunk.out_of_budget.as_deref().unwrap_or("0 runs")
+}
+
+/// Fails the test with `failure`'s report, located at the test's call of the harness. Where
+/// the report carries the body's backtrace, the harness's own is not printed beside it.
+#[track_caller]
+fn fail(failure: &Failure) -> ! {
+    if failure.backtrace.is_some() {
+        let thread = std::thread::current();
+        eprintln!(
+            "thread '{}' panicked at {}:\n{failure}",
+            thread.name().unwrap_or("<unnamed>"),
+            std::panic::Location::caller()
+        );
+        std::panic::resume_unwind(Box::new(failure.to_string()));
+    }
+    panic!("{failure}");
+}
 
 /// What a test body may return: nothing, or a result whose value the determinism check
 /// compares.
@@ -468,13 +603,14 @@ impl Harness {
     ///
     /// When a seed fails, a `sometimes` condition is not met, or the environment is
     /// malformed.
+    #[track_caller]
     pub fn run<B, R>(self, body: B)
     where
         B: AsyncFn(Sim) -> R,
         R: Outcome,
     {
         if let Err(failure) = self.try_run(body) {
-            panic!("{failure}");
+            fail(&failure);
         }
     }
 
@@ -490,7 +626,20 @@ impl Harness {
         B: AsyncFn(Sim) -> R,
         R: Outcome,
     {
-        self.drive(|context| Ok(run_body(context.seed, context.kind, |sim| body(sim))?))
+        self.drive(|context| {
+            let (seed, kind) = (context.seed, context.kind);
+            let first = run_body(seed, kind, &Source::Seeded, |sim| body(sim));
+            if first.outcome.is_ok() {
+                return first.outcome.map_err(Failed::from);
+            }
+            let mut spent = Spent::new(context.shrink);
+            Err(
+                drive::shrink_failure(String::new(), first, None, &mut spent, 0, |_, source| {
+                    Some((String::new(), run_body(seed, kind, source, |sim| body(sim))))
+                })
+                .failed,
+            )
+        })
     }
 
     /// Runs `body` once per seed with an input generated from the seed by `strategy`, each on
@@ -519,6 +668,7 @@ impl Harness {
     /// malformed.
     #[cfg(feature = "proptest")]
     #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+    #[track_caller]
     pub fn check<S, B, R>(self, strategy: S, body: B)
     where
         S: proptest::strategy::Strategy,
@@ -527,7 +677,7 @@ impl Harness {
         R: Outcome,
     {
         if let Err(failure) = self.try_check(strategy, body) {
-            panic!("{failure}");
+            fail(&failure);
         }
     }
 
@@ -551,18 +701,98 @@ impl Harness {
 
         self.drive(|context| {
             let (seed, kind) = (context.seed, context.kind);
-            let mut tree = inputs::tree(&strategy, seed)?;
-            let first = match run_body(seed, kind, |sim| body(sim, tree.current())) {
-                Ok(trace) => return Ok(trace),
-                Err(message) => message,
+            let (mut tree, bytes) = inputs::tree(&strategy, seed)?;
+            let found = format!("{:#?}", tree.current());
+            let first = run_body(seed, kind, &Source::Seeded, |sim| body(sim, tree.current()));
+            if first.outcome.is_ok() {
+                return first.outcome.map_err(Failed::from);
+            }
+            let mut spent = Spent::new(context.shrink);
+            // The input is shrunk through its draws where they make it again; otherwise (a
+            // strategy that derives generators of its own) with the strategy's shrinking.
+            let remade = inputs::replayed(&strategy, &bytes)
+                .is_ok_and(|tree| format!("{:#?}", tree.current()) == found);
+            if remade {
+                let shrinking = drive::shrink_failure(
+                    found,
+                    first,
+                    Some(bytes),
+                    &mut spent,
+                    0,
+                    |bytes, source| {
+                        let tree = inputs::replayed(&strategy, bytes).ok()?;
+                        let shown = format!("{:#?}", tree.current());
+                        Some((
+                            shown,
+                            run_body(seed, kind, source, |sim| body(sim, tree.current())),
+                        ))
+                    },
+                );
+                let mut failed = shrinking.failed;
+                // Then the strategy's own shrinking, from the shrunk input, where it finds a
+                // simpler one still (a float range's draws lead to its far bound, proptest's
+                // shrinking to its near one).
+                if let Ok(mut tree) = inputs::replayed(&strategy, &shrinking.input) {
+                    let (source, how) = (shrinking.source, shrinking.how);
+                    let by_tree =
+                        inputs::shrink(&mut tree, failed.message.clone(), &mut spent, |input| {
+                            run_body(seed, kind, &source, |sim| body(sim, input))
+                                .outcome
+                                .err()
+                                .filter(|failed| failed.how == how)
+                                .map(|failed| failed.message)
+                        });
+                    if let Some(shrunk) = failed.shrunk.as_deref_mut() {
+                        if by_tree.steps > 0 {
+                            shrunk.input = by_tree.input;
+                            shrunk.message.clone_from(&by_tree.message);
+                            failed.message = by_tree.message;
+                            shrunk.steps += by_tree.steps;
+                        }
+                        shrunk.runs = spent.runs;
+                        shrunk.out_of_budget.clone_from(&spent.out_of_budget);
+                    }
+                }
+                return Err(failed);
+            }
+            let first_message = match &first.outcome {
+                Err(failed) => failed.message.clone(),
+                Ok(_) => String::new(),
             };
-            let shrunk = inputs::shrink(&mut tree, first, context.shrink, |input| {
-                run_body(seed, kind, |sim| body(sim, input)).err()
+            let by_tree = inputs::shrink(&mut tree, first_message.clone(), &mut spent, |input| {
+                run_body(seed, kind, &Source::Seeded, |sim| body(sim, input))
+                    .outcome
+                    .err()
+                    .map(|failed| failed.message)
             });
-            Err(Failed {
-                message: shrunk.message.clone(),
-                shrunk: Some(Box::new(shrunk)),
-            })
+            // The shrunk input, run again for its draws, which are shrunk next.
+            let again = run_body(seed, kind, &Source::Seeded, |sim| body(sim, tree.current()));
+            if again.outcome.is_ok() {
+                return Err(Failed::from(format!(
+                    "{}\n(the shrunk input passed when run again: is the body deterministic?)",
+                    by_tree.message
+                )));
+            }
+            let mut failed = drive::shrink_failure(
+                by_tree.input,
+                again,
+                None,
+                &mut spent,
+                by_tree.steps,
+                |_, source| {
+                    let shown = format!("{:#?}", tree.current());
+                    Some((
+                        shown,
+                        run_body(seed, kind, source, |sim| body(sim, tree.current())),
+                    ))
+                },
+            )
+            .failed;
+            if let Some(shrunk) = &mut failed.shrunk {
+                shrunk.found = found;
+                shrunk.found_message = first_message;
+            }
+            Err(failed)
         })
     }
 
@@ -580,13 +810,14 @@ impl Harness {
     /// # Panics
     ///
     /// When a seed fails, or the environment is malformed.
+    #[track_caller]
     pub fn each_seed<B, R>(self, body: B)
     where
         B: Fn(u64, RngKind) -> R,
         R: Outcome,
     {
         if let Err(failure) = self.try_each_seed(body) {
-            panic!("{failure}");
+            fail(&failure);
         }
     }
 
@@ -615,6 +846,7 @@ impl Harness {
 /// # Panics
 ///
 /// When a seed fails, a `sometimes` condition is not met, or the environment is malformed.
+#[track_caller]
 pub fn run<B, R>(body: B)
 where
     B: AsyncFn(Sim) -> R,
@@ -631,6 +863,7 @@ where
 /// When a seed fails, a `sometimes` condition is not met, or the environment is malformed.
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+#[track_caller]
 pub fn check<S, B, R>(strategy: S, body: B)
 where
     S: proptest::strategy::Strategy,
@@ -676,6 +909,7 @@ mod tests {
             steps: 9,
             runs: 14,
             out_of_budget: Some("14 runs".into()),
+            draws: None,
         };
         let failure = Failure {
             seed: Some(5),
@@ -696,6 +930,7 @@ mod tests {
             seed: Some(5),
             shrunk: Some(Box::new(Shrunk {
                 found: "3".into(),
+                found_message: "3 fails".into(),
                 out_of_budget: None,
                 ..shrunk
             })),
