@@ -324,8 +324,10 @@ impl Harness {
                 Ok(reached) => coverage.add(&reached),
                 Err(failed) => {
                     let note = match &failed.shrunk {
-                        Some(shrunk) => format!("input {}: {}", shrunk.input, failed.message),
-                        None => failed.message.clone(),
+                        Some(shrunk) if !shrunk.input.is_empty() => {
+                            format!("input {}: {}", shrunk.input, failed.message)
+                        }
+                        _ => failed.message.clone(),
                     };
                     let recorded_in = match (&regressions, settings.seeds, recorded.contains(&seed))
                     {

@@ -397,8 +397,6 @@ impl fmt::Display for Failure {
                     "the input first found at this seed:\n{}\nwhich failed with: {}",
                     shrunk.found, shrunk.found_message
                 )?;
-            } else if shrunk.message != shrunk.found_message {
-                writeln!(f, "which first failed with: {}", shrunk.found_message)?;
             }
             if let Some(budget) = &shrunk.out_of_budget
                 && !shrunk.turned_off()

@@ -110,7 +110,7 @@ fn a_failure_names_its_seed_and_its_replay_reproduces_it() {
         "{report}"
     );
     assert!(report.contains("planted failure"), "{report}");
-    let replay = format!("WAITSIM_SEED={seed} cargo test {name} -- --exact");
+    let replay = format!("WAITSIM_SEED={seed} cargo test -p waitsim --test it {name} -- --exact");
     assert!(report.contains(&replay), "{report}");
 
     // The seed is recorded, and a later run tries it first.
