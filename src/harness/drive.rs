@@ -30,6 +30,8 @@ pub(super) struct Trace {
     pub(super) draws: Option<u64>,
     /// The `sometimes` conditions it reached.
     pub(super) reached: BTreeMap<String, bool>,
+    /// The input, as `{:#?}` shows it, for a body with one.
+    pub(super) input: Option<String>,
 }
 
 /// A seed that failed: what went wrong, and its shrinking where there was a case to shrink.
@@ -37,6 +39,8 @@ pub(super) struct Trace {
 pub(super) struct Failed {
     pub(super) message: String,
     pub(super) shrunk: Option<Box<Shrunk>>,
+    /// Whether the determinism check failed (each run alone passed).
+    pub(super) from_determinism: bool,
     /// The body's backtrace at the (shrunk) failure, when `RUST_BACKTRACE` asks for one.
     pub(super) backtrace: Option<String>,
 }
@@ -46,6 +50,7 @@ impl From<String> for Failed {
         Failed {
             message,
             shrunk: None,
+            from_determinism: false,
             backtrace: None,
         }
     }
@@ -86,6 +91,7 @@ impl From<BodyFailed> for Failed {
         Failed {
             message: failed.message,
             shrunk: None,
+            from_determinism: false,
             backtrace: failed.backtrace.map(|trace| trace.to_string()),
         }
     }
@@ -147,6 +153,7 @@ where
                 elapsed: Some(ran.elapsed),
                 draws: Some(tally.load(Ordering::Relaxed)),
                 reached: reached.take(),
+                input: None,
             }),
             Err(message) => Err(BodyFailed {
                 how: How::Error,
@@ -294,11 +301,14 @@ impl Harness {
             .regressions
             .clone()
             .unwrap_or_else(regressions::default_path);
-        // A replay runs its one seed; a loop runs the recorded seeds first, then its shard's.
-        let recorded = match (settings.seeds, &regressions) {
-            (Seeds::Range(_), Some(path)) => {
-                regressions::recorded_seeds(path, &test, settings.kind)
-            }
+        // A replay runs its one seed; a loop runs the recorded seeds of its shard first, then
+        // its shard's others.
+        let recorded: Vec<u64> = match (settings.seeds, &regressions) {
+            (Seeds::Range(range), Some(path)) => regressions::recorded(path, &test, settings.kind)
+                .into_iter()
+                .filter(|entry| entry.runs_in(settings.shard, range.start(), check_determinism))
+                .map(|entry| entry.seed)
+                .collect(),
             _ => Vec::new(),
         };
         let fresh: Box<dyn Iterator<Item = u64>> = match settings.seeds {
@@ -332,7 +342,12 @@ impl Harness {
                     let recorded_in = match (&regressions, settings.seeds, recorded.contains(&seed))
                     {
                         (Some(path), Seeds::Range(_), false) => {
-                            regressions::record(path, &test, settings.kind, seed, &note)
+                            let entry = regressions::Entry {
+                                seed,
+                                shard: Some(settings.shard),
+                                determinism: failed.from_determinism,
+                            };
+                            regressions::record(path, &test, settings.kind, entry, &note)
                                 .then(|| path.clone())
                         }
                         (Some(path), _, true) => Some(path.clone()),
@@ -401,11 +416,20 @@ fn run_seed(
         let second = attempt()?;
         let differences = differences(&first, &second);
         if !differences.is_empty() {
-            return Err(format!(
-                "not deterministic: two runs of the same seed differed in {}",
-                differences.join("; and in ")
-            )
-            .into());
+            let differed = differences.join("; and in ");
+            let message = match &first.input {
+                Some(input) => format!(
+                    "not deterministic: two runs of the same seed, on the input\n{input}\n\
+                     differed in {differed}"
+                ),
+                None => {
+                    format!("not deterministic: two runs of the same seed differed in {differed}")
+                }
+            };
+            return Err(Failed {
+                from_determinism: true,
+                ..Failed::from(message)
+            });
         }
     }
     Ok(first.reached)
@@ -471,6 +495,7 @@ mod tests {
             elapsed: Some(Duration::from_millis(elapsed)),
             draws: Some(draws),
             reached: BTreeMap::new(),
+            input: None,
         }
     }
 

@@ -702,8 +702,11 @@ impl Harness {
             let (mut tree, bytes) = inputs::tree(&strategy, seed)?;
             let found = format!("{:#?}", tree.current());
             let first = run_body(seed, kind, &Source::Seeded, |sim| body(sim, tree.current()));
-            if first.outcome.is_ok() {
-                return first.outcome.map_err(Failed::from);
+            if let Ok(trace) = first.outcome {
+                return Ok(drive::Trace {
+                    input: Some(found),
+                    ..trace
+                });
             }
             let mut spent = Spent::new(context.shrink);
             // The input is shrunk through its draws where they make it again; otherwise (a

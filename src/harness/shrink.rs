@@ -415,7 +415,7 @@ mod tests {
     #[test]
     fn simpler_is_shorter_then_smaller_at_the_first_difference() {
         let d = |a: &[u64], b: &[u64]| Draws::new([a.to_vec(), b.to_vec()]);
-        assert!(d(&[5], &[]).simpler_than(&d(&[1], &[2])));
+        assert!(d(&[5], &[]).simpler_than(&d(&[3], &[2])));
         assert!(d(&[1], &[9]).simpler_than(&d(&[2], &[0, 1])));
         assert!(d(&[1, 2], &[]).simpler_than(&d(&[1, 3], &[])));
         assert!(!d(&[1, 3], &[]).simpler_than(&d(&[1, 3], &[])));
