@@ -293,6 +293,7 @@ impl Harness {
         if let Some(range) = self.seeds {
             settings.seeds = Seeds::Range(range);
             settings.shard = Partition::WHOLE;
+            settings.random = false;
         }
         settings.kind = self.kind.unwrap_or(settings.kind);
         settings.shrink = self.shrink.unwrap_or(settings.shrink);
@@ -323,6 +324,14 @@ impl Harness {
                 )
             }
         };
+        if let (true, Seeds::Range(range)) = (settings.random, settings.seeds) {
+            // Shown with `--nocapture`, and with the report of a failure.
+            eprintln!(
+                "waitsim: test `{test}`: WAITSIM_SEEDS=random runs seeds {}..{}",
+                range.start(),
+                range.end()
+            );
+        }
         let mut coverage = Coverage::new(&self.sometimes);
         for seed in recorded.iter().copied().chain(fresh) {
             let context = Context {
