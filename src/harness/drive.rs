@@ -295,6 +295,15 @@ impl Harness {
             settings.shard = Partition::WHOLE;
             settings.random = false;
         }
+        if self.one_input {
+            let seed = match settings.seeds {
+                Seeds::One(seed) => seed,
+                Seeds::Range(_) => 0,
+            };
+            settings.seeds = Seeds::One(seed);
+            settings.shard = Partition::WHOLE;
+            settings.random = false;
+        }
         settings.kind = self.kind.unwrap_or(settings.kind);
         settings.shrink = self.shrink.unwrap_or(settings.shrink);
         let check_determinism = self.check_determinism.unwrap_or(settings.check_determinism);
@@ -387,11 +396,11 @@ impl Harness {
         if judged && !coverage.met() {
             return Err(Failure {
                 message: format!(
-                    "not every `sometimes` condition held as often as asked, over the {} seeds \
+                    "not every `sometimes` condition held as often as asked, over the {} \
                      that ran: the test may not be checking what it means to\n{coverage}\
                      widen the inputs so that the seeds reach these cases, or run more seeds \
                      (WAITSIM_CASES)",
-                    coverage.seeds
+                    super::plural(coverage.seeds, "seed")
                 ),
                 shard: settings.shard,
                 coverage: Some(Box::new(coverage)),
@@ -401,8 +410,8 @@ impl Harness {
         if settings.show_coverage || !judged {
             // Shown with `--nocapture` (cargo test) or `--no-capture` (nextest).
             eprintln!(
-                "waitsim: test `{test}`: `sometimes` conditions over {} seeds\n{coverage}",
-                coverage.seeds
+                "waitsim: test `{test}`: `sometimes` conditions over {}\n{coverage}",
+                super::plural(coverage.seeds, "seed")
             );
         }
         Ok(coverage.seeds)

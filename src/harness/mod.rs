@@ -433,6 +433,27 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// Says once per process, when `PROPTEST_CASES` is set and no `WAITSIM_*` variable chooses
+/// the seeds, that the harness does not read it: the number of seeds is `WAITSIM_CASES`.
+#[cfg(feature = "proptest")]
+fn note_proptest_cases() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let chosen = ["WAITSIM_SEED", "WAITSIM_SEEDS", "WAITSIM_CASES"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    if let Some(cases) = std::env::var_os("PROPTEST_CASES")
+        && !chosen
+    {
+        ONCE.call_once(|| {
+            eprintln!(
+                "waitsim: PROPTEST_CASES={} is proptest's; harness::check runs the seeds \
+                 WAITSIM_CASES says ({DEFAULT_CASES} when it is not set)",
+                cases.to_string_lossy()
+            );
+        });
+    }
+}
+
 /// `count` and `what`, with an `s` unless `count` is one.
 pub(crate) fn plural(count: u64, what: &str) -> String {
     format!("{count} {what}{}", if count == 1 { "" } else { "s" })
@@ -515,6 +536,8 @@ pub struct Harness {
     sometimes: Vec<(String, f64)>,
     /// Shrinking's budget, if the test sets it: it wins over the environment.
     shrink: Option<Budget>,
+    /// Whether the body runs one given input, at one seed ([`Harness::check_one`]).
+    one_input: bool,
 }
 
 impl Harness {
@@ -697,6 +720,9 @@ impl Harness {
     {
         use proptest::strategy::ValueTree as _;
 
+        if !self.one_input {
+            note_proptest_cases();
+        }
         self.drive(|context| {
             let (seed, kind) = (context.seed, context.kind);
             let (mut tree, bytes) = inputs::tree(&strategy, seed)?;
@@ -795,6 +821,59 @@ impl Harness {
             }
             Err(failed)
         })
+    }
+
+    /// Runs `body` on the one `input`, at one seed (`WAITSIM_SEED`, or 0), like a replay:
+    /// nothing is recorded, and `sometimes` counts are shown, not judged. For a case worth
+    /// keeping as a test of its own (a shrunk failure, once fixed). `sim.rng`'s draws are
+    /// still shrunk when it fails.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use waitsim::harness::{Harness, Sim};
+    ///
+    /// Harness::new().check_one((3u32, 250u64), async |_sim: Sim, (tries, base_ms)| {
+    ///     let waited = Duration::from_millis(base_ms) * tries;
+    ///     tokio::time::sleep(waited).await;
+    ///     assert_eq!(waited, Duration::from_millis(750));
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the body fails on the input, or the environment is malformed.
+    #[cfg(feature = "proptest")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+    #[track_caller]
+    pub fn check_one<T, B, R>(self, input: T, body: B)
+    where
+        T: Clone + fmt::Debug,
+        B: AsyncFn(Sim, T) -> R,
+        R: Outcome,
+    {
+        if let Err(failure) = self.try_check_one(input, body) {
+            fail(&failure);
+        }
+    }
+
+    /// [`Harness::check_one`], returning the failure instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// The body's failure on the input, or a malformed environment.
+    #[cfg(feature = "proptest")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+    pub fn try_check_one<T, B, R>(self, input: T, body: B) -> Result<u64, Failure>
+    where
+        T: Clone + fmt::Debug,
+        B: AsyncFn(Sim, T) -> R,
+        R: Outcome,
+    {
+        Harness {
+            one_input: true,
+            ..self
+        }
+        .try_check(proptest::strategy::Just(input), body)
     }
 
     /// Runs a blocking `body` once per seed, with the seed and the generator's kind: for

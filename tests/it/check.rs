@@ -440,7 +440,7 @@ fn a_replay_shows_the_counts_without_judging_them_and_a_shard_judges_its_own_see
     let report = text(&replay);
     assert!(replay.status.success(), "{report}");
     assert!(
-        report.contains("a draw below a tenth  0 of 1 seeds"),
+        report.contains("a draw below a tenth  0 of 1 seed ("),
         "{report}"
     );
     // A shard of four seeds misses it.

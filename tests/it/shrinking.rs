@@ -580,3 +580,61 @@ fn the_printed_replays_run_as_printed_reproduce_the_shrunk_failure() {
     assert!(!replayed.status.success());
     assert_eq!(shrunk_part(&text(&replayed)), shrunk_part(&first));
 }
+
+#[test]
+fn one_input_is_checked_at_one_seed_without_recording_it() {
+    let dir = fresh_dir("shrinking-one");
+    let file = dir.join(harness::REGRESSIONS_FILE);
+    let least = Calls {
+        threshold: 1,
+        cool_down: Duration::from_millis(1),
+        calls: vec![(Duration::ZERO, false); 2],
+    };
+    let failure = Harness::new()
+        .regressions_file(&file)
+        .try_check_one(least.clone(), async |_sim: Sim, input: Calls| {
+            no_call_within_the_cool_down(input).await
+        })
+        .unwrap_err();
+    assert_eq!(failure.seed, Some(0));
+    assert!(
+        failure.message.contains("within its cool-down of 1ms"),
+        "{failure}"
+    );
+    assert!(
+        failure
+            .to_string()
+            .contains("input (it does not shrink):\nCalls {"),
+        "{failure}"
+    );
+    assert!(!file.exists());
+    let passing = Calls {
+        calls: vec![(Duration::ZERO, false), (Duration::from_millis(1), false)],
+        ..least
+    };
+    let ran = Harness::new()
+        .regressions_file(&file)
+        .try_check_one(passing, async |_sim: Sim, input: Calls| {
+            no_call_within_the_cool_down(input).await
+        })
+        .unwrap();
+    assert_eq!(ran, 1);
+}
+
+#[test]
+fn proptest_cases_is_named_once_as_not_the_harnesss() {
+    let dir = fresh_dir("shrinking-proptest-cases");
+    let report = text(&victim(
+        "check::victim_retry_past_the_cap",
+        &dir,
+        &[("PROPTEST_CASES", "5")],
+    ));
+    assert_eq!(
+        report
+            .matches("waitsim: PROPTEST_CASES=5 is proptest's")
+            .count(),
+        1,
+        "{report}"
+    );
+    assert!(report.contains("WAITSIM_CASES"), "{report}");
+}
