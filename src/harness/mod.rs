@@ -19,12 +19,13 @@
 //! # Three ways to test
 //!
 //! - [`run`]: the body gets a seed and a generator, and draws what it needs from `sim.rng`.
-//!   A failure names the seed; what the body drew there is for it to say.
+//!   A failure names the seed, and its draws are shrunk: what the body drew there is for it
+//!   to say.
 //! - [`check`] (with the `proptest` feature): the body also gets an input from a proptest
-//!   strategy, generated from the seed. A failure is shrunk with the strategy's own shrinking
-//!   to the simplest input that still fails, each step on a fresh runtime with the same seed.
-//! - plain `proptest!`: for synchronous code. It has no paused clock, cannot run an async
-//!   body, and its persisted seeds stop reproducing when a strategy changes.
+//!   strategy, generated from the seed. A failure is shrunk, input and `sim.rng`'s draws, to
+//!   a case no simpler one of which fails (see below), each step on a fresh runtime.
+//! - plain `proptest!`: for synchronous code. It has no paused clock and cannot run an async
+//!   body.
 //!
 //! ```
 //! # #[cfg(feature = "proptest")] {
@@ -49,6 +50,7 @@
 //! |---|---|---|
 //! | `WAITSIM_SEED=S` | run exactly seed `S` (the replay) | |
 //! | `WAITSIM_SEEDS=A..B` | run seeds `A` up to, not including, `B` | `0..256` |
+//! | `WAITSIM_SEEDS=random:N` | run `N` seeds from a start drawn from the operating system (printed) | |
 //! | `WAITSIM_CASES=N` | run seeds `0..N` | 256 |
 //! | `WAITSIM_RNG=chacha\|cpython` | the generator | `chacha` |
 //! | `WAITSIM_SHARD=K/N` | run only the K-th of N shards of the seeds (the rule of `sweep --partition`) | `1/1` |
@@ -61,11 +63,19 @@
 //!
 //! The loop stops at the first seed whose body panics, returns an `Err` or waits forever, and
 //! fails the test with a report naming the test, the seed, the generator and the shard (and,
-//! for [`check`], the shrunk input), and the command that replays it:
-//! `WAITSIM_SEED=… cargo test <name> -- --exact`. The seed is also appended to
-//! `waitsim-regressions.txt` at the root of the crate under test (the folder cargo runs the
-//! tests in), and every later run of that test tries the recorded seeds first. Commit the
-//! file, as you would `proptest-regressions/`. Any number of test processes may record into
+//! for [`check`], the shrunk input), and the commands that replay it:
+//! `WAITSIM_SEED=… cargo test -p <package> --test <target> <name> -- --exact`, to be run with
+//! the cargo flags of the run that failed, and the test binary's own
+//! `WAITSIM_SEED=… target/debug/deps/<target>-<hash> <name> --exact`, which needs none; both
+//! carry the `WAITSIM_*` settings that change the result (the generator, the determinism
+//! check, the shrinking budgets). The body's panics are not printed while it runs: the report
+//! gives the last one's message and location (and its backtrace, once, under
+//! `RUST_BACKTRACE`), and the report itself points at the test's call of the harness. The seed
+//! is also appended to `waitsim-regressions.txt` at the root of the crate under test (the
+//! folder cargo runs the tests in), with the shard that ran it and whether the determinism
+//! check failed, and every later run of that test tries the recorded seeds first: those of its
+//! shard, and those of the determinism check only with the check on. Commit the file, as you
+//! would `proptest-regressions/`. Any number of test processes may record into
 //! it at once (cargo-nextest runs every test in a process of its own): the header is written
 //! once and every seed is one whole line.
 //!
@@ -78,11 +88,20 @@
 //! `PROPTEST_MAX_DEFAULT_SIZE_RANGE`, which proptest reads when a collection strategy without
 //! a size (`any::<Vec<_>>()`) is built: give collections their sizes.
 //!
-//! When a seed fails, the input is shrunk: each step runs the body on a simpler input, on a
-//! fresh runtime with the same seed's generator, and keeps it if the body still fails in any
-//! way (an error, a panic, or no end within the virtual-time limit). Shrinking is
+//! When a seed fails, its draws are shrunk, as Hypothesis shrinks its "choice sequence": the
+//! bytes the strategy read (recorded by proptest's `Recorder` generator) and the words
+//! `sim.rng` handed out. Passes delete chunks of draws, zero them, lower each by binary
+//! search, sort neighbours and move value between neighbours, to a fixed point; each candidate
+//! regenerates the input from its draws (proptest's `PassThrough` generator; a sequence that
+//! runs out gives the word 1, which rand makes the simplest value of and never rejects) and
+//! runs the body on a fresh runtime, and is kept if the body fails in the same way (an error,
+//! a panic, or no end within the virtual-time limit) with draws no longer and smaller.
+//! proptest's own shrinking then runs from the result, where it finds simpler still. A
+//! strategy that derives generators of its own (`prop_flat_map`, `prop_perturb`) is shrunk
+//! by proptest's shrinking alone, and `sim.rng`'s draws by the passes. Shrinking is
 //! deterministic, so the replay reproduces the shrunk input and its message as printed, unless
-//! the real-time budget ran out (the report says so).
+//! the real-time budget ran out (the report says so). [`Harness::check_one`] runs one input
+//! at one seed, and `PROPTEST_CASES` is proptest's: the harness says so once when it is set.
 //!
 //! # Coverage: `sometimes`
 //!
@@ -107,7 +126,9 @@
 //! (`WAITSIM_CHECK_DETERMINISM=1`, or [`Harness::check_determinism`]) runs each seed twice and
 //! compares three things: the results, serialized as JSON, byte for byte; the virtual time
 //! the body took; and the number of draws it made from `sim.rng`. The report says which
-//! differed.
+//! differed, where first, and for [`check`] the input. It catches only what differs between
+//! the two runs: an unbiased `select!` at a seed where two branches are ready at once and the
+//! two picks differ, which varies from run to run.
 //!
 //! # cargo-nextest
 //!
