@@ -114,6 +114,27 @@ pub(super) struct BodyRun {
     pub(super) words: Option<Vec<u64>>,
 }
 
+impl BodyRun {
+    /// The run's trace, or its failure with the words it drew.
+    pub(super) fn failure(self) -> Result<Trace, FirstFailure> {
+        match self.outcome {
+            Ok(trace) => Ok(trace),
+            Err(failed) => Err(FirstFailure {
+                failed,
+                words: self.words,
+            }),
+        }
+    }
+}
+
+/// A run of a body that failed, with the words it drew from `sim.rng` (if it drew no more
+/// than are kept): where shrinking starts.
+#[derive(Debug)]
+pub(super) struct FirstFailure {
+    pub(super) failed: BodyFailed,
+    pub(super) words: Option<Vec<u64>>,
+}
+
 /// Runs `body` with a [`Sim`] for one seed through the runner, its panics kept quiet: the
 /// value, the virtual time, the draws and the conditions reached, or how it failed.
 pub(super) fn run_body<F, R>(
@@ -191,16 +212,14 @@ pub(super) fn stopped_body(stopped: &Stopped, caught: Option<runner::Caught>) ->
 /// the input is not made from them (then it stays as it is).
 pub(super) fn shrink_failure(
     found: String,
-    first: BodyRun,
+    first: FirstFailure,
     input: Option<Vec<u8>>,
     spent: &mut Spent,
     steps_before: u64,
     mut run: impl FnMut(&[u8], &Source) -> Option<(String, BodyRun)>,
 ) -> Shrinking {
     let found_draws = first.words.as_ref().map_or(0, Vec::len);
-    let Err(first_failed) = first.outcome else {
-        unreachable!("only a failing run is shrunk")
-    };
+    let first_failed = first.failed;
     let how = first_failed.how;
     let fixed = [input.is_none(), first.words.is_none()];
     let start = Case {

@@ -670,10 +670,10 @@ impl Harness {
     {
         self.drive(|context| {
             let (seed, kind) = (context.seed, context.kind);
-            let first = run_body(seed, kind, &Source::Seeded, |sim| body(sim));
-            if first.outcome.is_ok() {
-                return first.outcome.map_err(Failed::from);
-            }
+            let first = match run_body(seed, kind, &Source::Seeded, |sim| body(sim)).failure() {
+                Ok(trace) => return Ok(trace),
+                Err(first) => first,
+            };
             let mut spent = Spent::new(context.shrink);
             Err(
                 drive::shrink_failure(String::new(), first, None, &mut spent, 0, |_, source| {
@@ -748,13 +748,16 @@ impl Harness {
             let (seed, kind) = (context.seed, context.kind);
             let (mut tree, bytes) = inputs::tree(&strategy, seed)?;
             let found = format!("{:#?}", tree.current());
-            let first = run_body(seed, kind, &Source::Seeded, |sim| body(sim, tree.current()));
-            if let Ok(trace) = first.outcome {
-                return Ok(drive::Trace {
-                    input: Some(found),
-                    ..trace
-                });
-            }
+            let ran = run_body(seed, kind, &Source::Seeded, |sim| body(sim, tree.current()));
+            let first = match ran.failure() {
+                Ok(trace) => {
+                    return Ok(drive::Trace {
+                        input: Some(found),
+                        ..trace
+                    });
+                }
+                Err(first) => first,
+            };
             let mut spent = Spent::new(context.shrink);
             // The input is shrunk through its draws where they make it again; otherwise (a
             // strategy that derives generators of its own) with the strategy's shrinking.
@@ -803,24 +806,22 @@ impl Harness {
                 }
                 return Err(failed);
             }
-            let first_message = match &first.outcome {
-                Err(failed) => failed.message.clone(),
-                Ok(_) => String::new(),
-            };
+            let (first_message, how) = (first.failed.message.clone(), first.failed.how);
             let by_tree = inputs::shrink(&mut tree, first_message.clone(), &mut spent, |input| {
                 run_body(seed, kind, &Source::Seeded, |sim| body(sim, input))
                     .outcome
                     .err()
+                    .filter(|failed| failed.how == how)
                     .map(|failed| failed.message)
             });
             // The shrunk input, run again for its draws, which are shrunk next.
-            let again = run_body(seed, kind, &Source::Seeded, |sim| body(sim, tree.current()));
-            if again.outcome.is_ok() {
+            let ran = run_body(seed, kind, &Source::Seeded, |sim| body(sim, tree.current()));
+            let Err(again) = ran.failure() else {
                 return Err(Failed::from(format!(
                     "{}\n(the shrunk input passed when run again: is the body deterministic?)",
                     by_tree.message
                 )));
-            }
+            };
             let mut failed = drive::shrink_failure(
                 by_tree.input,
                 again,

@@ -638,3 +638,28 @@ fn proptest_cases_is_named_once_as_not_the_harnesss() {
     );
     assert!(report.contains("WAITSIM_CASES"), "{report}");
 }
+
+#[test]
+fn an_input_not_remade_from_its_draws_is_shrunk_by_proptests_shrinking() {
+    // `prop_perturb` hands the closure a generator of its own, whose draws are not recorded.
+    let perturbed = (0..10u32).prop_perturb(|n, mut rng| n * 1000 + rng.random_range(0..1000u32));
+    let failure = Harness::new()
+        .seeds(SeedRange::new(0, 64).unwrap())
+        .without_regressions_file()
+        .try_check(perturbed, async |mut sim: Sim, n: u32| {
+            let jitter = sim.rng.random_range(0..100u32);
+            if n >= 5000 {
+                Err(format!("{n} with a jitter of {jitter}"))
+            } else {
+                Ok(n)
+            }
+        })
+        .unwrap_err();
+    let shrunk = failure.shrunk.as_deref().unwrap();
+    let input: u32 = shrunk.input.parse().unwrap();
+    let found: u32 = shrunk.found.parse().unwrap();
+    assert!((5000..=found).contains(&input), "{failure}");
+    assert!(shrunk.steps > 0, "{failure}");
+    // `sim.rng`'s draw still shrinks.
+    assert!(failure.message.ends_with("with a jitter of 0"), "{failure}");
+}
