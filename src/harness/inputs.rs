@@ -2,6 +2,7 @@
 //! strategy's own shrinking when a seed fails.
 
 use std::fmt::Debug;
+use std::sync::LazyLock;
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -61,14 +62,18 @@ const REPLAY_REJECTS: u32 = 1024;
 /// The value tree `strategy` makes from `bytes`, then draws of [`TAIL`]: the input a (shrunk)
 /// sequence of draws gives.
 pub(super) fn replayed<S: Strategy>(strategy: &S, bytes: &[u8]) -> Result<S::Tree, String> {
-    let tail = u32::try_from(TAIL).unwrap_or(1).to_le_bytes();
-    let mut padded = Vec::with_capacity(bytes.len() + 4 * TAIL_DRAWS);
+    // The tail's bytes, made once: a copy of them is all each candidate costs.
+    static TAIL_BYTES: LazyLock<Vec<u8>> = LazyLock::new(|| {
+        u32::try_from(TAIL)
+            .unwrap_or(1)
+            .to_le_bytes()
+            .repeat(TAIL_DRAWS)
+    });
+    let mut padded = Vec::with_capacity(bytes.len() + 4 + TAIL_BYTES.len());
     padded.extend_from_slice(bytes);
     // Past a part that is not a whole number of draws, the tail starts at the next draw.
     padded.resize(bytes.len().next_multiple_of(4), 0);
-    for _ in 0..TAIL_DRAWS {
-        padded.extend_from_slice(&tail);
-    }
+    padded.extend_from_slice(&TAIL_BYTES);
     let config = Config {
         max_local_rejects: REPLAY_REJECTS,
         ..config()

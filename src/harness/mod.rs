@@ -205,11 +205,13 @@ impl Sim {
     }
 }
 
-/// A failing input, shrunk: the report of [`check`].
+/// A failing case, shrunk: its input (for [`check`]) and its draws from `sim.rng` (for
+/// [`check`] and [`run`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Shrunk {
-    /// The simplest input found that still fails, as `{:#?}` writes it.
+    /// The simplest input found that still fails, as `{:#?}` writes it; empty for a `run`
+    /// body, whose input is its draws.
     pub input: String,
     /// What the body said of it.
     pub message: String,
