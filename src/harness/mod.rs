@@ -98,7 +98,9 @@
 //! a panic, or no end within the virtual-time limit) with draws no longer and smaller.
 //! proptest's own shrinking then runs from the result, where it finds simpler still. A
 //! strategy that derives generators of its own (`prop_flat_map`, `prop_perturb`) is shrunk
-//! by proptest's shrinking alone, and `sim.rng`'s draws by the passes. Shrinking is
+//! by proptest's shrinking alone, and `sim.rng`'s draws by the passes. proptest draws a
+//! float range's values from the bound farther from zero, so a float field shrinks toward
+//! that bound: map an integer strategy to a float where the low end matters. Shrinking is
 //! deterministic, so the replay reproduces the shrunk input and its message as printed, unless
 //! the real-time budget ran out (the report says so). [`Harness::check_one`] runs one input
 //! at one seed, and `PROPTEST_CASES` is proptest's: the harness says so once when it is set.

@@ -663,3 +663,24 @@ fn an_input_not_remade_from_its_draws_is_shrunk_by_proptests_shrinking() {
     // `sim.rng`'s draw still shrinks.
     assert!(failure.message.ends_with("with a jitter of 0"), "{failure}");
 }
+
+#[test]
+fn a_float_mapped_from_an_integer_shrinks_to_the_least_that_fails() {
+    // A float range's least draws give its far bound (see the README); an integer mapped to a
+    // float shrinks toward the low end.
+    let failure = Harness::new()
+        .seeds(SeedRange::new(0, 64).unwrap())
+        .without_regressions_file()
+        .try_check(
+            (500..9000u32).prop_map(|ms| f64::from(ms) / 1000.0),
+            async |_sim: Sim, secs: f64| {
+                if secs > 1.0 {
+                    Err(format!("{secs} s"))
+                } else {
+                    Ok(secs)
+                }
+            },
+        )
+        .unwrap_err();
+    assert_eq!(failure.message, "1.001 s", "{failure}");
+}
