@@ -322,7 +322,7 @@ impl Failure {
         Some(format!(
             "{}cargo test {selection}{} -- --exact",
             self.replay_vars(seed),
-            self.test
+            shell_word(&self.test)
         ))
     }
 
@@ -335,8 +335,8 @@ impl Failure {
         Some(format!(
             "{}{} {} --exact",
             self.replay_vars(seed),
-            binary.display(),
-            self.test
+            shell_word(&binary.display().to_string()),
+            shell_word(&self.test)
         ))
     }
 }
@@ -476,6 +476,17 @@ fn note_proptest_cases() {
                 cases.to_string_lossy()
             );
         });
+    }
+}
+
+/// `word` as one word of a shell command: as it is when it needs no quoting, else in single
+/// quotes (a doctest's name has spaces and parentheses).
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-:./=+,@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 
@@ -1003,6 +1014,51 @@ mod tests {
             "WAITSIM_SEED=42 WAITSIM_RNG=cpython WAITSIM_CHECK_DETERMINISM=1 cargo test \
              retry::backs_off -- --exact"
         );
+    }
+
+    #[test]
+    fn the_replay_names_the_package_the_target_the_binary_and_the_budgets() {
+        let failure = Failure {
+            seed: Some(7),
+            replay_with: Box::new(Replay {
+                binary: Some(PathBuf::from("/w/target/debug/deps/it-0a1b")),
+                target: Some("--test it".into()),
+                package: Some("my-crate".into()),
+                vars: vec![("WAITSIM_SHRINK_RUNS".into(), "100".into())],
+            }),
+            ..Failure::cannot_run("check::caps".into(), RngKind::Cpython, "boom".into())
+        };
+        assert_eq!(
+            failure.replay().unwrap(),
+            "WAITSIM_SEED=7 WAITSIM_RNG=cpython WAITSIM_SHRINK_RUNS=100 cargo test -p my-crate \
+             --test it check::caps -- --exact"
+        );
+        assert_eq!(
+            failure.replay_binary().unwrap(),
+            "WAITSIM_SEED=7 WAITSIM_RNG=cpython WAITSIM_SHRINK_RUNS=100 \
+             /w/target/debug/deps/it-0a1b check::caps --exact"
+        );
+        let report = failure.to_string();
+        assert!(
+            report.contains("\n  (with this run's cargo flags too: --features, --release, --profile)\nor with the test binary: WAITSIM_SEED=7 "),
+            "{report}"
+        );
+        let unseeded = Failure {
+            seed: None,
+            ..failure
+        };
+        assert_eq!((unseeded.replay(), unseeded.replay_binary()), (None, None));
+    }
+
+    #[test]
+    fn a_test_name_that_is_not_one_shell_word_is_quoted() {
+        assert_eq!(shell_word("check::retry_caps"), "check::retry_caps");
+        assert_eq!(
+            shell_word("src/lib.rs - harness (line 7)"),
+            "'src/lib.rs - harness (line 7)'"
+        );
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
     }
 
     #[test]
