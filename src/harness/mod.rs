@@ -312,6 +312,17 @@ impl Failure {
     #[must_use]
     pub fn replay(&self) -> Option<String> {
         let seed = self.seed?;
+        if let Some(example) = self.example() {
+            let package = self
+                .replay_with
+                .package
+                .as_ref()
+                .map_or_else(String::new, |package| format!("-p {package} "));
+            return Some(format!(
+                "{}cargo run {package}--example {example}",
+                self.replay_vars(seed)
+            ));
+        }
         let mut selection = String::new();
         if let Some(package) = &self.replay_with.package {
             selection += &format!("-p {package} ");
@@ -332,6 +343,10 @@ impl Failure {
     pub fn replay_binary(&self) -> Option<String> {
         let seed = self.seed?;
         let binary = self.replay_with.binary.as_ref()?;
+        if self.example().is_some() {
+            let binary = shell_word(&binary.display().to_string());
+            return Some(format!("{}{binary}", self.replay_vars(seed)));
+        }
         Some(format!(
             "{}{} {} --exact",
             self.replay_vars(seed),
@@ -341,13 +356,24 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The example the failure ran in, where it ran in one (`cargo run --example`).
+    fn example(&self) -> Option<&str> {
+        self.replay_with
+            .target
+            .as_deref()?
+            .strip_prefix("--example ")
+    }
+}
+
 /// Where a failure's replay runs, as the test process finds it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Replay {
     /// The test binary.
     pub binary: Option<PathBuf>,
-    /// The cargo target it was built from: `--lib`, `--test NAME`, `--bin NAME` or `--doc`.
+    /// The cargo target it was built from: `--lib`, `--test NAME`, `--bin NAME`,
+    /// `--example NAME` or `--doc`.
     pub target: Option<String>,
     /// The package it belongs to.
     pub package: Option<String>,
@@ -443,7 +469,12 @@ impl fmt::Display for Failure {
             }
         }
         if let Some(binary) = self.replay_binary() {
-            writeln!(f, "or with the test binary: {binary}")?;
+            let what = if self.example().is_some() {
+                "the example's binary"
+            } else {
+                "the test binary"
+            };
+            writeln!(f, "or with {what}: {binary}")?;
         }
         if let Some(path) = &self.recorded {
             writeln!(
@@ -1042,6 +1073,27 @@ mod tests {
         assert!(
             report.contains("\n  (with this run's cargo flags too: --features, --release, --profile)\nor with the test binary: WAITSIM_SEED=7 "),
             "{report}"
+        );
+        let example = Failure {
+            replay_with: Box::new(Replay {
+                binary: Some(PathBuf::from("/w/target/debug/examples/retry")),
+                target: Some("--example retry".into()),
+                package: Some("my-crate".into()),
+                vars: Vec::new(),
+            }),
+            ..Failure::cannot_run("retry_jitter".into(), RngKind::ChaCha, "boom".into())
+        };
+        let example = Failure {
+            seed: Some(4),
+            ..example
+        };
+        assert_eq!(
+            example.replay().unwrap(),
+            "WAITSIM_SEED=4 cargo run -p my-crate --example retry"
+        );
+        assert_eq!(
+            example.replay_binary().unwrap(),
+            "WAITSIM_SEED=4 /w/target/debug/examples/retry"
         );
         let unseeded = Failure {
             seed: None,

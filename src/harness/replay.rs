@@ -38,14 +38,17 @@ pub(super) fn find(budgets_from_env: bool) -> Replay {
 /// The cargo target a test binary was built from: cargo names it `NAME-HASH` in a `deps`
 /// folder, after the target, with `-` written `_`; rustdoc builds a doctest's elsewhere.
 fn target(binary: &Path, manifest: Option<&Path>, package: Option<&str>) -> Option<String> {
-    let in_deps = binary
-        .parent()
-        .and_then(Path::file_name)
-        .is_some_and(|dir| dir == "deps");
-    if !in_deps {
+    let folder = binary.parent().and_then(Path::file_name)?.to_str()?;
+    let stem = binary.file_stem()?.to_str()?;
+    if folder == "examples" {
+        return Some(format!("--example {stem}"));
+    }
+    if folder.starts_with("rustdoctest") || stem == "rust_out" {
         return Some("--doc".to_string());
     }
-    let stem = binary.file_stem()?.to_str()?;
+    if folder != "deps" {
+        return None;
+    }
     let (name, hash) = stem.rsplit_once('-')?;
     if hash.is_empty() || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
@@ -91,6 +94,12 @@ mod tests {
             target(Path::new("/tmp/rustdoctest1/rust_out"), Some(root), None).as_deref(),
             Some("--doc")
         );
+        let examples = root.join("target/debug/examples/retry");
+        assert_eq!(
+            target(&examples, Some(root), None).as_deref(),
+            Some("--example retry")
+        );
+        assert_eq!(target(Path::new("/usr/bin/retry"), Some(root), None), None);
     }
 
     #[test]
