@@ -97,8 +97,8 @@ pub(super) struct TreeShrunk {
 }
 
 /// Shrinks a failing input with the strategy's own shrinking, for an input that is not made
-/// from its draws alone (a strategy that derives generators of its own, as `prop_flat_map`
-/// and `prop_perturb` do): `tree` holds it, `first` is what the body said of it, and `fails`
+/// from its draws alone (a strategy that hands out generators of its own, as `prop_perturb`
+/// does): `tree` holds it, `first` is what the body said of it, and `fails`
 /// runs the body on an input, giving its message if it fails. Every step simplifies the input
 /// and keeps the simplification if the body still fails, or steps back toward the last
 /// failing input if it passes, as proptest's own runner does, until the tree can go no

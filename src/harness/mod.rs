@@ -96,9 +96,10 @@
 //! runs out gives the word 1, which rand makes the simplest value of and never rejects) and
 //! runs the body on a fresh runtime, and is kept if the body fails in the same way (an error,
 //! a panic, or no end within the virtual-time limit) with draws no longer and smaller.
-//! proptest's own shrinking then runs from the result, where it finds simpler still. A
-//! strategy that derives generators of its own (`prop_flat_map`, `prop_perturb`) is shrunk
-//! by proptest's shrinking alone, and `sim.rng`'s draws by the passes. proptest draws a
+//! proptest's own shrinking then runs from the result, where it finds simpler still. An
+//! input its bytes do not make again (a strategy that hands out a generator of its own, as
+//! `prop_perturb` does) is shrunk by proptest's shrinking alone, and `sim.rng`'s draws by
+//! the passes. proptest draws a
 //! float range's values from the bound farther from zero, so a float field shrinks toward
 //! that bound: map an integer strategy to a float where the low end matters. Shrinking is
 //! deterministic, so the replay reproduces the shrunk input and its message as printed, unless
@@ -806,7 +807,7 @@ impl Harness {
             };
             let mut spent = Spent::new(context.shrink);
             // The input is shrunk through its draws where they make it again; otherwise (a
-            // strategy that derives generators of its own) with the strategy's shrinking.
+            // strategy that hands out generators of its own) with the strategy's shrinking.
             let remade = inputs::replayed(&strategy, &bytes)
                 .is_ok_and(|tree| format!("{:#?}", tree.current()) == found);
             if remade {
