@@ -391,6 +391,27 @@ mod tests {
     }
 
     #[test]
+    fn a_candidate_whose_run_drew_more_is_not_kept() {
+        // Every candidate fails, but its run draws two words more than it was given: what
+        // it drew is not simpler than the case it started from, so nothing is kept.
+        let mut spent = spent(1000);
+        let found = Case {
+            draws: Draws::new([Vec::new(), vec![5]]),
+            detail: (),
+        };
+        let (best, steps) = shrink(found, [true, false], &mut spent, |draws| {
+            let mut drawn = draws.parts[WORDS].clone();
+            drawn.extend([7, 7]);
+            Some(Case {
+                draws: Draws::new([Vec::new(), drawn]),
+                detail: (),
+            })
+        });
+        assert_eq!((best.draws.parts[WORDS].as_slice(), steps), (&[5][..], 0));
+        assert!(spent.out_of_budget.is_none());
+    }
+
+    #[test]
     fn shrinking_stops_at_its_budget_and_says_so() {
         let mut spent = spent(3);
         let found = Case {
