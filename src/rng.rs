@@ -3,6 +3,7 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use rand::{SeedableRng, TryRng};
 use rand_chacha::ChaCha8Rng;
@@ -141,13 +142,62 @@ pub struct Generator {
     /// Where the count goes when the generator is dropped: the harness reads it after a body
     /// that took its generator by value.
     tally: Option<Arc<AtomicU64>>,
+    /// The words handed out, for the harness's shrinking, and where they go when the
+    /// generator is dropped.
+    log: Option<Log>,
 }
+
+/// The words a generator handed out, up to [`Log::MAX`] of them.
+#[derive(Debug)]
+struct Log {
+    words: Vec<u64>,
+    /// Whether more words were drawn than the log keeps.
+    overflowed: bool,
+    to: Arc<Mutex<Option<Words>>>,
+}
+
+impl Log {
+    /// The most words a log keeps: a body that draws more cannot have its draws shrunk.
+    const MAX: usize = 1 << 20;
+
+    fn push(&mut self, word: u64) {
+        if self.words.len() < Log::MAX {
+            self.words.push(word);
+        } else {
+            self.overflowed = true;
+        }
+    }
+}
+
+/// The words a logged generator handed out, in order, or `None` if there were more than it
+/// keeps.
+pub(crate) type Words = Option<Vec<u64>>;
 
 #[derive(Clone, Debug)]
 enum Inner {
     // Both states are large (ChaCha's 300 bytes, the Twister's 2.5 KB), so both are boxed.
     ChaCha(Box<ChaCha8Rng>),
     Cpython(Box<CpythonRandom>),
+    /// Words given in advance, then ones: a shrunk case's draws.
+    Replay(Box<Replay>),
+}
+
+/// The words a replaying generator hands out, and the kind it stands for.
+#[derive(Clone, Debug)]
+struct Replay {
+    kind: RngKind,
+    words: Arc<[u64]>,
+    at: usize,
+}
+
+impl Replay {
+    fn next(&mut self) -> u64 {
+        // One, not zero, once the words run out: rand makes the simplest values of it (`0.0`,
+        // a range's low end), and its rejection sampling, which rejects a zero, never loops.
+        let word = self.words.get(self.at).copied().unwrap_or(1);
+        self.at = self.at.saturating_add(1);
+        word
+    }
 }
 
 impl Generator {
@@ -156,15 +206,24 @@ impl Generator {
             inner,
             draws: 0,
             tally: None,
+            log: None,
         }
+    }
+
+    /// A generator that stands for one of `kind` and hands out `words`, then ones: one
+    /// word per `next_u32` (its low half) or `next_u64`, and one per started eight bytes of
+    /// `fill_bytes` (its little-endian bytes).
+    pub(crate) fn replaying(kind: RngKind, words: Arc<[u64]>) -> Generator {
+        Generator::new(Inner::Replay(Box::new(Replay { kind, words, at: 0 })))
     }
 
     /// The kind of this generator.
     #[must_use]
     pub fn kind(&self) -> RngKind {
-        match self.inner {
+        match &self.inner {
             Inner::ChaCha(_) => RngKind::ChaCha,
             Inner::Cpython(_) => RngKind::Cpython,
+            Inner::Replay(replay) => replay.kind,
         }
     }
 
@@ -189,6 +248,24 @@ impl Generator {
         self.tally = Some(tally);
         self
     }
+
+    /// Has the words handed out, as a replaying generator would take them, written to `to`
+    /// when this generator is dropped.
+    pub(crate) fn logged(mut self, to: Arc<Mutex<Option<Words>>>) -> Generator {
+        self.log = Some(Log {
+            words: Vec::new(),
+            overflowed: false,
+            to,
+        });
+        self
+    }
+
+    fn note(&mut self, word: u64) {
+        self.draws += 1;
+        if let Some(log) = &mut self.log {
+            log.push(word);
+        }
+    }
 }
 
 /// A clone draws what the original would draw next; its count starts at zero, and it tallies
@@ -204,15 +281,20 @@ impl Drop for Generator {
         if let Some(tally) = &self.tally {
             tally.store(self.draws, Ordering::Relaxed);
         }
+        if let Some(log) = self.log.take() {
+            let words = (!log.overflowed).then_some(log.words);
+            *log.to.lock().unwrap_or_else(PoisonError::into_inner) = Some(words);
+        }
     }
 }
 
 /// Forwards one `TryRng` method to the generator of either kind.
 macro_rules! forward {
-    ($self:ident, $rng:ident => $call:expr) => {
+    ($self:ident, $rng:ident => $call:expr, $replay:ident => $replayed:expr) => {
         match &mut $self.inner {
             Inner::ChaCha($rng) => $call,
             Inner::Cpython($rng) => $call,
+            Inner::Replay($replay) => $replayed,
         }
     };
 }
@@ -221,18 +303,32 @@ impl TryRng for Generator {
     type Error = Infallible;
 
     fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        self.draws += 1;
-        forward!(self, rng => rng.try_next_u32())
+        // The low half: a replayed word drawn as a `u32` is its value truncated.
+        #[allow(clippy::cast_possible_truncation)]
+        let word = forward!(self, rng => rng.try_next_u32()?, replay => replay.next() as u32);
+        self.note(u64::from(word));
+        Ok(word)
     }
 
     fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        self.draws += 1;
-        forward!(self, rng => rng.try_next_u64())
+        let word = forward!(self, rng => rng.try_next_u64()?, replay => replay.next());
+        self.note(word);
+        Ok(word)
     }
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
-        self.draws += dst.len().div_ceil(8) as u64;
-        forward!(self, rng => rng.try_fill_bytes(dst))
+        forward!(self, rng => rng.try_fill_bytes(dst)?, replay => {
+            for chunk in dst.chunks_mut(8) {
+                let len = chunk.len();
+                chunk.copy_from_slice(&replay.next().to_le_bytes()[..len]);
+            }
+        });
+        for chunk in dst.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.note(u64::from_le_bytes(word));
+        }
+        Ok(())
     }
 }
 

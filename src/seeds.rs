@@ -143,6 +143,13 @@ impl Partition {
         (first..range.end.max(first)).step_by(step)
     }
 
+    /// Whether `seed` is this shard's by the rule of `seeds` over a range starting at `start`:
+    /// its distance from `start` is `k - 1` more than a multiple of the shard count. Every
+    /// seed, in the range or not, is in exactly one shard.
+    pub(crate) fn holds(self, start: u64, seed: u64) -> bool {
+        seed % self.of == start.wrapping_add(self.k - 1) % self.of
+    }
+
     /// How many seeds of `range` this shard holds.
     #[must_use]
     pub fn len(self, range: SeedRange) -> u64 {

@@ -135,8 +135,10 @@ impl fmt::Display for Coverage {
             };
             writeln!(
                 f,
-                "  {:<width$}  {:>digits$} of {} seeds ({share:5.1}%), asked {asked}: {verdict}",
-                c.name, c.hits, self.seeds
+                "  {:<width$}  {:>digits$} of {} ({share:5.1}%), asked {asked}: {verdict}",
+                c.name,
+                c.hits,
+                super::plural(self.seeds, "seed")
             )?;
         }
         Ok(())

@@ -7,14 +7,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use std::backtrace::Backtrace;
+use std::sync::{Mutex, PoisonError};
+
 use super::coverage::{Coverage, Reached};
-#[cfg(feature = "proptest")]
-use super::env::Budget;
-use super::env::{Seeds, Settings};
-use super::{Failure, Harness, Outcome, Shrunk, Sim, regressions, runner};
+use super::env::{Budget, Seeds, Settings};
+use super::runner::Stopped;
+use super::shrink::{self, Case, Draws, INPUT, Spent, WORDS};
+use super::{Failure, Harness, Outcome, Shrunk, Sim, regressions, replay, runner};
 use crate::delay::secs_f64;
 use crate::panic::inside_runtime;
-use crate::{Partition, RngKind};
+use crate::{Generator, Partition, RngKind};
 
 /// What one run of a seed gave: its value as JSON, and the evidence the determinism check
 /// compares beside it.
@@ -27,13 +30,19 @@ pub(super) struct Trace {
     pub(super) draws: Option<u64>,
     /// The `sometimes` conditions it reached.
     pub(super) reached: BTreeMap<String, bool>,
+    /// The input, as `{:#?}` shows it, for a body with one.
+    pub(super) input: Option<String>,
 }
 
-/// A seed that failed: what went wrong, and its shrinking where there was an input to shrink.
+/// A seed that failed: what went wrong, and its shrinking where there was a case to shrink.
 #[derive(Debug)]
 pub(super) struct Failed {
     pub(super) message: String,
     pub(super) shrunk: Option<Box<Shrunk>>,
+    /// Whether the determinism check failed (each run alone passed).
+    pub(super) from_determinism: bool,
+    /// The body's backtrace at the (shrunk) failure, when `RUST_BACKTRACE` asks for one.
+    pub(super) backtrace: Option<String>,
 }
 
 impl From<String> for Failed {
@@ -41,6 +50,8 @@ impl From<String> for Failed {
         Failed {
             message,
             shrunk: None,
+            from_determinism: false,
+            backtrace: None,
         }
     }
 }
@@ -50,38 +61,229 @@ impl From<String> for Failed {
 pub(super) struct Context {
     pub(super) seed: u64,
     pub(super) kind: RngKind,
-    /// Shrinking's budget, for a harness with inputs.
-    #[cfg(feature = "proptest")]
+    /// Shrinking's budget.
     pub(super) shrink: Budget,
 }
 
-/// Runs `body` with a [`Sim`] for one seed through the runner: the value, the virtual time,
-/// the draws and the conditions reached.
+/// How a body failed: a shrunk case must fail the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum How {
+    /// It returned an error.
+    Error,
+    /// It panicked.
+    Panic,
+    /// It did not end within the virtual-time limit.
+    Hang,
+    /// No runtime could be built for it.
+    NoRuntime,
+}
+
+/// A run of a body that failed.
+#[derive(Debug)]
+pub(super) struct BodyFailed {
+    pub(super) how: How,
+    pub(super) message: String,
+    pub(super) backtrace: Option<Backtrace>,
+}
+
+impl From<BodyFailed> for Failed {
+    fn from(failed: BodyFailed) -> Failed {
+        Failed {
+            message: failed.message,
+            shrunk: None,
+            from_determinism: false,
+            backtrace: failed.backtrace.map(|trace| trace.to_string()),
+        }
+    }
+}
+
+/// Where `sim.rng`'s words come from.
+#[derive(Clone, Debug)]
+pub(super) enum Source {
+    /// The generator of the seed's kind, seeded with it.
+    Seeded,
+    /// These words, then zeros: a shrunk case's.
+    Replay(Arc<[u64]>),
+}
+
+/// One run of a body: how it went, and the words it drew from `sim.rng`, if it drew no
+/// more than are kept.
+#[derive(Debug)]
+pub(super) struct BodyRun {
+    pub(super) outcome: Result<Trace, BodyFailed>,
+    pub(super) words: Option<Vec<u64>>,
+}
+
+impl BodyRun {
+    /// The run's trace, or its failure with the words it drew.
+    pub(super) fn failure(self) -> Result<Trace, FirstFailure> {
+        match self.outcome {
+            Ok(trace) => Ok(trace),
+            Err(failed) => Err(FirstFailure {
+                failed,
+                words: self.words,
+            }),
+        }
+    }
+}
+
+/// A run of a body that failed, with the words it drew from `sim.rng` (if it drew no more
+/// than are kept): where shrinking starts.
+#[derive(Debug)]
+pub(super) struct FirstFailure {
+    pub(super) failed: BodyFailed,
+    pub(super) words: Option<Vec<u64>>,
+}
+
+/// Runs `body` with a [`Sim`] for one seed through the runner, its panics kept quiet: the
+/// value, the virtual time, the draws and the conditions reached, or how it failed.
 pub(super) fn run_body<F, R>(
     seed: u64,
     kind: RngKind,
+    source: &Source,
     body: impl FnOnce(Sim) -> F,
-) -> Result<Trace, String>
+) -> BodyRun
 where
     F: Future<Output = R>,
     R: Outcome,
 {
     let tally = Arc::new(AtomicU64::new(0));
+    let log = Arc::new(Mutex::new(None));
     let reached = Reached::default();
+    let rng = match source {
+        Source::Seeded => kind.generator(seed),
+        Source::Replay(words) => Generator::replaying(kind, Arc::clone(words)),
+    };
     let sim = Sim {
         seed,
         kind,
-        rng: kind.generator(seed).tallied(Arc::clone(&tally)),
+        rng: rng.tallied(Arc::clone(&tally)).logged(Arc::clone(&log)),
         reached: reached.clone(),
     };
     // The runtime, and the generator with it, is gone when the runner returns.
-    let ran = runner::on_virtual_clock(body(sim)).map_err(|stopped| stopped.of_body())?;
-    Ok(Trace {
-        value: ran.value.into_outcome()?,
-        elapsed: Some(ran.elapsed),
-        draws: Some(tally.load(Ordering::Relaxed)),
-        reached: reached.take(),
-    })
+    let (ran, caught) = runner::quietly(|| runner::on_virtual_clock(body(sim)));
+    let words = log
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+        .flatten();
+    let outcome = match ran {
+        Ok(ran) => match ran.value.into_outcome() {
+            Ok(value) => Ok(Trace {
+                value,
+                elapsed: Some(ran.elapsed),
+                draws: Some(tally.load(Ordering::Relaxed)),
+                reached: reached.take(),
+                input: None,
+            }),
+            Err(message) => Err(BodyFailed {
+                how: How::Error,
+                message,
+                backtrace: None,
+            }),
+        },
+        Err(stopped) => Err(stopped_body(&stopped, caught)),
+    };
+    BodyRun { outcome, words }
+}
+
+/// What the report says of a body that did not return, with where it panicked.
+pub(super) fn stopped_body(stopped: &Stopped, caught: Option<runner::Caught>) -> BodyFailed {
+    let (location, backtrace) = caught.map_or((None, None), |c| (c.location, c.backtrace));
+    let (how, message) = match (stopped, location) {
+        (Stopped::Panicked(message), Some(at)) => {
+            (How::Panic, format!("the body panicked at {at}: {message}"))
+        }
+        (Stopped::Panicked(_), None) => (How::Panic, stopped.of_body()),
+        (Stopped::Hung, _) => (How::Hang, stopped.of_body()),
+        (Stopped::NoRuntime(_), _) => (How::NoRuntime, stopped.of_body()),
+    };
+    BodyFailed {
+        how,
+        message,
+        backtrace,
+    }
+}
+
+/// A failing seed, shrunk: `first` is the first run's failure (with `found`, the input as
+/// shown, and the words it drew), and `run` regenerates the input from its draws and runs
+/// the body on it with `sim.rng`'s words from the source, giving the input as shown and the
+/// run, or `None` if the draws give no input. The input's draws are `input`, or `None` when
+/// the input is not made from them (then it stays as it is).
+pub(super) fn shrink_failure(
+    found: String,
+    first: FirstFailure,
+    input: Option<Vec<u8>>,
+    spent: &mut Spent,
+    steps_before: u64,
+    mut run: impl FnMut(&[u8], &Source) -> Option<(String, BodyRun)>,
+) -> Shrinking {
+    let found_draws = first.words.as_ref().map_or(0, Vec::len);
+    let first_failed = first.failed;
+    let how = first_failed.how;
+    let fixed = [input.is_none(), first.words.is_none()];
+    let start = Case {
+        draws: Draws::new([
+            input.as_deref().map(shrink::from_bytes).unwrap_or_default(),
+            first.words.unwrap_or_default(),
+        ]),
+        detail: (found.clone(), first_failed, found_draws),
+    };
+    let found_message = start.detail.1.message.clone();
+    let (best, steps) = if fixed == [true, true] {
+        (start, 0)
+    } else {
+        shrink::shrink(start, fixed, spent, |draws| {
+            let source = if fixed[WORDS] {
+                Source::Seeded
+            } else {
+                Source::Replay(draws.parts[WORDS].clone().into())
+            };
+            let (shown, ran) = run(&shrink::to_bytes(&draws.parts[INPUT]), &source)?;
+            let failed = ran.outcome.err().filter(|failed| failed.how == how)?;
+            let words = if fixed[WORDS] { Vec::new() } else { ran.words? };
+            let drawn = words.len();
+            Some(Case {
+                draws: Draws::new([draws.parts[INPUT].clone(), words]),
+                detail: (shown, failed, drawn),
+            })
+        })
+    };
+    let (input, failed, draws) = best.detail;
+    let shrunk = Shrunk {
+        input,
+        message: failed.message.clone(),
+        found,
+        found_message,
+        steps: steps_before + steps,
+        runs: spent.runs,
+        out_of_budget: spent.out_of_budget.clone(),
+        draws: (!fixed[WORDS]).then_some((found_draws as u64, draws as u64)),
+    };
+    let source = if fixed[WORDS] {
+        Source::Seeded
+    } else {
+        Source::Replay(best.draws.parts[WORDS].clone().into())
+    };
+    Shrinking {
+        failed: Failed {
+            shrunk: Some(Box::new(shrunk)),
+            ..failed.into()
+        },
+        input: shrink::to_bytes(&best.draws.parts[INPUT]),
+        source,
+        how,
+    }
+}
+
+/// A failing seed shrunk through its draws: the failure, the shrunk input's draws and
+/// `sim.rng`'s, and how it failed.
+#[derive(Debug)]
+pub(super) struct Shrinking {
+    pub(super) failed: Failed,
+    pub(super) input: Vec<u8>,
+    pub(super) source: Source,
+    pub(super) how: How,
 }
 
 impl Harness {
@@ -110,6 +312,16 @@ impl Harness {
         if let Some(range) = self.seeds {
             settings.seeds = Seeds::Range(range);
             settings.shard = Partition::WHOLE;
+            settings.random = false;
+        }
+        if self.one_input {
+            let seed = match settings.seeds {
+                Seeds::One(seed) => seed,
+                Seeds::Range(_) => 0,
+            };
+            settings.seeds = Seeds::One(seed);
+            settings.shard = Partition::WHOLE;
+            settings.random = false;
         }
         settings.kind = self.kind.unwrap_or(settings.kind);
         settings.shrink = self.shrink.unwrap_or(settings.shrink);
@@ -118,11 +330,14 @@ impl Harness {
             .regressions
             .clone()
             .unwrap_or_else(regressions::default_path);
-        // A replay runs its one seed; a loop runs the recorded seeds first, then its shard's.
-        let recorded = match (settings.seeds, &regressions) {
-            (Seeds::Range(_), Some(path)) => {
-                regressions::recorded_seeds(path, &test, settings.kind)
-            }
+        // A replay runs its one seed; a loop runs the recorded seeds of its shard first, then
+        // its shard's others.
+        let recorded: Vec<u64> = match (settings.seeds, &regressions) {
+            (Seeds::Range(range), Some(path)) => regressions::recorded(path, &test, settings.kind)
+                .into_iter()
+                .filter(|entry| entry.runs_in(settings.shard, range.start(), check_determinism))
+                .map(|entry| entry.seed)
+                .collect(),
             _ => Vec::new(),
         };
         let fresh: Box<dyn Iterator<Item = u64>> = match settings.seeds {
@@ -137,25 +352,39 @@ impl Harness {
                 )
             }
         };
+        if let (true, Seeds::Range(range)) = (settings.random, settings.seeds) {
+            // Shown with `--nocapture`, and with the report of a failure.
+            eprintln!(
+                "waitsim: test `{test}`: WAITSIM_SEEDS=random runs seeds {}..{}",
+                range.start(),
+                range.end()
+            );
+        }
         let mut coverage = Coverage::new(&self.sometimes);
         for seed in recorded.iter().copied().chain(fresh) {
             let context = Context {
                 seed,
                 kind: settings.kind,
-                #[cfg(feature = "proptest")]
                 shrink: settings.shrink,
             };
             match run_seed(&once, context, check_determinism) {
                 Ok(reached) => coverage.add(&reached),
                 Err(failed) => {
                     let note = match &failed.shrunk {
-                        Some(shrunk) => format!("input {}: {}", shrunk.input, failed.message),
-                        None => failed.message.clone(),
+                        Some(shrunk) if !shrunk.input.is_empty() => {
+                            format!("input {}: {}", shrunk.input, failed.message)
+                        }
+                        _ => failed.message.clone(),
                     };
                     let recorded_in = match (&regressions, settings.seeds, recorded.contains(&seed))
                     {
                         (Some(path), Seeds::Range(_), false) => {
-                            regressions::record(path, &test, settings.kind, seed, &note)
+                            let entry = regressions::Entry {
+                                seed,
+                                shard: Some(settings.shard),
+                                determinism: failed.from_determinism,
+                            };
+                            regressions::record(path, &test, settings.kind, entry, &note)
                                 .then(|| path.clone())
                         }
                         (Some(path), _, true) => Some(path.clone()),
@@ -171,6 +400,8 @@ impl Harness {
                         determinism_from_env,
                         shrunk: failed.shrunk,
                         coverage: None,
+                        backtrace: failed.backtrace,
+                        replay_with: Box::new(replay::find(self.shrink.is_none())),
                     });
                 }
             }
@@ -184,11 +415,11 @@ impl Harness {
         if judged && !coverage.met() {
             return Err(Failure {
                 message: format!(
-                    "not every `sometimes` condition held as often as asked, over the {} seeds \
+                    "not every `sometimes` condition held as often as asked, over the {} \
                      that ran: the test may not be checking what it means to\n{coverage}\
                      widen the inputs so that the seeds reach these cases, or run more seeds \
                      (WAITSIM_CASES)",
-                    coverage.seeds
+                    super::plural(coverage.seeds, "seed")
                 ),
                 shard: settings.shard,
                 coverage: Some(Box::new(coverage)),
@@ -198,8 +429,8 @@ impl Harness {
         if settings.show_coverage || !judged {
             // Shown with `--nocapture` (cargo test) or `--no-capture` (nextest).
             eprintln!(
-                "waitsim: test `{test}`: `sometimes` conditions over {} seeds\n{coverage}",
-                coverage.seeds
+                "waitsim: test `{test}`: `sometimes` conditions over {}\n{coverage}",
+                super::plural(coverage.seeds, "seed")
             );
         }
         Ok(coverage.seeds)
@@ -214,18 +445,28 @@ fn run_seed(
     twice: bool,
 ) -> Result<BTreeMap<String, bool>, Failed> {
     let attempt = || {
-        runner::blocking(|| once(context)).unwrap_or_else(|stopped| Err(stopped.of_body().into()))
+        let (ran, caught) = runner::quietly(|| runner::blocking(|| once(context)));
+        ran.unwrap_or_else(|stopped| Err(stopped_body(&stopped, caught).into()))
     };
     let first = attempt()?;
     if twice {
         let second = attempt()?;
         let differences = differences(&first, &second);
         if !differences.is_empty() {
-            return Err(format!(
-                "not deterministic: two runs of the same seed differed in {}",
-                differences.join("; and in ")
-            )
-            .into());
+            let differed = differences.join("; and in ");
+            let message = match &first.input {
+                Some(input) => format!(
+                    "not deterministic: two runs of the same seed, on the input\n{input}\n\
+                     differed in {differed}"
+                ),
+                None => {
+                    format!("not deterministic: two runs of the same seed differed in {differed}")
+                }
+            };
+            return Err(Failed {
+                from_determinism: true,
+                ..Failed::from(message)
+            });
         }
     }
     Ok(first.reached)
@@ -291,6 +532,7 @@ mod tests {
             elapsed: Some(Duration::from_millis(elapsed)),
             draws: Some(draws),
             reached: BTreeMap::new(),
+            input: None,
         }
     }
 

@@ -34,6 +34,8 @@ impl Budget {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Settings {
     pub(super) seeds: Seeds,
+    /// Whether the range's start was drawn at random (`WAITSIM_SEEDS=random:N`).
+    pub(super) random: bool,
     pub(super) kind: RngKind,
     pub(super) shard: Partition,
     pub(super) check_determinism: bool,
@@ -51,6 +53,21 @@ fn read_var<T>(
     var(name)
         .map(|v| parse(&v).ok_or_else(|| Error::env(name, &v, expected)))
         .transpose()
+}
+
+/// A start for `WAITSIM_SEEDS=random:N`, from the operating system's randomness (which the
+/// standard library's `RandomState` is seeded with).
+fn random_start() -> u64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+}
+
+/// `n` seeds from `start`, moved down where they would pass `u64::MAX`.
+fn random_range(n: u64, start: u64) -> Option<SeedRange> {
+    let start = start.min(u64::MAX - n);
+    SeedRange::new(start, start + n).ok()
 }
 
 /// An on/off switch: `1` or `0` (or empty, off).
@@ -74,9 +91,15 @@ impl Settings {
         let range = read_var(
             &var,
             "WAITSIM_SEEDS",
-            "a range of seeds A..B with A <= B",
-            |v| v.parse::<SeedRange>().ok(),
+            "a range of seeds A..B with A <= B, or `random:N` for N seeds from a random start",
+            |v| match v.strip_prefix("random:") {
+                Some(n) => parse_u64(n)
+                    .filter(|&n| n > 0)
+                    .and_then(|n| random_range(n, random_start())),
+                None => v.parse::<SeedRange>().ok(),
+            },
         )?;
+        let random = var("WAITSIM_SEEDS").is_some_and(|v| v.starts_with("random:"));
         let cases = read_var(
             &var,
             "WAITSIM_CASES",
@@ -136,6 +159,7 @@ impl Settings {
         .unwrap_or(false);
         Ok(Settings {
             seeds,
+            random: random && matches!(seeds, Seeds::Range(_)),
             kind,
             shard,
             check_determinism,
@@ -228,6 +252,30 @@ mod tests {
     }
 
     #[test]
+    fn random_seeds_are_n_seeds_from_a_start_that_varies() {
+        let one = read(&[("WAITSIM_SEEDS", "random:50")]).unwrap();
+        let Seeds::Range(range) = one.seeds else {
+            panic!("{one:?}")
+        };
+        assert_eq!(range.len(), 50);
+        assert!(one.random);
+        let starts: std::collections::BTreeSet<_> = (0..8)
+            .map(
+                |_| match read(&[("WAITSIM_SEEDS", "random:50")]).unwrap().seeds {
+                    Seeds::Range(range) => range.start(),
+                    Seeds::One(seed) => seed,
+                },
+            )
+            .collect();
+        assert!(starts.len() > 1, "{starts:?}");
+        assert_eq!(random_range(10, u64::MAX).unwrap().end(), u64::MAX);
+        assert!(!read(&[]).unwrap().random);
+        // A replay is one seed, not random.
+        let replay = read(&[("WAITSIM_SEEDS", "random:50"), ("WAITSIM_SEED", "3")]).unwrap();
+        assert_eq!((replay.seeds, replay.random), (Seeds::One(3), false));
+    }
+
+    #[test]
     fn a_malformed_variable_is_an_error_naming_it() {
         for (name, value) in [
             ("WAITSIM_SEED", "-1"),
@@ -249,6 +297,9 @@ mod tests {
                     .starts_with(&format!("invalid {name} `{value}`: expected")),
                 "{err}"
             );
+        }
+        for value in ["random:0", "random:", "random:x"] {
+            assert!(read(&[("WAITSIM_SEEDS", value)]).is_err(), "{value}");
         }
         let both = read(&[("WAITSIM_SEEDS", "0..5"), ("WAITSIM_CASES", "5")]).unwrap_err();
         assert!(both.to_string().contains("WAITSIM_CASES"), "{both}");

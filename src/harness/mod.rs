@@ -19,12 +19,13 @@
 //! # Three ways to test
 //!
 //! - [`run`]: the body gets a seed and a generator, and draws what it needs from `sim.rng`.
-//!   A failure names the seed; what the body drew there is for it to say.
+//!   A failure names the seed, and its draws are shrunk: what the body drew there is for it
+//!   to say.
 //! - [`check`] (with the `proptest` feature): the body also gets an input from a proptest
-//!   strategy, generated from the seed. A failure is shrunk with the strategy's own shrinking
-//!   to the simplest input that still fails, each step on a fresh runtime with the same seed.
-//! - plain `proptest!`: for synchronous code. It has no paused clock, cannot run an async
-//!   body, and its persisted seeds stop reproducing when a strategy changes.
+//!   strategy, generated from the seed. A failure is shrunk, input and `sim.rng`'s draws, to
+//!   a case no simpler one of which fails (see below), each step on a fresh runtime.
+//! - plain `proptest!`: for synchronous code. It has no paused clock and cannot run an async
+//!   body.
 //!
 //! ```
 //! # #[cfg(feature = "proptest")] {
@@ -49,6 +50,7 @@
 //! |---|---|---|
 //! | `WAITSIM_SEED=S` | run exactly seed `S` (the replay) | |
 //! | `WAITSIM_SEEDS=A..B` | run seeds `A` up to, not including, `B` | `0..256` |
+//! | `WAITSIM_SEEDS=random:N` | run `N` seeds from a start drawn from the operating system (printed) | |
 //! | `WAITSIM_CASES=N` | run seeds `0..N` | 256 |
 //! | `WAITSIM_RNG=chacha\|cpython` | the generator | `chacha` |
 //! | `WAITSIM_SHARD=K/N` | run only the K-th of N shards of the seeds (the rule of `sweep --partition`) | `1/1` |
@@ -61,11 +63,19 @@
 //!
 //! The loop stops at the first seed whose body panics, returns an `Err` or waits forever, and
 //! fails the test with a report naming the test, the seed, the generator and the shard (and,
-//! for [`check`], the shrunk input), and the command that replays it:
-//! `WAITSIM_SEED=… cargo test <name> -- --exact`. The seed is also appended to
-//! `waitsim-regressions.txt` at the root of the crate under test (the folder cargo runs the
-//! tests in), and every later run of that test tries the recorded seeds first. Commit the
-//! file, as you would `proptest-regressions/`. Any number of test processes may record into
+//! for [`check`], the shrunk input), and the commands that replay it:
+//! `WAITSIM_SEED=… cargo test -p <package> --test <target> <name> -- --exact`, to be run with
+//! the cargo flags of the run that failed, and the test binary's own
+//! `WAITSIM_SEED=… target/debug/deps/<target>-<hash> <name> --exact`, which needs none; both
+//! carry the `WAITSIM_*` settings that change the result (the generator, the determinism
+//! check, the shrinking budgets). The body's panics are not printed while it runs: the report
+//! gives the last one's message and location (and its backtrace, once, under
+//! `RUST_BACKTRACE`), and the report itself points at the test's call of the harness. The seed
+//! is also appended to `waitsim-regressions.txt` at the root of the crate under test (the
+//! folder cargo runs the tests in), with the shard that ran it and whether the determinism
+//! check failed, and every later run of that test tries the recorded seeds first: those of its
+//! shard, and those of the determinism check only with the check on. Commit the file, as you
+//! would `proptest-regressions/`. Any number of test processes may record into
 //! it at once (cargo-nextest runs every test in a process of its own): the header is written
 //! once and every seed is one whole line.
 //!
@@ -78,11 +88,23 @@
 //! `PROPTEST_MAX_DEFAULT_SIZE_RANGE`, which proptest reads when a collection strategy without
 //! a size (`any::<Vec<_>>()`) is built: give collections their sizes.
 //!
-//! When a seed fails, the input is shrunk: each step runs the body on a simpler input, on a
-//! fresh runtime with the same seed's generator, and keeps it if the body still fails in any
-//! way (an error, a panic, or no end within the virtual-time limit). Shrinking is
+//! When a seed fails, its draws are shrunk, as Hypothesis shrinks its "choice sequence": the
+//! bytes the strategy read (recorded by proptest's `Recorder` generator) and the words
+//! `sim.rng` handed out. Passes delete chunks of draws, zero them, lower each by binary
+//! search, sort neighbours and move value between neighbours, to a fixed point; each candidate
+//! regenerates the input from its draws (proptest's `PassThrough` generator; a sequence that
+//! runs out gives the word 1, which rand makes the simplest value of and never rejects) and
+//! runs the body on a fresh runtime, and is kept if the body fails in the same way (an error,
+//! a panic, or no end within the virtual-time limit) with draws no longer and smaller.
+//! proptest's own shrinking then runs from the result, where it finds simpler still. An
+//! input its bytes do not make again (a strategy that hands out a generator of its own, as
+//! `prop_perturb` does) is shrunk by proptest's shrinking alone, and `sim.rng`'s draws by
+//! the passes. proptest draws a
+//! float range's values from the bound farther from zero, so a float field shrinks toward
+//! that bound: map an integer strategy to a float where the low end matters. Shrinking is
 //! deterministic, so the replay reproduces the shrunk input and its message as printed, unless
-//! the real-time budget ran out (the report says so).
+//! the real-time budget ran out (the report says so). [`Harness::check_one`] runs one input
+//! at one seed, and `PROPTEST_CASES` is proptest's: the harness says so once when it is set.
 //!
 //! # Coverage: `sometimes`
 //!
@@ -107,7 +129,9 @@
 //! (`WAITSIM_CHECK_DETERMINISM=1`, or [`Harness::check_determinism`]) runs each seed twice and
 //! compares three things: the results, serialized as JSON, byte for byte; the virtual time
 //! the body took; and the number of draws it made from `sim.rng`. The report says which
-//! differed.
+//! differed, where first, and for [`check`] the input. It catches only what differs between
+//! the two runs: an unbiased `select!` at a seed where two branches are ready at once and the
+//! two picks differ, which varies from run to run.
 //!
 //! # cargo-nextest
 //!
@@ -123,7 +147,9 @@ mod env;
 #[cfg(feature = "proptest")]
 mod inputs;
 mod regressions;
+mod replay;
 pub(crate) mod runner;
+mod shrink;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -133,10 +159,9 @@ use serde::Serialize;
 
 use coverage::Reached;
 pub use coverage::{Condition, Coverage};
-#[cfg(feature = "proptest")]
-use drive::Failed;
-use drive::run_body;
+use drive::{Failed, Source, run_body};
 use env::Budget;
+use shrink::Spent;
 
 use crate::{Generator, Partition, RngKind, SeedRange};
 
@@ -183,11 +208,13 @@ impl Sim {
     }
 }
 
-/// A failing input, shrunk: the report of [`check`].
+/// A failing case, shrunk: its input (for [`check`]) and its draws from `sim.rng` (for
+/// [`check`] and [`run`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Shrunk {
-    /// The simplest input found that still fails, as `{:#?}` writes it.
+    /// The simplest input found that still fails, as `{:#?}` writes it; empty for a `run`
+    /// body, whose input is its draws.
     pub input: String,
     /// What the body said of it.
     pub message: String,
@@ -201,6 +228,17 @@ pub struct Shrunk {
     pub runs: u64,
     /// The budget that ran out before shrinking was done, if one did.
     pub out_of_budget: Option<String>,
+    /// How many words the body drew from `sim.rng` in the case first found, and in the
+    /// shrunk case, where those draws were shrunk (a body that draws more than a million
+    /// words keeps the seed's).
+    pub draws: Option<(u64, u64)>,
+}
+
+impl Shrunk {
+    /// Whether shrinking was turned off (a budget of no runs, or no time).
+    fn turned_off(&self) -> bool {
+        self.runs == 0 && self.out_of_budget.is_some()
+    }
 }
 
 /// A failed run of a harness: the test, the seed, the generator and the shard, what went
@@ -228,6 +266,11 @@ pub struct Failure {
     pub shrunk: Option<Box<Shrunk>>,
     /// The `sometimes` counts, when a condition did not hold as often as asked.
     pub coverage: Option<Box<Coverage>>,
+    /// The body's backtrace at the (shrunk) failure, when `RUST_BACKTRACE` asks for one.
+    pub backtrace: Option<String>,
+    /// Where the replay runs: the test binary, its cargo target and package, and the
+    /// `WAITSIM_*` settings of the environment that change the result.
+    pub replay_with: Box<Replay>,
 }
 
 impl Failure {
@@ -243,28 +286,101 @@ impl Failure {
             determinism_from_env: false,
             shrunk: None,
             coverage: None,
+            backtrace: None,
+            replay_with: Box::default(),
         }
     }
 
-    /// The shell command that runs the failing seed again, alone.
+    /// The variables the replay sets: the seed, a generator other than the default, and the
+    /// settings of the environment that change the result.
+    fn replay_vars(&self, seed: u64) -> String {
+        let mut vars = format!("WAITSIM_SEED={seed} ");
+        if self.kind != RngKind::default() {
+            vars += &format!("WAITSIM_RNG={} ", self.kind);
+        }
+        if self.determinism_from_env {
+            vars += "WAITSIM_CHECK_DETERMINISM=1 ";
+        }
+        for (name, value) in &self.replay_with.vars {
+            vars += &format!("{name}={value} ");
+        }
+        vars
+    }
+
+    /// The shell command that runs the failing seed again, alone: `cargo test`, with the
+    /// test's target and package where they are known. Repeat the run's own cargo flags
+    /// (`--features`, `--release`, `--profile`) with it.
     #[must_use]
     pub fn replay(&self) -> Option<String> {
         let seed = self.seed?;
-        let kind = if self.kind == RngKind::default() {
-            String::new()
-        } else {
-            format!("WAITSIM_RNG={} ", self.kind)
-        };
-        let determinism = if self.determinism_from_env {
-            "WAITSIM_CHECK_DETERMINISM=1 "
-        } else {
-            ""
-        };
+        if let Some(example) = self.example() {
+            let package = self
+                .replay_with
+                .package
+                .as_ref()
+                .map_or_else(String::new, |package| format!("-p {package} "));
+            return Some(format!(
+                "{}cargo run {package}--example {example}",
+                self.replay_vars(seed)
+            ));
+        }
+        let mut selection = String::new();
+        if let Some(package) = &self.replay_with.package {
+            selection += &format!("-p {package} ");
+        }
+        if let Some(target) = &self.replay_with.target {
+            selection += &format!("{target} ");
+        }
         Some(format!(
-            "WAITSIM_SEED={seed} {kind}{determinism}cargo test {} -- --exact",
-            self.test
+            "{}cargo test {selection}{} -- --exact",
+            self.replay_vars(seed),
+            shell_word(&self.test)
         ))
     }
+
+    /// The command that runs the failing seed again with the test binary itself, which needs
+    /// no cargo flags: where the binary is known.
+    #[must_use]
+    pub fn replay_binary(&self) -> Option<String> {
+        let seed = self.seed?;
+        let binary = self.replay_with.binary.as_ref()?;
+        if self.example().is_some() {
+            let binary = shell_word(&binary.display().to_string());
+            return Some(format!("{}{binary}", self.replay_vars(seed)));
+        }
+        Some(format!(
+            "{}{} {} --exact",
+            self.replay_vars(seed),
+            shell_word(&binary.display().to_string()),
+            shell_word(&self.test)
+        ))
+    }
+}
+
+impl Failure {
+    /// The example the failure ran in, where it ran in one (`cargo run --example`).
+    fn example(&self) -> Option<&str> {
+        self.replay_with
+            .target
+            .as_deref()?
+            .strip_prefix("--example ")
+    }
+}
+
+/// Where a failure's replay runs, as the test process finds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Replay {
+    /// The test binary.
+    pub binary: Option<PathBuf>,
+    /// The cargo target it was built from: `--lib`, `--test NAME`, `--bin NAME`,
+    /// `--example NAME` or `--doc`.
+    pub target: Option<String>,
+    /// The package it belongs to.
+    pub package: Option<String>,
+    /// The `WAITSIM_*` settings of the environment, beside the seed, the generator and the
+    /// determinism check, that change the result: the shrinking budgets.
+    pub vars: Vec<(String, String)>,
 }
 
 impl fmt::Display for Failure {
@@ -283,17 +399,49 @@ impl fmt::Display for Failure {
             (None, None) => writeln!(f, "waitsim: test `{}` could not run", self.test)?,
         }
         if let Some(shrunk) = &self.shrunk {
-            if shrunk.found == shrunk.input {
+            let steps = plural(shrunk.steps, "step");
+            let runs = plural(shrunk.runs, "run");
+            if shrunk.input.is_empty() {
+                // A `run` body: its input is what it drew.
+                if let Some((found, draws)) = shrunk.draws {
+                    if shrunk.turned_off() {
+                        writeln!(
+                            f,
+                            "the body's {} from sim.rng (not shrunk: a budget of {}):",
+                            plural(found, "draw"),
+                            runs_or(shrunk)
+                        )?;
+                    } else {
+                        writeln!(
+                            f,
+                            "the body's draws from sim.rng, shrunk in {steps} ({runs} of the body) \
+                             from {} to {}:",
+                            plural(found, "draw"),
+                            plural(draws, "draw")
+                        )?;
+                    }
+                }
+            } else if shrunk.turned_off() {
+                writeln!(
+                    f,
+                    "input (not shrunk: a budget of {}):\n{}",
+                    runs_or(shrunk),
+                    shrunk.input
+                )?;
+            } else if shrunk.found == shrunk.input && shrunk.out_of_budget.is_none() {
                 writeln!(f, "input (it does not shrink):\n{}", shrunk.input)?;
             } else {
                 writeln!(
                     f,
-                    "input, shrunk in {} steps ({} runs of the body):\n{}",
-                    shrunk.steps, shrunk.runs, shrunk.input
+                    "input, shrunk in {steps} ({runs} of the body):\n{}",
+                    shrunk.input
                 )?;
             }
         }
         writeln!(f, "{}", self.message)?;
+        if let Some(trace) = &self.backtrace {
+            writeln!(f, "the body's backtrace:\n{trace}")?;
+        }
         if let Some(shrunk) = &self.shrunk {
             if shrunk.found != shrunk.input {
                 writeln!(
@@ -302,7 +450,9 @@ impl fmt::Display for Failure {
                     shrunk.found, shrunk.found_message
                 )?;
             }
-            if let Some(budget) = &shrunk.out_of_budget {
+            if let Some(budget) = &shrunk.out_of_budget
+                && !shrunk.turned_off()
+            {
                 writeln!(
                     f,
                     "shrinking stopped after {budget} (WAITSIM_SHRINK_RUNS, WAITSIM_SHRINK_SECS): \
@@ -312,6 +462,20 @@ impl fmt::Display for Failure {
         }
         if let Some(replay) = self.replay() {
             writeln!(f, "replay it with: {replay}")?;
+            if self.replay_with.target.is_some() {
+                writeln!(
+                    f,
+                    "  (with this run's cargo flags too: --features, --release, --profile)"
+                )?;
+            }
+        }
+        if let Some(binary) = self.replay_binary() {
+            let what = if self.example().is_some() {
+                "the example's binary"
+            } else {
+                "the test binary"
+            };
+            writeln!(f, "or with {what}: {binary}")?;
         }
         if let Some(path) = &self.recorded {
             writeln!(
@@ -325,6 +489,64 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+/// Says once per process, when `PROPTEST_CASES` is set and no `WAITSIM_*` variable chooses
+/// the seeds, that the harness does not read it: the number of seeds is `WAITSIM_CASES`.
+#[cfg(feature = "proptest")]
+fn note_proptest_cases() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    let chosen = ["WAITSIM_SEED", "WAITSIM_SEEDS", "WAITSIM_CASES"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    if let Some(cases) = std::env::var_os("PROPTEST_CASES")
+        && !chosen
+    {
+        ONCE.call_once(|| {
+            eprintln!(
+                "waitsim: PROPTEST_CASES={} is proptest's; harness::check runs the seeds \
+                 WAITSIM_CASES says ({DEFAULT_CASES} when it is not set)",
+                cases.to_string_lossy()
+            );
+        });
+    }
+}
+
+/// `word` as one word of a shell command: as it is when it needs no quoting, else in single
+/// quotes (a doctest's name has spaces and parentheses).
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-:./=+,@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// `count` and `what`, with an `s` unless `count` is one.
+pub(crate) fn plural(count: u64, what: &str) -> String {
+    format!("{count} {what}{}", if count == 1 { "" } else { "s" })
+}
+
+/// The budget that turned shrinking off, in words.
+fn runs_or(shrunk: &Shrunk) -> &str {
+    shrunk.out_of_budget.as_deref().unwrap_or("0 runs")
+}
+
+/// Fails the test with `failure`'s report, located at the test's call of the harness. Where
+/// the report carries the body's backtrace, the harness's own is not printed beside it.
+#[track_caller]
+fn fail(failure: &Failure) -> ! {
+    if failure.backtrace.is_some() {
+        let thread = std::thread::current();
+        eprintln!(
+            "thread '{}' panicked at {}:\n{failure}",
+            thread.name().unwrap_or("<unnamed>"),
+            std::panic::Location::caller()
+        );
+        std::panic::resume_unwind(Box::new(failure.to_string()));
+    }
+    panic!("{failure}");
+}
 
 /// What a test body may return: nothing, or a result whose value the determinism check
 /// compares.
@@ -382,6 +604,8 @@ pub struct Harness {
     sometimes: Vec<(String, f64)>,
     /// Shrinking's budget, if the test sets it: it wins over the environment.
     shrink: Option<Budget>,
+    /// Whether the body runs one given input, at one seed ([`Harness::check_one`]).
+    one_input: bool,
 }
 
 impl Harness {
@@ -468,13 +692,14 @@ impl Harness {
     ///
     /// When a seed fails, a `sometimes` condition is not met, or the environment is
     /// malformed.
+    #[track_caller]
     pub fn run<B, R>(self, body: B)
     where
         B: AsyncFn(Sim) -> R,
         R: Outcome,
     {
         if let Err(failure) = self.try_run(body) {
-            panic!("{failure}");
+            fail(&failure);
         }
     }
 
@@ -490,7 +715,20 @@ impl Harness {
         B: AsyncFn(Sim) -> R,
         R: Outcome,
     {
-        self.drive(|context| Ok(run_body(context.seed, context.kind, |sim| body(sim))?))
+        self.drive(|context| {
+            let (seed, kind) = (context.seed, context.kind);
+            let first = match run_body(seed, kind, &Source::Seeded, |sim| body(sim)).failure() {
+                Ok(trace) => return Ok(trace),
+                Err(first) => first,
+            };
+            let mut spent = Spent::new(context.shrink);
+            Err(
+                drive::shrink_failure(String::new(), first, None, &mut spent, 0, |_, source| {
+                    Some((String::new(), run_body(seed, kind, source, |sim| body(sim))))
+                })
+                .failed,
+            )
+        })
     }
 
     /// Runs `body` once per seed with an input generated from the seed by `strategy`, each on
@@ -519,6 +757,7 @@ impl Harness {
     /// malformed.
     #[cfg(feature = "proptest")]
     #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+    #[track_caller]
     pub fn check<S, B, R>(self, strategy: S, body: B)
     where
         S: proptest::strategy::Strategy,
@@ -527,7 +766,7 @@ impl Harness {
         R: Outcome,
     {
         if let Err(failure) = self.try_check(strategy, body) {
-            panic!("{failure}");
+            fail(&failure);
         }
     }
 
@@ -549,21 +788,161 @@ impl Harness {
     {
         use proptest::strategy::ValueTree as _;
 
+        if !self.one_input {
+            note_proptest_cases();
+        }
         self.drive(|context| {
             let (seed, kind) = (context.seed, context.kind);
-            let mut tree = inputs::tree(&strategy, seed)?;
-            let first = match run_body(seed, kind, |sim| body(sim, tree.current())) {
-                Ok(trace) => return Ok(trace),
-                Err(message) => message,
+            let (mut tree, bytes) = inputs::tree(&strategy, seed)?;
+            let found = format!("{:#?}", tree.current());
+            let ran = run_body(seed, kind, &Source::Seeded, |sim| body(sim, tree.current()));
+            let first = match ran.failure() {
+                Ok(trace) => {
+                    return Ok(drive::Trace {
+                        input: Some(found),
+                        ..trace
+                    });
+                }
+                Err(first) => first,
             };
-            let shrunk = inputs::shrink(&mut tree, first, context.shrink, |input| {
-                run_body(seed, kind, |sim| body(sim, input)).err()
+            let mut spent = Spent::new(context.shrink);
+            // The input is shrunk through its draws where they make it again; otherwise (a
+            // strategy that hands out generators of its own) with the strategy's shrinking.
+            let remade = inputs::replayed(&strategy, &bytes)
+                .is_ok_and(|tree| format!("{:#?}", tree.current()) == found);
+            if remade {
+                let shrinking = drive::shrink_failure(
+                    found,
+                    first,
+                    Some(bytes),
+                    &mut spent,
+                    0,
+                    |bytes, source| {
+                        let tree = inputs::replayed(&strategy, bytes).ok()?;
+                        let shown = format!("{:#?}", tree.current());
+                        Some((
+                            shown,
+                            run_body(seed, kind, source, |sim| body(sim, tree.current())),
+                        ))
+                    },
+                );
+                let mut failed = shrinking.failed;
+                // Then the strategy's own shrinking, from the shrunk input, where it finds a
+                // simpler one still (a float range's draws lead to its far bound, proptest's
+                // shrinking to its near one).
+                if let Ok(mut tree) = inputs::replayed(&strategy, &shrinking.input) {
+                    let (source, how) = (shrinking.source, shrinking.how);
+                    let by_tree =
+                        inputs::shrink(&mut tree, failed.message.clone(), &mut spent, |input| {
+                            run_body(seed, kind, &source, |sim| body(sim, input))
+                                .outcome
+                                .err()
+                                .filter(|failed| failed.how == how)
+                                .map(|failed| failed.message)
+                        });
+                    if let Some(shrunk) = failed.shrunk.as_deref_mut() {
+                        if by_tree.steps > 0 {
+                            shrunk.input = by_tree.input;
+                            shrunk.message.clone_from(&by_tree.message);
+                            failed.message = by_tree.message;
+                            shrunk.steps += by_tree.steps;
+                        }
+                        shrunk.runs = spent.runs;
+                        shrunk.out_of_budget.clone_from(&spent.out_of_budget);
+                    }
+                }
+                return Err(failed);
+            }
+            let (first_message, how) = (first.failed.message.clone(), first.failed.how);
+            let by_tree = inputs::shrink(&mut tree, first_message.clone(), &mut spent, |input| {
+                run_body(seed, kind, &Source::Seeded, |sim| body(sim, input))
+                    .outcome
+                    .err()
+                    .filter(|failed| failed.how == how)
+                    .map(|failed| failed.message)
             });
-            Err(Failed {
-                message: shrunk.message.clone(),
-                shrunk: Some(Box::new(shrunk)),
-            })
+            // The shrunk input, run again for its draws, which are shrunk next.
+            let ran = run_body(seed, kind, &Source::Seeded, |sim| body(sim, tree.current()));
+            let Err(again) = ran.failure() else {
+                return Err(Failed::from(format!(
+                    "{}\n(the shrunk input passed when run again: is the body deterministic?)",
+                    by_tree.message
+                )));
+            };
+            let mut failed = drive::shrink_failure(
+                by_tree.input,
+                again,
+                None,
+                &mut spent,
+                by_tree.steps,
+                |_, source| {
+                    let shown = format!("{:#?}", tree.current());
+                    Some((
+                        shown,
+                        run_body(seed, kind, source, |sim| body(sim, tree.current())),
+                    ))
+                },
+            )
+            .failed;
+            if let Some(shrunk) = &mut failed.shrunk {
+                shrunk.found = found;
+                shrunk.found_message = first_message;
+            }
+            Err(failed)
         })
+    }
+
+    /// Runs `body` on the one `input`, at one seed (`WAITSIM_SEED`, or 0), like a replay:
+    /// nothing is recorded, and `sometimes` counts are shown, not judged. For a case worth
+    /// keeping as a test of its own (a shrunk failure, once fixed). `sim.rng`'s draws are
+    /// still shrunk when it fails.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use waitsim::harness::{Harness, Sim};
+    ///
+    /// Harness::new().check_one((3u32, 250u64), async |_sim: Sim, (tries, base_ms)| {
+    ///     let waited = Duration::from_millis(base_ms) * tries;
+    ///     tokio::time::sleep(waited).await;
+    ///     assert_eq!(waited, Duration::from_millis(750));
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the body fails on the input, or the environment is malformed.
+    #[cfg(feature = "proptest")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+    #[track_caller]
+    pub fn check_one<T, B, R>(self, input: T, body: B)
+    where
+        T: Clone + fmt::Debug,
+        B: AsyncFn(Sim, T) -> R,
+        R: Outcome,
+    {
+        if let Err(failure) = self.try_check_one(input, body) {
+            fail(&failure);
+        }
+    }
+
+    /// [`Harness::check_one`], returning the failure instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// The body's failure on the input, or a malformed environment.
+    #[cfg(feature = "proptest")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+    pub fn try_check_one<T, B, R>(self, input: T, body: B) -> Result<u64, Failure>
+    where
+        T: Clone + fmt::Debug,
+        B: AsyncFn(Sim, T) -> R,
+        R: Outcome,
+    {
+        Harness {
+            one_input: true,
+            ..self
+        }
+        .try_check(proptest::strategy::Just(input), body)
     }
 
     /// Runs a blocking `body` once per seed, with the seed and the generator's kind: for
@@ -580,13 +959,14 @@ impl Harness {
     /// # Panics
     ///
     /// When a seed fails, or the environment is malformed.
+    #[track_caller]
     pub fn each_seed<B, R>(self, body: B)
     where
         B: Fn(u64, RngKind) -> R,
         R: Outcome,
     {
         if let Err(failure) = self.try_each_seed(body) {
-            panic!("{failure}");
+            fail(&failure);
         }
     }
 
@@ -615,6 +995,7 @@ impl Harness {
 /// # Panics
 ///
 /// When a seed fails, a `sometimes` condition is not met, or the environment is malformed.
+#[track_caller]
 pub fn run<B, R>(body: B)
 where
     B: AsyncFn(Sim) -> R,
@@ -631,6 +1012,7 @@ where
 /// When a seed fails, a `sometimes` condition is not met, or the environment is malformed.
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
+#[track_caller]
 pub fn check<S, B, R>(strategy: S, body: B)
 where
     S: proptest::strategy::Strategy,
@@ -667,6 +1049,72 @@ mod tests {
     }
 
     #[test]
+    fn the_replay_names_the_package_the_target_the_binary_and_the_budgets() {
+        let failure = Failure {
+            seed: Some(7),
+            replay_with: Box::new(Replay {
+                binary: Some(PathBuf::from("/w/target/debug/deps/it-0a1b")),
+                target: Some("--test it".into()),
+                package: Some("my-crate".into()),
+                vars: vec![("WAITSIM_SHRINK_RUNS".into(), "100".into())],
+            }),
+            ..Failure::cannot_run("check::caps".into(), RngKind::Cpython, "boom".into())
+        };
+        assert_eq!(
+            failure.replay().unwrap(),
+            "WAITSIM_SEED=7 WAITSIM_RNG=cpython WAITSIM_SHRINK_RUNS=100 cargo test -p my-crate \
+             --test it check::caps -- --exact"
+        );
+        assert_eq!(
+            failure.replay_binary().unwrap(),
+            "WAITSIM_SEED=7 WAITSIM_RNG=cpython WAITSIM_SHRINK_RUNS=100 \
+             /w/target/debug/deps/it-0a1b check::caps --exact"
+        );
+        let report = failure.to_string();
+        assert!(
+            report.contains("\n  (with this run's cargo flags too: --features, --release, --profile)\nor with the test binary: WAITSIM_SEED=7 "),
+            "{report}"
+        );
+        let example = Failure {
+            replay_with: Box::new(Replay {
+                binary: Some(PathBuf::from("/w/target/debug/examples/retry")),
+                target: Some("--example retry".into()),
+                package: Some("my-crate".into()),
+                vars: Vec::new(),
+            }),
+            ..Failure::cannot_run("retry_jitter".into(), RngKind::ChaCha, "boom".into())
+        };
+        let example = Failure {
+            seed: Some(4),
+            ..example
+        };
+        assert_eq!(
+            example.replay().unwrap(),
+            "WAITSIM_SEED=4 cargo run -p my-crate --example retry"
+        );
+        assert_eq!(
+            example.replay_binary().unwrap(),
+            "WAITSIM_SEED=4 /w/target/debug/examples/retry"
+        );
+        let unseeded = Failure {
+            seed: None,
+            ..failure
+        };
+        assert_eq!((unseeded.replay(), unseeded.replay_binary()), (None, None));
+    }
+
+    #[test]
+    fn a_test_name_that_is_not_one_shell_word_is_quoted() {
+        assert_eq!(shell_word("check::retry_caps"), "check::retry_caps");
+        assert_eq!(
+            shell_word("src/lib.rs - harness (line 7)"),
+            "'src/lib.rs - harness (line 7)'"
+        );
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
     fn a_shrunk_failure_shows_both_inputs_the_steps_and_a_spent_budget() {
         let shrunk = Shrunk {
             input: "3".into(),
@@ -676,6 +1124,7 @@ mod tests {
             steps: 9,
             runs: 14,
             out_of_budget: Some("14 runs".into()),
+            draws: None,
         };
         let failure = Failure {
             seed: Some(5),
@@ -696,6 +1145,7 @@ mod tests {
             seed: Some(5),
             shrunk: Some(Box::new(Shrunk {
                 found: "3".into(),
+                found_message: "3 fails".into(),
                 out_of_budget: None,
                 ..shrunk
             })),

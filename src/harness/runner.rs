@@ -2,8 +2,11 @@
 //! for every run, the virtual-time limit, and panics caught. The harness, its inputs and the
 //! laws all run through it.
 
+use std::backtrace::{Backtrace, BacktraceStatus};
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -63,6 +66,56 @@ pub(crate) fn on_virtual_clock<F: Future>(future: F) -> Result<Ran<F::Output>, S
         Ok((Err(_), _)) => Err(Stopped::Hung),
         Err(panic) => Err(Stopped::Panicked(panic_message(&*panic))),
     }
+}
+
+thread_local! {
+    /// Whether a panic on this thread is the harness's to report, and not to print.
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+    /// Where the last quiet panic on this thread happened.
+    static CAUGHT: RefCell<Option<Caught>> = const { RefCell::new(None) };
+}
+
+/// Where a panic happened, and its backtrace when `RUST_BACKTRACE` asks for one.
+#[derive(Debug)]
+pub(crate) struct Caught {
+    /// The file, line and column of the `panic!` (or `assert!`).
+    pub(crate) location: Option<String>,
+    /// The backtrace, captured as `RUST_BACKTRACE` (or `RUST_LIB_BACKTRACE`) says.
+    pub(crate) backtrace: Option<Backtrace>,
+}
+
+/// Installs, once per process, a panic hook that keeps quiet on a thread running
+/// [`quietly`] (it notes where the panic happened instead) and hands every other panic to the
+/// hook it replaced, so a test's own panics print as before.
+fn install_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET.try_with(Cell::get).unwrap_or(false) {
+                let backtrace = Backtrace::capture();
+                let caught = Caught {
+                    location: info.location().map(ToString::to_string),
+                    backtrace: (backtrace.status() == BacktraceStatus::Captured)
+                        .then_some(backtrace),
+                };
+                let _ = CAUGHT.try_with(|last| *last.borrow_mut() = Some(caught));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `call` with its panics kept quiet: they are caught by the caller as before, but not
+/// printed. Returns what `call` returned, and where the last panic in it happened.
+pub(crate) fn quietly<T>(call: impl FnOnce() -> T) -> (T, Option<Caught>) {
+    install_hook();
+    let was = QUIET.replace(true);
+    CAUGHT.take();
+    let value = call();
+    QUIET.set(was);
+    (value, CAUGHT.take())
 }
 
 /// Runs a blocking `call` (one that builds its own runtimes), catching a panic.

@@ -150,18 +150,73 @@ fn a_planted_bug_is_shrunk_and_its_replay_reproduces_the_shrunk_input_and_messag
     }
 }
 
-/// Whether the planted body fails on `input` at `seed`, run outside the harness.
-fn planted_fails(kind: RngKind, seed: u64, input: Retry) -> bool {
-    let mut sim_like = kind.generator(seed);
+/// `sim.rng` as a body used it: every word it handed out, kept.
+struct Recording<'a, R: ?Sized> {
+    rng: &'a mut R,
+    words: Vec<u64>,
+}
+
+impl<R: rand::Rng + ?Sized> rand::TryRng for Recording<'_, R> {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        let word = self.rng.next_u32();
+        self.words.push(word.into());
+        Ok(word)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        let word = self.rng.next_u64();
+        self.words.push(word);
+        Ok(word)
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        self.rng.fill_bytes(dst);
+        for chunk in dst.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.words.push(u64::from_le_bytes(word));
+        }
+        Ok(())
+    }
+}
+
+/// Words, then ones: a shrunk case's draws, as the harness hands them out again.
+struct Replaying<'a>(std::iter::Copied<std::slice::Iter<'a, u64>>);
+
+impl rand::TryRng for Replaying<'_> {
+    type Error = std::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok(self.try_next_u64()? as u32)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.0.next().unwrap_or(1))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            let len = chunk.len();
+            chunk.copy_from_slice(&self.try_next_u64()?.to_le_bytes()[..len]);
+        }
+        Ok(())
+    }
+}
+
+/// Whether the planted body fails on `input` with `words` as its draws, run outside the
+/// harness.
+fn planted_fails(words: &[u64], input: Retry) -> bool {
+    let mut rng = Replaying(words.iter().copied());
     Clock::Virtual
         .block_on(async {
             let mut calls = 0;
-            let waits =
-                retry_past_the_cap(&mut sim_like, input.tries, input.base, input.cap, || {
-                    calls += 1;
-                    calls > input.failures
-                })
-                .await;
+            let waits = retry_past_the_cap(&mut rng, input.tries, input.base, input.cap, || {
+                calls += 1;
+                calls > input.failures
+            })
+            .await;
             waits.iter().any(|&wait| wait > input.cap)
         })
         .unwrap()
@@ -176,21 +231,47 @@ fn the_shrunk_input_fails_and_no_input_one_step_simpler_does() {
             .seeds(SeedRange::new(0, 64).unwrap())
             .without_regressions_file()
             .try_check(retries(), async |mut sim: Sim, input: Retry| {
-                let outcome = waits_at_most_the_cap(&mut sim, input, true).await;
-                if outcome.is_err() {
-                    *last_failing.lock().unwrap() = Some(input);
+                let mut rng = Recording {
+                    rng: &mut sim.rng,
+                    words: Vec::new(),
+                };
+                let mut calls = 0;
+                let waits =
+                    retry_past_the_cap(&mut rng, input.tries, input.base, input.cap, || {
+                        calls += 1;
+                        calls > input.failures
+                    })
+                    .await;
+                let words = rng.words;
+                match waits.iter().find(|&&wait| wait > input.cap) {
+                    Some(long) => {
+                        *last_failing.lock().unwrap() = Some((input, words));
+                        Err(format!("a wait of {long:?} is longer than the cap"))
+                    }
+                    None => Ok(waits),
                 }
-                outcome
             })
             .unwrap_err();
         let seed = failure.seed.unwrap();
         let shrunk = failure.shrunk.as_deref().unwrap();
-        let input = last_failing.lock().unwrap().unwrap();
+        let (input, words) = last_failing.lock().unwrap().clone().unwrap();
         assert_eq!(shrunk.input, format!("{input:#?}"));
         assert_eq!(failure.message, shrunk.message);
         assert!(shrunk.steps > 0 && shrunk.runs >= shrunk.steps, "{failure}");
         assert_eq!(shrunk.out_of_budget, None);
-        assert!(planted_fails(kind, seed, input));
+        assert!(planted_fails(&words, input));
+        // Every field at its strategy's least, or one step from it: one failure before a
+        // success, so that the retry waits once.
+        assert_eq!(
+            input,
+            Retry {
+                tries: 1,
+                base: Duration::from_millis(1),
+                cap: Duration::from_millis(1),
+                failures: 1,
+            },
+            "{failure}"
+        );
         // With a budget of two runs, shrinking stops there and says so.
         let short = Harness::new()
             .kind(kind)
@@ -231,9 +312,17 @@ fn the_shrunk_input_fails_and_no_input_one_step_simpler_does() {
         ];
         for simpler in simpler.into_iter().flatten() {
             assert!(
-                !planted_fails(kind, seed, simpler),
-                "{simpler:?} also fails at seed {seed}, simpler than the shrunk {input:?}"
+                !planted_fails(&words, simpler),
+                "{simpler:?} also fails with the draws {words:?}, simpler than the shrunk {input:?}"
             );
+        }
+        // And no draw one lower fails: the jitter is the least that breaks the cap.
+        for i in 0..words.len() {
+            let mut lower = words.clone();
+            if lower[i] > 0 {
+                lower[i] -= 1;
+                assert!(!planted_fails(&lower, input), "{lower:?} fails too");
+            }
         }
     }
 }
@@ -351,7 +440,7 @@ fn a_replay_shows_the_counts_without_judging_them_and_a_shard_judges_its_own_see
     let report = text(&replay);
     assert!(replay.status.success(), "{report}");
     assert!(
-        report.contains("a draw below a tenth  0 of 1 seeds"),
+        report.contains("a draw below a tenth  0 of 1 seed ("),
         "{report}"
     );
     // A shard of four seeds misses it.

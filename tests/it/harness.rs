@@ -110,7 +110,7 @@ fn a_failure_names_its_seed_and_its_replay_reproduces_it() {
         "{report}"
     );
     assert!(report.contains("planted failure"), "{report}");
-    let replay = format!("WAITSIM_SEED={seed} cargo test {name} -- --exact");
+    let replay = format!("WAITSIM_SEED={seed} cargo test -p waitsim --test it {name} -- --exact");
     assert!(report.contains(&replay), "{report}");
 
     // The seed is recorded, and a later run tries it first.
@@ -173,6 +173,61 @@ fn shards_split_the_seeds_and_a_malformed_variable_is_named() {
         report.contains("invalid WAITSIM_RNG `mersenne`: expected `chacha` or `cpython`"),
         "{report}"
     );
+}
+
+#[test]
+fn a_seed_recorded_by_one_shard_is_not_run_by_another() {
+    let dir = fresh_dir("harness-shard-entries");
+    let name = "harness::victim_fails_on_some_seeds";
+    let seeds = ("WAITSIM_SEEDS", "0..400");
+    let second = failed_seed(&text(&victim(
+        name,
+        &dir,
+        &[seeds, ("WAITSIM_SHARD", "2/2")],
+    )));
+    assert_eq!(second % 2, 1, "shard 2/2 holds the odd seeds");
+    let file = std::fs::read_to_string(dir.join(harness::REGRESSIONS_FILE)).unwrap();
+    assert!(
+        file.contains(&format!("\n{name} chacha {second} shard=2/2 # ")),
+        "{file}"
+    );
+    // Shard 1/2 neither runs nor names it: it fails at an even seed of its own.
+    let first = text(&victim(name, &dir, &[seeds, ("WAITSIM_SHARD", "1/2")]));
+    assert_eq!(failed_seed(&first) % 2, 0, "{first}");
+    assert!(first.contains("shard 1/2"), "{first}");
+    // The whole range tries it first.
+    let whole = text(&victim(name, &dir, &[seeds]));
+    assert_eq!(failed_seed(&whole), second, "{whole}");
+}
+
+#[test]
+fn random_seeds_print_their_start_record_what_fails_and_replay_by_seed() {
+    let dir = fresh_dir("harness-random");
+    let name = "harness::victim_fails_on_some_seeds";
+    let report = text(&victim(name, &dir, &[("WAITSIM_SEEDS", "random:400")]));
+    let at = report
+        .find("WAITSIM_SEEDS=random runs seeds ")
+        .expect(&report);
+    let range = report[at..].split_whitespace().nth(3).unwrap();
+    let (start, end) = range.split_once("..").unwrap();
+    let (start, end): (u64, u64) = (start.parse().unwrap(), end.parse().unwrap());
+    assert_eq!(end - start, 400);
+    let seed = failed_seed(&report);
+    assert!((start..end).contains(&seed), "{report}");
+    let file = std::fs::read_to_string(dir.join(harness::REGRESSIONS_FILE)).unwrap();
+    assert!(
+        file.contains(&format!("\n{name} chacha {seed} # ")),
+        "{file}"
+    );
+    let replayed = text(&victim(name, &dir, &[("WAITSIM_SEED", &seed.to_string())]));
+    assert_eq!(failed_seed(&replayed), seed);
+    let message = |report: &str| {
+        report
+            .lines()
+            .find(|l| l.contains("planted failure"))
+            .map(str::to_owned)
+    };
+    assert_eq!(message(&replayed), message(&report));
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod laws;
 mod planted;
 mod rand09;
 mod readme;
+mod shrinking;
 mod snapshots;
 mod stats;
 mod sweeps;

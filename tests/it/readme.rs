@@ -10,7 +10,7 @@ use waitsim::harness::{self, Sim};
 
 use my_crate::retry;
 
-/// One retry's settings: drawn by proptest from each seed, and shrunk by it when one fails.
+/// One retry's settings: drawn by proptest from each seed, and shrunk when one fails.
 #[derive(Debug)]
 struct Retry {
     cap: Duration,
@@ -20,7 +20,6 @@ struct Retry {
 }
 
 fn retries() -> impl Strategy<Value = Retry> {
-    // The bounds first: proptest shrinks a tuple's elements once each, in order.
     (1..5000u64, 1..2000u64, 1..12u32, 0..12u32).prop_map(|(cap, base, tries, failures)| Retry {
         cap: Duration::from_millis(cap),
         base: Duration::from_millis(base),
