@@ -279,6 +279,8 @@ pub(super) fn shrink_failure(
 /// A failing seed shrunk through its draws: the failure, the shrunk input's draws and
 /// `sim.rng`'s, and how it failed.
 #[derive(Debug)]
+// Only `check` (the `proptest` feature) reads the input's draws and their source.
+#[cfg_attr(not(feature = "proptest"), allow(dead_code))]
 pub(super) struct Shrinking {
     pub(super) failed: Failed,
     pub(super) input: Vec<u8>,

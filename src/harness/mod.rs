@@ -159,7 +159,9 @@ use serde::Serialize;
 
 use coverage::Reached;
 pub use coverage::{Condition, Coverage};
-use drive::{Failed, Source, run_body};
+#[cfg(feature = "proptest")]
+use drive::Failed;
+use drive::{Source, run_body};
 use env::Budget;
 use shrink::Spent;
 

@@ -447,7 +447,13 @@ def _driver():
         "warnings.py",
         "asyncio/coroutines.py",
         "asyncio/format_helpers.py",
+        "asyncio/events.py",
+        "asyncio/futures.py",
+        "asyncio/base_events.py",
     }
+    # Functions of `traceback` that read the stack and hand back text, not frames (asyncio's
+    # debug mode calls them); `walk_stack`, which hands frames out, is not among them.
+    FRAME_SUMMARIES = {"extract_stack", "format_stack", "print_stack"}
     PROC_PATHS = ("/proc", "/dev/fd", "/dev/std")
     getframe = sys._getframe
     in_hook = [False]
@@ -476,7 +482,9 @@ def _driver():
         known = trusted_code.get(code)
         if known is None:
             name = code.co_filename
-            known = trusted_code[code] = any(name.endswith("/" + user) for user in FRAME_USERS)
+            known = trusted_code[code] = any(name.endswith("/" + user) for user in FRAME_USERS) or (
+                name.endswith("/traceback.py") and code.co_name in FRAME_SUMMARIES
+            )
         return known
 
     def hook(event, args):
@@ -516,7 +524,11 @@ def _driver():
         in_hook[0] = True
         try:
             caller = getframe(1)
-            where = None if trusted(caller.f_code) else student_line(caller)
+            code = caller.f_code
+            # `traceback` reads the code of frames it was given (a summary's file and line);
+            # the frames themselves it gets only through the events refused above.
+            summary = what == ".f_code" and code.co_filename.endswith("/traceback.py")
+            where = None if summary or trusted(code) else student_line(caller)
         finally:
             in_hook[0] = False
         if where is not None:
@@ -615,6 +627,9 @@ def _driver():
         "modules",
     }
     # Dunders any code reads of its own objects: a name, a docstring, a class, a namespace.
+    # The public methods and fields of the library's named tuples, underscored so as not to
+    # clash with field names.
+    NAMEDTUPLE_API = {"_asdict", "_replace", "_fields", "_make", "_field_defaults"}
     HARMLESS_DUNDERS = {
         "__name__",
         "__doc__",
@@ -745,6 +760,11 @@ def _driver():
                             for target in item.targets:
                                 if isinstance_(target, ast.Name):
                                     own.add(target.id)
+                        elif isinstance_(item, ast.AnnAssign) and isinstance_(
+                            item.target, ast.Name
+                        ):
+                            # A dataclass's field: `_delay: float`.
+                            own.add(item.target.id)
         uses = []
         for path in files:
             if path in trees:
@@ -818,7 +838,12 @@ def _driver():
                         note(node, ".%s" % name, True)
                 elif name in REACH_IN:
                     note(node, ".%s" % name, True)
-                elif name.startswith("_") and owner not in ("self", "cls") and name not in own:
+                elif (
+                    name.startswith("_")
+                    and owner not in ("self", "cls")
+                    and name not in own
+                    and name not in NAMEDTUPLE_API
+                ):
                     note(node, ".%s" % name, True)
             elif isinstance_(node, ast.Constant) and type_(node.value) is str_:
                 if node.value.startswith(("/proc", "/dev/fd", "/dev/std")):
