@@ -710,8 +710,10 @@ fn many_files_of_60_mib_stay_within_the_disk_cap() {
         "{}",
         stdout(&output)
     );
-    // The copy itself is a few KiB: at most 64 MiB more, whatever the code wrote.
-    assert!(most <= 64 << 20, "the copy grew to {most} bytes");
+    // The copy itself is a few KiB. The warden stops the tree at 40 MiB added, looking every
+    // 5 ms: on a loaded machine the code writes on between two looks (68 MiB was seen under
+    // CI's load), so the bound is 96 MiB, far below the 1.4 GB the files would reach.
+    assert!(most <= 96 << 20, "the copy grew to {most} bytes");
 }
 
 #[test]
