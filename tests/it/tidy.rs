@@ -256,3 +256,69 @@ fn real_clock_argument_lists_are_found_whole() {
     assert!(lists[0].contains("\"--seed\""));
     assert!(lists[1].contains("wait-random") && !lists[1].contains("--seed"));
 }
+
+/// The item of `source` whose first line starts with `head` (`fn name`, `struct Name`, ...),
+/// with its doc comment and attributes, up to its closing brace at the start of a line.
+fn item<'a>(source: &'a str, head: &str) -> Option<&'a str> {
+    let lines: Vec<&str> = source.lines().collect();
+    let at = lines.iter().position(|line| {
+        line.strip_prefix(head)
+            .is_some_and(|rest| rest.starts_with(['(', '<', ' ', '{']))
+    })?;
+    let start = (0..at)
+        .rev()
+        .take_while(|&i| lines[i].starts_with("///") || lines[i].starts_with("#["))
+        .last()
+        .unwrap_or(at);
+    let end = at + lines[at..].iter().position(|line| *line == "}")?;
+    let offset = |i: usize| lines[i].as_ptr() as usize - source.as_ptr() as usize;
+    Some(&source[offset(start)..=offset(end)])
+}
+
+#[test]
+fn the_shrinking_benchmark_runs_the_tests_planted_bugs_as_they_are() {
+    let bench = fs::read_to_string(root().join("benches/shrinking/shrinking.rs")).unwrap();
+    for (file, heads) in [
+        (
+            "tests/it/check.rs",
+            &["struct Retry", "fn retries", "async fn retry_past_the_cap"][..],
+        ),
+        (
+            "tests/it/shrinking.rs",
+            &[
+                "struct Load",
+                "fn loads",
+                "async fn send_batches",
+                "async fn batches_at_most_max",
+                "struct Calls",
+                "fn calls",
+                "struct Breaker",
+                "impl Breaker",
+                "async fn no_call_within_the_cool_down",
+                "async fn draws_at_most_ten",
+            ],
+        ),
+    ] {
+        let test = fs::read_to_string(root().join(file)).unwrap();
+        for head in heads {
+            let copied = item(&bench, head);
+            assert!(copied.is_some(), "no `{head}` in the benchmark");
+            assert_eq!(copied, item(&test, head), "`{head}` differs from {file}'s");
+        }
+    }
+}
+
+#[test]
+fn an_item_is_found_whole_with_its_docs() {
+    let source = "use x;\n\n/// Docs.\n#[derive(Debug)]\nstruct A {\n    a: u8,\n}\n\nfn ab() {}\n\
+                  async fn a(x: u8) -> u8 {\n    x\n}\n";
+    assert_eq!(
+        item(source, "struct A"),
+        Some("/// Docs.\n#[derive(Debug)]\nstruct A {\n    a: u8,\n}")
+    );
+    assert_eq!(
+        item(source, "async fn a"),
+        Some("async fn a(x: u8) -> u8 {\n    x\n}")
+    );
+    assert_eq!(item(source, "fn b"), None);
+}
