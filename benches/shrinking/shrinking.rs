@@ -447,7 +447,9 @@ where
     };
     // `prop_assert!` adds where it failed.
     let message = message.message();
-    let message = message.rsplit_once(" at ").map_or(message, |(message, _)| message);
+    let message = message
+        .rsplit_once(" at ")
+        .map_or(message, |(message, _)| message);
     let shown = show(&input, message);
     Row {
         seed: None,
@@ -465,16 +467,24 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let (mut label, mut reps, mut with_proptest) = ("waitsim".to_string(), 3, true);
     while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--label", Some(value)) => label = value,
-            ("--reps", Some(value)) if value.parse::<usize>().is_ok_and(|r| r > 0) => {
-                reps = value.parse().unwrap();
+        let known = match arg.as_str() {
+            "--no-proptest" => {
+                with_proptest = false;
+                true
             }
-            ("--no-proptest", None) => with_proptest = false,
-            _ => {
-                eprintln!("usage: shrinking [--label NAME] [--reps R] [--no-proptest]");
-                std::process::exit(2);
-            }
+            "--label" => args.next().map(|value| label = value).is_some(),
+            "--reps" => match args.next().map(|value| value.parse()) {
+                Some(Ok(value @ 1..)) => {
+                    reps = value;
+                    true
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if !known {
+            eprintln!("usage: shrinking [--label NAME] [--reps R] [--no-proptest]");
+            std::process::exit(2);
         }
     }
     let row = |bug: &str, shrinker: &str, row: Row| {
@@ -524,15 +534,17 @@ fn main() {
         let shrunk = proptest_row(kind, Just(()), true, |_, message| message.to_string(), {
             async |rng, ()| {
                 let n = rng.random_range(0..1000u32);
-                if n > 10 { Err(format!("n = {n}")) } else { Ok(()) }
+                if n > 10 {
+                    Err(format!("n = {n}"))
+                } else {
+                    Ok(())
+                }
             }
         });
         row("run, n > 10", "proptest", shrunk);
     }
     let shrunk = waitsim_row(reps, |seeds| {
-        let failure = harness(kind, seeds)
-            .try_run(draws_at_most_ten)
-            .unwrap_err();
+        let failure = harness(kind, seeds).try_run(draws_at_most_ten).unwrap_err();
         let message = failure.message.clone();
         (failure, message)
     });

@@ -103,6 +103,51 @@ mod tests {
     }
 
     #[test]
+    fn a_target_is_found_under_either_of_its_names_and_either_of_its_layouts() {
+        let root = std::env::temp_dir().join(format!("waitsim-targets-{}", std::process::id()));
+        for file in [
+            "tests/my-test.rs",
+            "tests/by_folder/main.rs",
+            "src/bin/tool-a.rs",
+            "src/bin/tool_b/main.rs",
+            "src/main.rs",
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        let deps = root.join("target/debug/deps");
+        let of = |name: &str| target(&deps.join(name), Some(&root), Some("my-app"));
+        let found = [
+            of("my_test-0123abcd"),
+            of("by_folder-0123abcd"),
+            of("tool_a-0123abcd"),
+            of("tool_b-0123abcd"),
+            of("my_app-0123abcd"),
+            of("other_app-0123abcd"),
+        ];
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(
+            found.map(Option::unwrap),
+            [
+                "--test my-test",
+                "--test by_folder",
+                "--bin tool-a",
+                "--bin tool_b",
+                "--bin my-app",
+                "--test other_app",
+            ]
+        );
+        // A doctest runs from a folder rustdoc makes, or as `rust_out`.
+        for binary in ["/tmp/rustdoctestAb12/doctest", "/tmp/elsewhere/rust_out"] {
+            assert_eq!(
+                target(Path::new(binary), Some(&root), None).as_deref(),
+                Some("--doc")
+            );
+        }
+    }
+
+    #[test]
     fn this_test_binary_is_the_librarys() {
         let replay = find(false);
         assert_eq!(replay.target.as_deref(), Some("--lib"));

@@ -50,11 +50,15 @@ impl Draws {
     /// Whether `self` is simpler than `other`: fewer draws, or as many and the first that
     /// differs smaller.
     pub(super) fn simpler_than(&self, other: &Draws) -> bool {
-        let (a, b) = (self.len(), other.len());
-        if a != b {
-            return a < b;
-        }
-        self.parts.iter().flatten().lt(other.parts.iter().flatten())
+        self.len()
+            .cmp(&other.len())
+            .then_with(|| {
+                self.parts
+                    .iter()
+                    .flatten()
+                    .cmp(other.parts.iter().flatten())
+            })
+            .is_lt()
     }
 
     /// `self` with `part` replaced.
@@ -209,12 +213,18 @@ impl<D, T: FnMut(&Draws) -> Option<Case<D>>> Shrinker<'_, D, T> {
         while i < self.part(part).len() && self.spent.out_of_budget.is_none() {
             let mut high = self.part(part)[i];
             let mut low = 0;
+            // `high` is always the best case's draw: `low <= high` would also try it as it is,
+            // which `consider` refuses without a run, so the search would be the same.
             while low < high && self.spent.out_of_budget.is_none() {
                 let mid = low + (high - low) / 2;
                 let mut lowered = self.part(part).to_vec();
                 lowered[i] = mid;
                 if self.consider(self.best.draws.with(part, lowered)) {
-                    // The body may have drawn differently: go on from what it drew.
+                    // Go on from what the body drew, if it still drew this draw. (The
+                    // harness keeps the draws a run was handed, which begin with the
+                    // candidate's, so `now` is `mid` there; the guard only stops a test that
+                    // returns other draws from widening the search, and making it `true`
+                    // changes no result of the harness's.)
                     match self.part(part).get(i) {
                         Some(&now) if now <= mid => high = now,
                         _ => break,
@@ -246,16 +256,13 @@ impl<D, T: FnMut(&Draws) -> Option<Case<D>>> Shrinker<'_, D, T> {
     fn redistribute(&mut self, part: usize, gap: usize) {
         let mut i = 0;
         while i + gap < self.part(part).len() && self.spent.out_of_budget.is_none() {
-            let current = self.part(part);
+            // The best case stays this one until a move is kept, which ends the search.
+            let current = self.part(part).to_vec();
             // The most that may move is the most that fits in the later draw.
             let room = self.max_draw(part) - current[i + gap].min(self.max_draw(part));
             let mut amount = current[i].min(room);
             while amount > 0 && self.spent.out_of_budget.is_none() {
-                let current = self.part(part);
-                if i + gap >= current.len() || current[i] < amount {
-                    break;
-                }
-                let mut moved = current.to_vec();
+                let mut moved = current.clone();
                 moved[i] -= amount;
                 moved[i + gap] += amount;
                 if self.consider(self.best.draws.with(part, moved)) {
@@ -375,6 +382,78 @@ mod tests {
     }
 
     #[test]
+    fn draws_that_must_change_together_are_zeroed_together() {
+        // Fails when the first two draws are equal and not the tail's: lowering either alone,
+        // or deleting them (which reads two draws of TAIL), passes.
+        let (words, _, _) = shrink_words(vec![5, 5], |w| {
+            let draw = |i: usize| w.get(i).copied().unwrap_or(TAIL);
+            draw(0) == draw(1) && draw(0) != TAIL
+        });
+        assert_eq!(words, [0, 0]);
+    }
+
+    #[test]
+    fn draws_out_of_order_are_sorted() {
+        // Fails on a 3 and an 8, in either order: only sorting finds the simpler order.
+        let (words, _, _) = shrink_words(vec![8, 3], |w| {
+            let (mut a, mut b) = (w.first().copied(), w.get(1).copied());
+            if a > b {
+                (a, b) = (b, a);
+            }
+            w.len() == 2 && (a, b) == (Some(3), Some(8))
+        });
+        assert_eq!(words, [3, 8]);
+    }
+
+    #[test]
+    fn value_moves_to_a_later_draw_where_only_the_sum_matters() {
+        let draw = |w: &[u64], i: usize| u128::from(w.get(i).copied().unwrap_or(TAIL));
+        // Neighbours, and draws two apart: neither lowering, zeroing nor sorting keeps a sum.
+        let (words, _, _) = shrink_words(vec![3, 8], |w| draw(w, 0) + draw(w, 1) == 11);
+        assert_eq!(words, [0, 11]);
+        let (words, _, _) = shrink_words(vec![3, 5, 8], |w| {
+            draw(w, 0) + draw(w, 2) == 11 && draw(w, 1) == 5
+        });
+        assert_eq!(words, [0, 5, 11]);
+        // Where all of it may not move, half of it, then half of what is left.
+        let (words, _, _) = shrink_words(vec![3, 8], |w| {
+            draw(w, 0) + draw(w, 1) == 11 && draw(w, 0) > 0 && draw(w, 1) > TAIL.into()
+        });
+        assert_eq!(words, [1, 10]);
+        // No more moves than the later draw has room for.
+        let max = u64::MAX;
+        let (words, _, _) = shrink_words(vec![4, max - 2], |w| {
+            draw(w, 0) + draw(w, 1) == u128::from(max) + 2
+        });
+        assert_eq!(words, [2, max]);
+    }
+
+    #[test]
+    fn a_chunk_deleted_from_a_list_takes_one_off_the_length_before_it() {
+        // A list as a strategy draws it: its length, then its elements (a part that runs out
+        // gives draws of TAIL). It fails when it holds a 7 and no 1: deleting the 0 before the
+        // 7 alone makes the list read a TAIL, a 1, in its place, so the length must fall with it.
+        let read = |words: &[u64]| -> Vec<u64> {
+            let n = words.first().copied().unwrap_or(TAIL).min(16);
+            let draw = |i: u64| words.get(i as usize).copied().unwrap_or(TAIL);
+            (0..=n).map(|i| if i == 0 { n } else { draw(i) }).collect()
+        };
+        let mut spent = spent(10_000);
+        let found = Case {
+            draws: Draws::new([Vec::new(), vec![2, 0, 7]]),
+            detail: (),
+        };
+        let (best, _) = shrink(found, [true, false], &mut spent, |draws| {
+            let drawn = read(&draws.parts[WORDS]);
+            (drawn[1..].contains(&7) && !drawn[1..].contains(&1)).then(|| Case {
+                draws: Draws::new([Vec::new(), drawn]),
+                detail: (),
+            })
+        });
+        assert_eq!(best.draws.parts[WORDS], [1, 7]);
+    }
+
+    #[test]
     fn a_part_that_is_fixed_is_left_alone() {
         let mut spent = spent(1000);
         let found = Case {
@@ -409,6 +488,17 @@ mod tests {
         });
         assert_eq!((best.draws.parts[WORDS].as_slice(), steps), (&[5][..], 0));
         assert!(spent.out_of_budget.is_none());
+    }
+
+    #[test]
+    fn shrinking_stops_when_its_time_is_spent_and_says_so() {
+        let mut spent = Spent::new(Budget {
+            runs: 100,
+            time: Duration::ZERO,
+        });
+        assert!(!spent.take_run());
+        assert_eq!(spent.runs, 0);
+        assert_eq!(spent.out_of_budget.as_deref(), Some("0 s of real time"));
     }
 
     #[test]
