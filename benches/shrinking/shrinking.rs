@@ -490,7 +490,7 @@ fn main() {
     let row = |bug: &str, shrinker: &str, row: Row| {
         let seed = row.seed.map_or_else(|| "–".to_string(), |s| s.to_string());
         println!(
-            "| {bug} | {shrinker} | {seed} | {} | {} | {:.0} |",
+            "| {bug} | {shrinker} | {seed} | {} | {} | {:.1} |",
             row.shown, row.runs, row.ms
         );
     };

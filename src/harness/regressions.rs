@@ -225,6 +225,9 @@ mod tests {
         assert!(!from_shard.runs_in(half(1), 0, false));
         assert!(from_shard.runs_in(half(2), 0, false));
         assert!(from_shard.runs_in(half(2), 10, false));
+        // Its shard runs it even where the range's start would give the seed to another.
+        assert!(!half(2).holds(1, 1));
+        assert!(from_shard.runs_in(half(2), 1, false));
         assert!(from_shard.runs_in(Partition::WHOLE, 0, false));
         // An old entry runs where the shard's rule puts its seed.
         assert!(whole(4).runs_in(half(1), 0, false));
@@ -232,6 +235,39 @@ mod tests {
         // The determinism check's entry, only with the check on.
         assert!(!from_check.runs_in(Partition::WHOLE, 0, false));
         assert!(from_check.runs_in(Partition::WHOLE, 0, true));
+    }
+
+    #[test]
+    fn the_default_file_is_at_the_root_of_the_crate_under_test() {
+        // cargo runs a test binary with the crate's folder in `CARGO_MANIFEST_DIR`.
+        assert_eq!(
+            default_path(),
+            Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("waitsim-regressions.txt"))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_made_meanwhile_is_left_as_it_is_and_other_failures_are_errors() {
+        let dir = std::env::temp_dir().join(format!("waitsim-header-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A name that is taken though `Path::exists` says not (a link to nowhere): as when
+        // another process made the file between the look and the link.
+        let taken = dir.join("taken");
+        std::os::unix::fs::symlink(dir.join("nowhere"), &taken).unwrap();
+        assert!(!taken.exists());
+        let meanwhile = create_with_header(&taken);
+        // A name no file can have.
+        let unmakeable = create_with_header(&dir.join("file/"));
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(meanwhile.is_ok(), "{meanwhile:?}");
+        assert!(unmakeable.is_err());
+        // This process's own file is gone either way.
+        assert_eq!(left, ["taken"]);
     }
 
     #[test]
