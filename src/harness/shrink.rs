@@ -432,7 +432,7 @@ mod tests {
     fn a_chunk_deleted_from_a_list_takes_one_off_the_length_before_it() {
         // A list as a strategy draws it: its length, then its elements (a part that runs out
         // gives draws of TAIL). It fails when it holds a 7 and no 1: deleting the 0 before the
-        // 7 alone makes the list read a TAIL, a 1, in its place, so the length must fall with it.
+        // 7 alone makes the list read a TAIL, a 1, after the 7, so the length must fall with it.
         let read = |words: &[u64]| -> Vec<u64> {
             let n = words.first().copied().unwrap_or(TAIL).min(16);
             let draw = |i: u64| words.get(i as usize).copied().unwrap_or(TAIL);
