@@ -335,10 +335,9 @@ pub fn judge(
             continue;
         };
         if routine == Routine::MeasureTime {
-            judge_measure(&mut verdicts, input, value, answered.elapsed, &draws);
+            judge_measure(&mut verdicts, input, value, answered, &draws);
         } else {
-            values[input.index] =
-                judge_delays(&mut verdicts, input, value, answered.elapsed, &draws);
+            values[input.index] = judge_delays(&mut verdicts, input, value, answered, &draws);
         }
     }
     if ran == 0 {
@@ -362,7 +361,10 @@ fn judge_policy(verdicts: &mut Verdicts<'_>, uses: Option<&Vec<Use>>, policy: Po
         .map_or("", |(_, file)| *file);
     let list = |uses: &mut dyn Iterator<Item = &Use>| {
         uses.map(|u| {
-            if u.file == own {
+            if u.line == 0 && u.file == "?" {
+                // Found at run time, with no line to point at (a library name rebound).
+                u.what.clone()
+            } else if u.file == own {
                 format!("line {}: {}", u.line, u.what)
             } else {
                 format!("{} line {}: {}", u.file, u.line, u.what)
@@ -445,9 +447,10 @@ fn judge_measure(
     verdicts: &mut Verdicts<'_>,
     input: &CaseInput,
     value: &Value,
-    elapsed: f64,
+    answered: &Answered,
     draws: &[f64],
 ) {
+    let elapsed = answered.elapsed;
     let n = input.n.unwrap_or(1) as f64;
     let largest = draws.last().copied().unwrap_or(0.0);
     let max = input.max_delay.unwrap_or(MaxDelay::DEFAULT.as_secs_f64());
@@ -466,7 +469,8 @@ fn judge_measure(
     // Concurrent waits take the largest delay; waits one after another, the sum.
     let sum: f64 = draws.iter().sum();
     if close(elapsed, largest) {
-        // Concurrent, and the exercise's draw.
+        // The exercise's draw, in the time concurrent waits take: were they set together?
+        judge_started_together(verdicts, input, answered.first_waits.as_deref(), draws);
     } else if elapsed > max * (1.0 + 1e-9) + 1e-9 || (draws.len() > 1 && close(elapsed, sum)) {
         let example = verdicts.at_case(
             input,
@@ -492,9 +496,10 @@ fn judge_delays(
     verdicts: &mut Verdicts<'_>,
     input: &CaseInput,
     value: &Value,
-    elapsed: f64,
+    answered: &Answered,
     draws: &[f64],
 ) -> Option<Vec<f64>> {
+    let elapsed = answered.elapsed;
     let max = input.max_delay.unwrap_or(MaxDelay::DEFAULT.as_secs_f64());
     let list: Vec<Value> = match (returns_one(verdicts.routine), &value.items) {
         (true, _) => vec![value.clone()],
@@ -563,8 +568,61 @@ fn judge_delays(
             show_at(&sorted, index),
         );
         verdicts.fail(CONFORMS, example, Some(NOT_THE_DRAW.into()));
+    } else if many && close(elapsed, got_largest) {
+        // The exercise's draws, in the time concurrent waits take: were they set together?
+        judge_started_together(verdicts, input, answered.first_waits.as_deref(), &sorted);
     }
     Some(got)
+}
+
+/// `concurrent`, from what was waiting when the clock first moved. Concurrent waits have all
+/// been set by then, so each of the case's delays has a wait of its length among them; waits
+/// made one after another are set one at a time. The elapsed time alone is not evidence
+/// enough: waiting `delay - loop.time()` one wait after another also takes the largest delay.
+/// Judged only on a case whose delays are the exercise's draws, in the time concurrent waits
+/// take; when either is wrong, the other rows say so.
+fn judge_started_together(
+    verdicts: &mut Verdicts<'_>,
+    input: &CaseInput,
+    first_waits: Option<&[f64]>,
+    delays: &[f64],
+) {
+    let delays: Vec<f64> = ascending(delays).into_iter().filter(|&d| d > 0.0).collect();
+    // The clock never moved: no delay was positive, or the time came from `time.sleep`,
+    // which `non-blocking` fails.
+    let Some(waits) = first_waits else { return };
+    let set = together(&delays, waits);
+    if set < delays.len() {
+        let example = verdicts.at_case(
+            input,
+            None,
+            format!(
+                "a wait for each of the {} delays, set before the clock first moved",
+                delays.len()
+            ),
+            format!(
+                "{set} of them set by then: the others were set later, one wait after another"
+            ),
+        );
+        verdicts.fail(CONCURRENT, example, None);
+    }
+}
+
+/// How many of `delays` (ascending) have a wait of their length among `waits` (ascending),
+/// each wait counted once.
+fn together(delays: &[f64], waits: &[f64]) -> usize {
+    let mut found = 0;
+    let mut next = 0;
+    for &delay in delays {
+        while next < waits.len() && waits[next] < delay && !close(waits[next], delay) {
+            next += 1;
+        }
+        if next < waits.len() && close(waits[next], delay) {
+            found += 1;
+            next += 1;
+        }
+    }
+    found
 }
 
 /// Whether two times agree to within the resolution of asyncio's float clock. (Python's
@@ -646,6 +704,20 @@ pub fn agrees_with_wait_n(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_delay_is_matched_by_a_wait_of_its_own() {
+        // All set together, with a timeout's timer besides.
+        assert_eq!(together(&[1.0, 2.5, 3.0], &[1.0, 2.5, 3.0, 60.0]), 3);
+        // One after another: only the first was set when the clock first moved.
+        assert_eq!(together(&[1.0, 2.5, 3.0], &[1.0]), 1);
+        // Two equal delays need two waits; a wait a nanosecond off still counts.
+        assert_eq!(together(&[2.0, 2.0], &[2.0]), 1);
+        assert_eq!(together(&[2.0, 2.0], &[2.0, 2.0 + 1e-12]), 2);
+        // Waits of other lengths are no evidence.
+        assert_eq!(together(&[1.0, 2.0], &[0.5, 1.5, 2.5]), 0);
+        assert_eq!(together(&[], &[]), 0);
+    }
 
     #[test]
     fn times_agree_within_a_nanosecond_scaled() {

@@ -604,13 +604,29 @@ pub fn drive(
         )
     };
     // The import, then one case at a time.
-    let deadline = Instant::now() + limits.per_case;
+    let tree = child.id();
+    // Python's start, the sandbox's and the driver's own imports are waitsim's time, not the
+    // code's: they get [`STARTUP`]. The code's import, from the policy line on (the driver's
+    // last word before it), gets a case's limit.
+    let mut deadline = Deadline::new(STARTUP.max(limits.per_case), tree);
+    let mut started = false;
     let mut open = true;
     while open && !exchange.imported() && !exchange.over() {
-        match next_line(&lines, deadline, &mut exchange, routine) {
+        if !started && exchange.policy.is_some() {
+            started = true;
+            deadline = Deadline::new(limits.per_case, tree);
+        }
+        match next_line(&lines, &mut deadline, &mut exchange, routine) {
             Next::Read => {}
-            Next::Timeout => {
+            Next::Timeout if started => {
                 ended = Some(overran("the import"));
+                open = false;
+            }
+            Next::Timeout => {
+                ended = Some(format!(
+                    "the Python process did not start within {} s of real time: the machine is overloaded, or its Python is broken",
+                    STARTUP.max(limits.per_case).as_secs_f64()
+                ));
                 open = false;
             }
             Next::Closed => open = false,
@@ -636,9 +652,9 @@ pub fn drive(
                 // The process is gone: the loop below says how it ended.
                 stdin = None;
             }
-            let deadline = Instant::now() + limits.per_case;
+            let mut deadline = Deadline::new(limits.per_case, tree);
             while exchange.waiting() && !exchange.over() {
-                match next_line(&lines, deadline, &mut exchange, routine) {
+                match next_line(&lines, &mut deadline, &mut exchange, routine) {
                     Next::Read => {}
                     Next::Timeout => {
                         ended = Some(overran("the call"));
@@ -651,10 +667,10 @@ pub fn drive(
         // The end: nothing more may come, and what does is a violation.
         drop(stdin.take());
         if ended.is_none() && !exchange.over() {
-            let deadline = Instant::now() + limits.per_case;
+            let mut deadline = Deadline::new(limits.per_case, tree);
             while !exchange.over() {
                 if !matches!(
-                    next_line(&lines, deadline, &mut exchange, routine),
+                    next_line(&lines, &mut deadline, &mut exchange, routine),
                     Next::Read
                 ) {
                     break;
@@ -776,26 +792,80 @@ enum Next {
     Closed,
 }
 
+/// The real time Python has to start and the driver to read the code's files, before any of
+/// the code runs.
+const STARTUP: Duration = Duration::from_secs(60);
+
+/// How many times its limit a case may take in real time when its processes were kept from
+/// a CPU by others: far more than a loaded machine needs, and still a bound.
+const STARVED_FACTOR: u32 = 30;
+
+/// When a case's real time is up. The limit counts the time the code could run: the time its
+/// processes waited, ready, for a CPU that others held (`--jobs` above the cores, a busy
+/// machine) moves the deadline on, so correct code is never failed for a machine's load. The
+/// deadline never moves past [`STARVED_FACTOR`] times the limit.
+struct Deadline {
+    at: Instant,
+    last: Instant,
+    tree: u32,
+    waited: Option<Duration>,
+}
+
+impl Deadline {
+    /// The deadline `limit` from now, for the processes from `tree` down.
+    fn new(limit: Duration, tree: u32) -> Deadline {
+        let now = Instant::now();
+        Deadline {
+            at: now + limit,
+            last: now + limit * STARVED_FACTOR,
+            tree,
+            waited: super::tree::run_queue_wait(tree),
+        }
+    }
+
+    /// The time left, after the deadline has moved on by the time the tree waited for a CPU
+    /// since the last look; `None` once it has passed.
+    fn left(&mut self) -> Option<Duration> {
+        let now = Instant::now();
+        if now >= self.at && self.at < self.last {
+            let w = super::tree::run_queue_wait(self.tree);
+            if std::env::var_os("WAITSIM_DEBUG_DEADLINE").is_some() {
+                eprintln!("deadline: tree {} waited {:?} (before {:?}), descendants {:?}", self.tree, w, self.waited, super::tree::descendants(self.tree));
+            }
+            self.move_on(w);
+        }
+        (now < self.at).then(|| self.at - now)
+    }
+
+    /// Moves the deadline on by the growth of the tree's wait for a CPU, now `waited`.
+    fn move_on(&mut self, waited: Option<Duration>) {
+        if let (Some(before), Some(after)) = (self.waited, waited) {
+            self.at = (self.at + after.saturating_sub(before)).min(self.last);
+        }
+        self.waited = waited;
+    }
+}
+
 /// Reads the next line into `exchange`, unless `deadline` has passed: it is looked at before
 /// each line, so lines that wait in the channel never extend it.
 fn next_line(
     lines: &Receiver<Result<String, String>>,
-    deadline: Instant,
+    deadline: &mut Deadline,
     exchange: &mut Exchange,
     routine: Routine,
 ) -> Next {
-    let now = Instant::now();
-    if now >= deadline {
-        return Next::Timeout;
-    }
-    match lines.recv_timeout(deadline - now) {
-        Ok(line) => {
-            feed(exchange, line, routine);
-            Next::Read
+    // A wait that ends at the deadline looks again: the deadline may have moved on.
+    while let Some(left) = deadline.left() {
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                feed(exchange, line, routine);
+                return Next::Read;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return Next::Closed,
         }
-        Err(RecvTimeoutError::Timeout) => Next::Timeout,
-        Err(RecvTimeoutError::Disconnected) => Next::Closed,
     }
+    Next::Timeout
 }
 
 /// Stops a warden: asks it to kill its tree, gives it a moment, then kills its group and
@@ -854,17 +924,39 @@ mod tests {
         // The reader has filled the channel, and waits.
         std::thread::sleep(Duration::from_millis(50));
         let mut exchange = Exchange::default();
-        let passed = Instant::now() - Duration::from_millis(1);
+        let mut passed = Deadline::new(Duration::ZERO, std::process::id());
         assert!(matches!(
-            next_line(&lines, passed, &mut exchange, Routine::WaitN),
+            next_line(&lines, &mut passed, &mut exchange, Routine::WaitN),
             Next::Timeout
         ));
         assert_eq!(exchange.violation, None, "no line was read");
-        let later = Instant::now() + Duration::from_secs(60);
+        let mut later = Deadline::new(Duration::from_secs(60), std::process::id());
         assert!(matches!(
-            next_line(&lines, later, &mut exchange, Routine::WaitN),
+            next_line(&lines, &mut later, &mut exchange, Routine::WaitN),
             Next::Read
         ));
+    }
+
+    #[test]
+    fn time_spent_waiting_for_a_cpu_moves_the_deadline_up_to_its_bound() {
+        let limit = Duration::from_secs(2);
+        let mut deadline = Deadline::new(limit, u32::MAX);
+        let start = deadline.at;
+        assert_eq!(deadline.last - start, limit * (STARVED_FACTOR - 1));
+        // A tree whose wait cannot be read gets its limit and no more.
+        deadline.move_on(Some(Duration::from_secs(1)));
+        assert_eq!(deadline.at, start);
+        // Then 300 ms waiting: 300 ms more; a count that fell (a thread ended) adds nothing.
+        deadline.move_on(Some(Duration::from_millis(1300)));
+        assert_eq!(deadline.at, start + Duration::from_millis(300));
+        deadline.move_on(Some(Duration::from_millis(200)));
+        assert_eq!(deadline.at, start + Duration::from_millis(300));
+        // An hour's wait moves it to its bound, not past it.
+        deadline.move_on(Some(Duration::from_secs(3600)));
+        assert_eq!(deadline.at, deadline.last);
+        // And a deadline that has passed gives no time.
+        let mut passed = Deadline::new(Duration::ZERO, u32::MAX);
+        assert_eq!(passed.left(), None);
     }
 
     #[test]

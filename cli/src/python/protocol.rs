@@ -126,6 +126,9 @@ enum Message {
     Jump {
         from: String,
         to: String,
+        /// On the first jump of a case only: when each wait then set is due.
+        #[serde(default)]
+        waits: Option<Vec<String>>,
     },
     Sleep {
         seconds: String,
@@ -203,6 +206,10 @@ pub struct Answered {
     /// Each timer the loop set (`asyncio.sleep` sets one), from when it was set to when it
     /// was due, on the clock kept here: reported only when asked for, for a picture.
     pub timers: Vec<(f64, f64)>,
+    /// The waits set when the clock first moved (the loop's timers and the threads asleep on
+    /// the virtual clock), each as the time left until it was due, soonest first; `None` when
+    /// the clock never moved. Concurrent waits have all been set by then.
+    pub first_waits: Option<Vec<f64>>,
 }
 
 /// A break of the exchange's rules.
@@ -235,6 +242,7 @@ pub struct Exchange {
     clock: f64,
     sleeps: u64,
     timers: Vec<(f64, f64)>,
+    first_waits: Option<Vec<f64>>,
     /// The lines and bytes read since the case was asked (or since the start, for the
     /// import), held to [`CASE_LINES`] and [`CASE_BYTES`].
     lines: u64,
@@ -272,6 +280,7 @@ impl Exchange {
         self.clock = 0.0;
         self.sleeps = 0;
         self.timers.clear();
+        self.first_waits = None;
         self.lines = 0;
         self.bytes = 0;
     }
@@ -356,7 +365,9 @@ impl Exchange {
             Message::Jump { .. } | Message::Sleep { .. } | Message::Timer { .. }
                 if self.import.is_none() => {}
             Message::Timer { from, to } if self.waiting() => self.timer(&from, &to),
-            Message::Jump { from, to } if self.waiting() => self.jump(&from, &to),
+            Message::Jump { from, to, waits } if self.waiting() => {
+                self.jump(&from, &to, waits.as_deref());
+            }
             Message::Sleep { seconds } if self.waiting() => match seconds.parse::<f64>() {
                 Ok(seconds) => {
                     self.sleeps += 1;
@@ -407,7 +418,7 @@ impl Exchange {
         }
     }
 
-    fn jump(&mut self, from: &str, to: &str) {
+    fn jump(&mut self, from: &str, to: &str, waits: Option<&[String]>) {
         let (Ok(from), Ok(to)) = (from.parse::<f64>(), to.parse::<f64>()) else {
             return self.violate(format!(
                 "a jump from `{}` to `{}`",
@@ -423,6 +434,32 @@ impl Exchange {
         }
         if to.is_nan() || to <= from {
             return self.violate(format!("a jump from {from} s back to {to} s"));
+        }
+        // The driver says what was waiting on the first move of each case, and only then.
+        match (self.first_waits.is_some(), waits) {
+            (false, Some(waits)) => {
+                let dues: Result<Vec<f64>, _> = waits.iter().map(|w| w.parse::<f64>()).collect();
+                match dues {
+                    Ok(dues) if dues.len() <= CASE_TIMERS => {
+                        self.first_waits = Some(dues.iter().map(|due| due - from).collect());
+                    }
+                    _ => {
+                        return self.violate(format!(
+                            "a first jump with {} waits that are not the driver's",
+                            waits.len()
+                        ));
+                    }
+                }
+            }
+            (false, None) => {
+                return self.violate(
+                    "the clock's first move in a case without the waits then set".into(),
+                );
+            }
+            (true, Some(_)) => {
+                return self.violate("waits reported on a later move of the clock".into());
+            }
+            (true, None) => {}
         }
         self.clock = to;
     }
@@ -462,6 +499,7 @@ impl Exchange {
             elapsed: self.clock,
             sleeps: self.sleeps,
             timers: std::mem::take(&mut self.timers),
+            first_waits: self.first_waits.take(),
         });
         self.asked = None;
     }
@@ -573,14 +611,53 @@ mod tests {
     fn a_whole_exchange_reads_with_the_clock_kept_here() {
         let mut exchange = imported();
         exchange.ask(0, 7);
-        exchange.read(r#"{"jump": {"from": "0.0", "to": "2.5"}}"#, Routine::WaitN);
+        exchange.read(FIRST_JUMP, Routine::WaitN);
         exchange.read(r#"{"sleep": {"seconds": "1.0"}}"#, Routine::WaitN);
         exchange.read(&returned(0, 7), Routine::WaitN);
         assert_eq!(exchange.violation, None);
         assert_eq!(exchange.answered.len(), 1);
-        assert_eq!(exchange.answered[0].elapsed, 3.5);
+        assert_eq!(exchange.answered[0].elapsed, 2.0);
         assert_eq!(exchange.answered[0].sleeps, 1);
+        assert_eq!(exchange.answered[0].first_waits, Some(vec![1.0, 2.5]));
         assert!(!exchange.waiting());
+    }
+
+    /// A case's first move of the clock, with the two waits then set.
+    const FIRST_JUMP: &str = r#"{"jump": {"from": "0.0", "to": "1.0", "waits": ["1.0", "2.5"]}}"#;
+
+    #[test]
+    fn the_waits_come_with_the_first_move_of_each_case_and_only_then() {
+        let asked = Some((0, 7));
+        let later = r#"{"jump": {"from": "1.0", "to": "2.5"}}"#;
+        let mut exchange = imported();
+        exchange.ask(0, 7);
+        for line in [FIRST_JUMP, later] {
+            exchange.read(line, Routine::WaitN);
+        }
+        exchange.read(&returned(0, 7), Routine::WaitN);
+        // Measured from where the clock stood: a wait due at 3.5 s set at 1.0 s is 2.5 s.
+        exchange.ask(1, 8);
+        exchange.read(r#"{"sleep": {"seconds": "1.0"}}"#, Routine::WaitN);
+        exchange.read(
+            r#"{"jump": {"from": "1.0", "to": "3.5", "waits": ["3.5"]}}"#,
+            Routine::WaitN,
+        );
+        exchange.read(&returned(1, 8), Routine::WaitN);
+        assert_eq!(exchange.violation, None);
+        assert_eq!(exchange.answered[0].first_waits, Some(vec![1.0, 2.5]));
+        assert_eq!(exchange.answered[1].first_waits, Some(vec![2.5]));
+        // A case whose clock never moved has none.
+        exchange.ask(2, 9);
+        exchange.read(&returned(2, 9), Routine::WaitN);
+        assert_eq!(exchange.answered[2].first_waits, None);
+        // A first move without them, waits on a later move, or waits that are not numbers.
+        let bare = r#"{"jump": {"from": "0.0", "to": "1.0"}}"#;
+        assert!(violation(&[bare], asked).contains("without the waits"));
+        assert!(violation(&[FIRST_JUMP, FIRST_JUMP], asked).contains("clock was moved"));
+        let again = r#"{"jump": {"from": "1.0", "to": "2.0", "waits": []}}"#;
+        assert!(violation(&[FIRST_JUMP, again], asked).contains("later move"));
+        let garbage = r#"{"jump": {"from": "0.0", "to": "1.0", "waits": ["x"]}}"#;
+        assert!(violation(&[garbage], asked).contains("not the driver's"));
     }
 
     fn violation(lines: &[&str], ask: Option<(usize, u64)>) -> String {
@@ -638,7 +715,10 @@ mod tests {
         let mut exchange = imported();
         exchange.ask(0, 7);
         exchange.read(r#"{"timer": {"from": "0.0", "to": "2.5"}}"#, Routine::WaitN);
-        exchange.read(r#"{"jump": {"from": "0.0", "to": "2.5"}}"#, Routine::WaitN);
+        exchange.read(
+            r#"{"jump": {"from": "0.0", "to": "2.5", "waits": ["2.5"]}}"#,
+            Routine::WaitN,
+        );
         exchange.read(r#"{"timer": {"from": "2.5", "to": "3.0"}}"#, Routine::WaitN);
         exchange.read(&returned(0, 7), Routine::WaitN);
         assert_eq!(exchange.answered[0].timers, [(0.0, 2.5), (2.5, 3.0)]);
