@@ -600,9 +600,7 @@ fn judge_started_together(
                 "a wait for each of the {} delays, set before the clock first moved",
                 delays.len()
             ),
-            format!(
-                "{set} of them set by then: the others were set later, one wait after another"
-            ),
+            format!("{set} of them set by then: the others were set later, one wait after another"),
         );
         verdicts.fail(CONCURRENT, example, None);
     }

@@ -830,7 +830,13 @@ impl Deadline {
         if now >= self.at && self.at < self.last {
             let w = super::tree::run_queue_wait(self.tree);
             if std::env::var_os("WAITSIM_DEBUG_DEADLINE").is_some() {
-                eprintln!("deadline: tree {} waited {:?} (before {:?}), descendants {:?}", self.tree, w, self.waited, super::tree::descendants(self.tree));
+                eprintln!(
+                    "deadline: tree {} waited {:?} (before {:?}), descendants {:?}",
+                    self.tree,
+                    w,
+                    self.waited,
+                    super::tree::descendants(self.tree)
+                );
             }
             self.move_on(w);
         }

@@ -452,9 +452,8 @@ impl Exchange {
                 }
             }
             (false, None) => {
-                return self.violate(
-                    "the clock's first move in a case without the waits then set".into(),
-                );
+                return self
+                    .violate("the clock's first move in a case without the waits then set".into());
             }
             (true, Some(_)) => {
                 return self.violate("waits reported on a later move of the clock".into());

@@ -103,6 +103,11 @@ pub struct Plan {
     /// that a user of its own can run that Python.
     #[serde(default)]
     pub hidden: Vec<PathBuf>,
+    /// Whether the private copy is a filesystem of its own (a `tmpfs` in the tree's mount
+    /// namespace, where waitsim may make one), whose size is the copy's and [`DISK`] more: the
+    /// disk cap then holds exactly, whatever the warden's looks miss.
+    #[serde(default)]
+    pub disk_filesystem: bool,
 }
 
 impl Plan {
@@ -156,7 +161,11 @@ impl Plan {
             }
             None => parts.push("processes unlimited, memory watched".to_string()),
         }
-        parts.push(format!("disk {} MiB", DISK >> 20));
+        parts.push(if self.disk_filesystem {
+            format!("disk {} MiB on a filesystem of its own", DISK >> 20)
+        } else {
+            format!("disk {} MiB", DISK >> 20)
+        });
         if self.landlock.is_none()
             && !self.seccomp
             && self.user == User::Own
@@ -599,6 +608,7 @@ mod imp {
                 user,
                 cgroups: find_cgroups(),
                 hidden,
+                disk_filesystem: root && has_capability(21),
             }
         }
 
@@ -866,6 +876,9 @@ mod imp {
                 if !plan.hidden.is_empty() {
                     private_view(&plan.hidden, &spec.read)?;
                 }
+                if plan.disk_filesystem {
+                    own_disk(&spec.write, plan.hidden.is_empty())?;
+                }
                 let user = match plan.user {
                     User::Unprivileged => Some((FIRST_UID + warden, FIRST_UID + warden)),
                     _ => None,
@@ -969,6 +982,75 @@ mod imp {
         }
 
         /// Gives `path` and everything below it to `uid` and `gid`, without following links.
+        /// In the warden, before the copy is given to its user: each of `dirs` becomes a
+        /// `tmpfs` of its own in the tree's mount namespace (made here when `unshare`), holding
+        /// what it held, with room for [`DISK`] more bytes (and a page's slack, so that the
+        /// warden's look still sees the cap crossed and says so) and [`DISK_ENTRIES`] more
+        /// entries. Whatever the code writes past that fails (`ENOSPC`).
+        fn own_disk(dirs: &[PathBuf], unshare: bool) -> Result<(), String> {
+            use nix::mount::{MsFlags, mount};
+            use std::os::fd::AsRawFd;
+            let fail = |what: &str, err: &dyn std::fmt::Display| format!("cannot {what}: {err}");
+            if unshare {
+                nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+                    .map_err(|e| fail("make a mount namespace", &e))?;
+                mount(
+                    None::<&str>,
+                    "/",
+                    None::<&str>,
+                    MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+                    None::<&str>,
+                )
+                .map_err(|e| fail("make the mounts private", &e))?;
+            }
+            // The warden's folder (and so Python's) is in the copy: entered again once the
+            // filesystem covers it.
+            let here = std::env::current_dir().ok();
+            for dir in dirs {
+                let (bytes, entries) =
+                    super::super::disk_use(std::slice::from_ref(dir), usize::MAX);
+                let old =
+                    File::open(dir).map_err(|e| fail(&format!("open `{}`", dir.display()), &e))?;
+                let size = bytes + super::super::DISK + 4096;
+                let inodes = entries + super::super::DISK_ENTRIES + 16;
+                mount(
+                    Some("tmpfs"),
+                    dir,
+                    Some("tmpfs"),
+                    MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+                    Some(format!("mode=0700,size={size},nr_inodes={inodes}").as_str()),
+                )
+                .map_err(|e| fail(&format!("make a filesystem at `{}`", dir.display()), &e))?;
+                let from = PathBuf::from(format!("/proc/self/fd/{}", old.as_raw_fd()));
+                copy_tree(&from, dir).map_err(|e| {
+                    fail(&format!("fill the filesystem at `{}`", dir.display()), &e)
+                })?;
+            }
+            if let Some(here) = here {
+                std::env::set_current_dir(&here)
+                    .map_err(|e| fail(&format!("enter `{}`", here.display()), &e))?;
+            }
+            Ok(())
+        }
+
+        /// Copies the folders and files below `from` to `to`, with their modes. (A private
+        /// copy holds nothing else: its links were followed when it was made.)
+        fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+            for entry in std::fs::read_dir(from)? {
+                let entry = entry?;
+                let kind = entry.file_type()?;
+                let target = to.join(entry.file_name());
+                if kind.is_dir() {
+                    std::fs::create_dir(&target)?;
+                    std::fs::set_permissions(&target, entry.metadata()?.permissions())?;
+                    copy_tree(&entry.path(), &target)?;
+                } else if kind.is_file() {
+                    std::fs::copy(entry.path(), &target)?;
+                }
+            }
+            Ok(())
+        }
+
         fn give(path: &Path, uid: u32, gid: u32) -> io::Result<()> {
             std::os::unix::fs::lchown(path, Some(uid), Some(gid))?;
             if std::fs::symlink_metadata(path)?.is_dir() {
@@ -1263,6 +1345,7 @@ mod imp {
                 user: User::Own,
                 cgroups: None,
                 hidden: Vec::new(),
+                disk_filesystem: false,
             }
         }
 
@@ -1373,18 +1456,29 @@ mod tests {
                 pids: PathBuf::from("/p"),
             }),
             hidden: Vec::new(),
+            disk_filesystem: false,
         };
         assert_eq!(
             full.describe(),
             "landlock ABI 7, no sockets, a user of its own, cgroup v1: memory, 256 processes, disk 40 MiB"
         );
         assert_eq!(full.shortfalls(), None);
+        let own_disk = Plan {
+            disk_filesystem: true,
+            ..full.clone()
+        };
+        assert!(
+            own_disk
+                .describe()
+                .ends_with("disk 40 MiB on a filesystem of its own")
+        );
         let bare = Plan {
             landlock: None,
             seccomp: false,
             user: User::RootWithoutCapabilities,
             cgroups: None,
             hidden: Vec::new(),
+            disk_filesystem: false,
         };
         assert!(bare.describe().starts_with("no landlock, sockets open"));
         let warning = bare.shortfalls().unwrap();
