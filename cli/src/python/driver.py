@@ -363,6 +363,14 @@ def _driver():
             future.add_done_callback(settled)
             return future
 
+        if hasattr(SelectorEventLoop, "shutdown_default_executor"):
+
+            def shutdown_default_executor(self, timeout=None):
+                # `asyncio.run` gives the executor's shutdown 300 s (3.12 and later): a timer
+                # the virtual clock would jump to while the shutdown's thread is still at
+                # work. Without one, the loop waits for that thread in real time.
+                return SelectorEventLoop.shutdown_default_executor(self)
+
         def call_at(self, when, callback, *args, **kwargs):
             # For `check-python --svg`: each timer, from when it is set to when it is due.
             if recording:
