@@ -1,13 +1,13 @@
 //! The exchange with `driver.py`, one home for its wire format: the cases waitsim sends, the
 //! messages the driver sends back, and the rules a whole exchange must keep.
 //!
-//! waitsim → driver, on stdin: one case a line, `INDEX SEED N MAX_DELAY NONCE` (`-` for none),
+//! waitsim → driver, on stdin: one case a line, `CASE SEED N MAX_DELAY NONCE` (`-` for none),
 //! each sent only once the last was answered; end of file after the last.
 //!
 //! driver → waitsim, one JSON object a line: `policy` (written before any of the code under
 //! test runs), then `imported` or `import_error`; then, for each case, the virtual clock's
 //! moves (`jump`, `sleep`), the timers the loop set if asked (`timer`), and one `returned` or
-//! `raised` that echoes the case's index and nonce. Nothing else, and nothing after the last
+//! `raised` that echoes the case's number and nonce. Nothing else, and nothing after the last
 //! case.
 //!
 //! The code under test runs in the driver's process and can write to the same pipe, so
@@ -42,7 +42,9 @@ pub const CASE_TIMERS: usize = 100_000;
 /// One case: a seed and the routine's inputs drawn from it.
 #[derive(Clone, Copy, Debug)]
 pub struct CaseInput {
-    pub index: usize,
+    /// The case's number, counted from 0 in the order the cases are sent: the `case` each
+    /// answer echoes.
+    pub case: usize,
     pub seed: u64,
     pub n: Option<usize>,
     /// `None` calls `wait_random()` with its default.
@@ -59,7 +61,7 @@ impl CaseInput {
             Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => (v as i64).to_string(),
             Some(v) => format!("{v:?}"),
         };
-        format!("{} {} {n} {max_delay} {nonce}\n", self.index, self.seed)
+        format!("{} {} {n} {max_delay} {nonce}\n", self.case, self.seed)
     }
 }
 
@@ -266,9 +268,9 @@ impl Exchange {
         self.asked.is_some()
     }
 
-    /// Records that case `index` was sent with `nonce`: the clock starts again at zero.
-    pub fn ask(&mut self, index: usize, nonce: u64) {
-        self.asked = Some((index, nonce));
+    /// Records that case `case` was sent with `nonce`: the clock starts again at zero.
+    pub fn ask(&mut self, case: usize, nonce: u64) {
+        self.asked = Some((case, nonce));
         self.clock = 0.0;
         self.sleeps = 0;
         self.timers.clear();
@@ -282,7 +284,7 @@ impl Exchange {
         self.lines += 1;
         self.bytes = self.bytes.saturating_add(bytes as u64 + 1);
         let what = match self.asked {
-            Some((index, _)) => format!("case {index}"),
+            Some((case, _)) => format!("case {case}"),
             None if self.import.is_none() => "the import".to_string(),
             None => "the time between cases".to_string(),
         };
@@ -302,7 +304,7 @@ impl Exchange {
     fn violate(&mut self, what: String) {
         if self.violation.is_none() {
             self.violation = Some(Violation {
-                case: self.asked.map(|(index, _)| index),
+                case: self.asked.map(|(case, _)| case),
                 what,
             });
         }
@@ -585,8 +587,8 @@ mod tests {
 
     fn violation(lines: &[&str], ask: Option<(usize, u64)>) -> String {
         let mut exchange = imported();
-        if let Some((index, nonce)) = ask {
-            exchange.ask(index, nonce);
+        if let Some((case, nonce)) = ask {
+            exchange.ask(case, nonce);
         }
         for line in lines {
             exchange.read(line, Routine::WaitN);
@@ -664,7 +666,7 @@ mod tests {
     #[test]
     fn cases_go_to_the_driver_as_one_line_each() {
         let input = |n, max_delay| CaseInput {
-            index: 3,
+            case: 3,
             seed: 12,
             n,
             max_delay,

@@ -1,5 +1,5 @@
-//! Containment of the code under test: a warden process between waitsim and each Python
-//! process, the limits and the sandbox it applies, and the killing of whole process trees.
+//! The warden: a process between waitsim and each Python process, the limits and the sandbox
+//! it applies, and the killing of its whole process tree.
 //!
 //! waitsim starts `waitsim __warden SPEC -- PYTHON ARGS...` for each routine. The warden
 //! (Linux):
@@ -25,7 +25,7 @@
 //! - when Python ends, or waitsim asks (SIGTERM), kills and reaps everything in its tree.
 //!
 //! Elsewhere (macOS) the warden applies the limits the kernel takes and waitsim kills the
-//! process group, as before: there is no subreaper, no parent-death signal and no Landlock.
+//! process group: there is no subreaper, no parent-death signal and no Landlock.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -494,7 +494,7 @@ mod imp {
         use nix::unistd::{Pid, getppid};
 
         use super::super::{Cgroups, FIRST_UID, PROCESSES, Plan, Spec, User};
-        use crate::python::tree;
+        use crate::python::contain::tree;
 
         /// Makes the warden a child subreaper that dies with waitsim; false if waitsim is
         /// already gone.
