@@ -388,6 +388,20 @@ mod tests {
     }
 
     #[test]
+    fn the_driver_names_no_file_module_or_routine_of_the_exercise() {
+        // The driver learns them from the spec: a name written in it would be a second copy.
+        let driver = include_str!("driver.py");
+        for (routine, file) in ROUTINES {
+            for name in [routine.name(), file, file.trim_end_matches(".py")] {
+                assert!(
+                    !driver.contains(name),
+                    "driver.py names `{name}`, which the catalogue's spec gives it"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn every_routine_of_a_seed_gets_the_same_size_and_bound() {
         let a = input(Routine::WaitN, 3, 12);
         let b = input(Routine::TaskWaitN, 3, 12);

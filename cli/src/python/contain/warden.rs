@@ -343,6 +343,10 @@ mod imp {
         }
     }
 
+    // Kept whole, over 60 lines: its order is the containment (signals blocked before the
+    // child exists, the child's setup in `pre_exec`, stdio let go only once Python holds it,
+    // the tree killed before its cgroups go and its copy is removed), and read in one place,
+    // no step can be moved without the reader seeing what it comes before.
     pub fn run(spec: &Spec, python: &[OsString]) -> i32 {
         let signals = handled();
         if sigprocmask(SigmaskHow::SIG_BLOCK, Some(&signals), None).is_err() {
@@ -678,6 +682,9 @@ mod imp {
         /// In the warden, before anything of the sandbox opens a path: a mount namespace of
         /// its own (and so of its tree's), where each of `hidden` is an empty folder anyone
         /// may enter, with the paths of `read` below it bound back in.
+        // Kept whole, over 60 lines: each step needs the one before in the same namespace (the
+        // paths are opened after `unshare` and before the folders are covered, and bound back
+        // from those descriptors), an order a split would hide.
         fn private_view(hidden: &[PathBuf], read: &[PathBuf]) -> Result<(), String> {
             use nix::mount::{MsFlags, mount};
             use std::os::fd::AsRawFd;

@@ -42,13 +42,28 @@ pub fn gradescope(report: &FolderReport, visibility: &Visibilities) -> Value {
             "visibility": visibility.of(routine, None).name(),
         }));
     }
+    json!({
+        "score": points(shown.score),
+        "execution_time": report.seconds.round() as u64,
+        "output": summary(report, &shown, tests.len()),
+        "output_format": "md",
+        "test_output_format": "md",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    })
+}
+
+/// The summary above the tests, of `tests` in all: the score, the counts, the folder graded,
+/// what is missing, the notes, and the first failure explained.
+fn summary(report: &FolderReport, shown: &Shown, tests: usize) -> String {
     let failed = report.failed + shown.missing.len();
     let mut output = format!(
         "**Scored {} of {}.** {} of {} tests passed: {failed} failed, {} not checked.\n\nGraded folder: `{}`.\n",
         show(points(shown.score)),
         show(points(shown.total)),
         report.passed,
-        tests.len(),
+        tests,
         report.skipped,
         report.directory,
     );
@@ -68,16 +83,7 @@ pub fn gradescope(report: &FolderReport, visibility: &Visibilities) -> Value {
             explain(row, Style::Markdown)
         );
     }
-    json!({
-        "score": points(shown.score),
-        "execution_time": report.seconds.round() as u64,
-        "output": output,
-        "output_format": "md",
-        "test_output_format": "md",
-        "visibility": "visible",
-        "stdout_visibility": "hidden",
-        "tests": tests,
-    })
+    output
 }
 
 /// Gradescope's `results.json` for a submission that could not be graded at all.

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::super::model::{FolderReport, Verdict};
+use super::super::model::{FolderReport, Row, Verdict};
 use super::super::points::show;
 use super::explain::{Style, explain, explain_missing, test_name};
 use super::shown::{Shown, points};
@@ -58,102 +58,120 @@ pub fn junit(reports: &[FolderReport]) -> String {
         totals.0, totals.1, totals.2
     );
     for report in reports {
-        let folder = xml_escape(&report.directory);
-        let shown = Shown::of(report);
-        let (tests, failures, errors, skipped) = junit_counts(report);
-        let _ = writeln!(
-            xml,
-            "  <testsuite name=\"{folder}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">",
-            report.seconds
-        );
-        let _ = writeln!(xml, "    <properties>");
-        for (name, value) in [
-            ("directory", report.directory.clone()),
-            ("score", show(points(shown.score))),
-            ("max_score", show(points(shown.total))),
-            ("seeds", report.seeds.clone()),
-            ("sandbox", report.sandbox.clone()),
-            ("python", report.python.clone().unwrap_or_default()),
-        ] {
-            let _ = writeln!(
-                xml,
-                "      <property name=\"{name}\" value=\"{}\"/>",
-                xml_escape(&value)
-            );
-        }
-        for note in &report.notes {
-            let _ = writeln!(
-                xml,
-                "      <property name=\"note\" value=\"{}\"/>",
-                xml_escape(note)
-            );
-        }
-        let _ = writeln!(xml, "    </properties>");
-        for (row, &(worth, earned)) in report.rows.iter().zip(&shown.rows) {
-            let _ = write!(
-                xml,
-                "    <testcase classname=\"{folder}\" name=\"{}\" time=\"{:.3}\">",
-                xml_escape(&test_name(row)),
-                report.check_seconds(row.routine)
-            );
-            match (row.verdict, &row.counterexample) {
-                (Verdict::Pass, _) => {}
-                (Verdict::Skip, _) => {
-                    let _ = write!(
-                        xml,
-                        "\n      <skipped message=\"{}\">{}</skipped>",
-                        xml_escape(row.note.as_deref().unwrap_or("not checked")),
-                        xml_escape(&explain(row, Style::Plain))
-                    );
-                }
-                (Verdict::Fail, example) => {
-                    let message = example.as_ref().map_or_else(
-                        || "failed".to_string(),
-                        |e| format!("expected {}, got {}", e.expected, e.got),
-                    );
-                    let _ = write!(
-                        xml,
-                        "\n      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                        xml_escape(&message),
-                        row.check.name(),
-                        xml_escape(&explain(row, Style::Plain))
-                    );
-                }
-            }
-            let mut out = format!(
-                "points: {} of {}",
-                show(points(earned)),
-                show(points(worth))
-            );
-            if let Some(example) = &row.counterexample {
-                let _ = write!(out, "\nreplay: {}", example.replay);
-            }
-            let _ = writeln!(
-                xml,
-                "\n      <system-out>{}</system-out>\n    </testcase>",
-                xml_escape(&out)
-            );
-        }
-        for &(routine, file, worth) in &shown.missing {
-            let _ = writeln!(
-                xml,
-                "    <testcase classname=\"{folder}\" name=\"{routine}: file\" time=\"0.000\">\n      <failure message=\"missing {file}\" type=\"missing\">{}</failure>\n      <system-out>points: 0 of {}</system-out>\n    </testcase>",
-                xml_escape(&explain_missing(routine, file, Style::Plain)),
-                show(points(worth))
-            );
-        }
-        if let Some(why) = &report.unreadable {
-            let _ = writeln!(
-                xml,
-                "    <testcase classname=\"{folder}\" name=\"folder: readable\" time=\"0.000\">\n      <error message=\"{}\" type=\"unreadable\">{}</error>\n    </testcase>",
-                xml_escape(why),
-                xml_escape(&format!("The folder could not be graded: {why}.\n"))
-            );
-        }
-        let _ = writeln!(xml, "  </testsuite>");
+        testsuite(&mut xml, report);
     }
     xml.push_str("</testsuites>\n");
     xml
+}
+
+/// One folder's `testsuite`: its properties, a `testcase` per check, per missing file, and
+/// for a folder that could not be read.
+fn testsuite(xml: &mut String, report: &FolderReport) {
+    let folder = xml_escape(&report.directory);
+    let shown = Shown::of(report);
+    let (tests, failures, errors, skipped) = junit_counts(report);
+    let _ = writeln!(
+        xml,
+        "  <testsuite name=\"{folder}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\">",
+        report.seconds
+    );
+    properties(xml, report, &shown);
+    for (row, &(worth, earned)) in report.rows.iter().zip(&shown.rows) {
+        let seconds = report.check_seconds(row.routine);
+        testcase(xml, &folder, row, seconds, (worth, earned));
+    }
+    for &(routine, file, worth) in &shown.missing {
+        let _ = writeln!(
+            xml,
+            "    <testcase classname=\"{folder}\" name=\"{routine}: file\" time=\"0.000\">\n      <failure message=\"missing {file}\" type=\"missing\">{}</failure>\n      <system-out>points: 0 of {}</system-out>\n    </testcase>",
+            xml_escape(&explain_missing(routine, file, Style::Plain)),
+            show(points(worth))
+        );
+    }
+    if let Some(why) = &report.unreadable {
+        let _ = writeln!(
+            xml,
+            "    <testcase classname=\"{folder}\" name=\"folder: readable\" time=\"0.000\">\n      <error message=\"{}\" type=\"unreadable\">{}</error>\n    </testcase>",
+            xml_escape(why),
+            xml_escape(&format!("The folder could not be graded: {why}.\n"))
+        );
+    }
+    let _ = writeln!(xml, "  </testsuite>");
+}
+
+/// A suite's `properties`: the folder, its score, the seeds, the sandbox, the Python, and
+/// each note.
+fn properties(xml: &mut String, report: &FolderReport, shown: &Shown) {
+    let _ = writeln!(xml, "    <properties>");
+    for (name, value) in [
+        ("directory", report.directory.clone()),
+        ("score", show(points(shown.score))),
+        ("max_score", show(points(shown.total))),
+        ("seeds", report.seeds.clone()),
+        ("sandbox", report.sandbox.clone()),
+        ("python", report.python.clone().unwrap_or_default()),
+    ] {
+        let _ = writeln!(
+            xml,
+            "      <property name=\"{name}\" value=\"{}\"/>",
+            xml_escape(&value)
+        );
+    }
+    for note in &report.notes {
+        let _ = writeln!(
+            xml,
+            "      <property name=\"note\" value=\"{}\"/>",
+            xml_escape(note)
+        );
+    }
+    let _ = writeln!(xml, "    </properties>");
+}
+
+/// One check's `testcase`, with its failure or skip explained, its points (`worth`, `earned`)
+/// and its replay.
+fn testcase(xml: &mut String, folder: &str, row: &Row, seconds: f64, (worth, earned): (i64, i64)) {
+    let _ = write!(
+        xml,
+        "    <testcase classname=\"{folder}\" name=\"{}\" time=\"{seconds:.3}\">",
+        xml_escape(&test_name(row)),
+    );
+    match (row.verdict, &row.counterexample) {
+        (Verdict::Pass, _) => {}
+        (Verdict::Skip, _) => {
+            let _ = write!(
+                xml,
+                "\n      <skipped message=\"{}\">{}</skipped>",
+                xml_escape(row.note.as_deref().unwrap_or("not checked")),
+                xml_escape(&explain(row, Style::Plain))
+            );
+        }
+        (Verdict::Fail, example) => {
+            let message = example.as_ref().map_or_else(
+                || "failed".to_string(),
+                |e| format!("expected {}, got {}", e.expected, e.got),
+            );
+            let _ = write!(
+                xml,
+                "\n      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                xml_escape(&message),
+                row.check.name(),
+                xml_escape(&explain(row, Style::Plain))
+            );
+        }
+    }
+    let mut out = format!(
+        "points: {} of {}",
+        show(points(earned)),
+        show(points(worth))
+    );
+    if let Some(example) = &row.counterexample {
+        let _ = write!(out, "\nreplay: {}", example.replay);
+    }
+    let _ = writeln!(
+        xml,
+        "\n      <system-out>{}</system-out>\n    </testcase>",
+        xml_escape(&out)
+    );
 }
 
 #[cfg(test)]
