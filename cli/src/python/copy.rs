@@ -335,6 +335,8 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    // Kept whole, over 60 lines: one folder holding every kind of entry the copy leaves out,
+    // and the note said of each, read side by side.
     #[cfg(unix)]
     #[test]
     fn a_private_copy_leaves_out_what_is_no_part_of_the_exercise_and_says_so() {

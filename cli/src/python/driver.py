@@ -962,9 +962,9 @@ def _driver():
         line = readline()
         if not line:
             return
-        number, case_seed, n, max_delay, nonce = line.split()
+        case_number, case_seed, n, max_delay, nonce = line.split()
         case = {
-            "case": int_(number),
+            "case": int_(case_number),
             "seed": int_(case_seed),
             "n": number(n),
             "max_delay": number(max_delay),
