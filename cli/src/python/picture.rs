@@ -81,7 +81,7 @@ pub fn draw(
         file: routine_file,
         record: true,
     };
-    let copy = copy::private(dir).map_err(|failure| failure.exit())?;
+    let copy = copy::private(dir)?;
     let outcome = drive::drive(python, &copy, job, &[input], limits)?;
     let Some(answered) = outcome.exchange.answered.first() else {
         let why = outcome
