@@ -1,6 +1,7 @@
 //! What grading a folder gives: its report, the one model every format renders (see
-//! [`render`](super::render)): the folder's [`FolderReport`], a [`Row`] for each check with
-//! its [`Verdict`] and first [`Counterexample`], and the command that replays a case.
+//! `render`): the folder's [`FolderReport`], a [`Row`] for each check with its [`Verdict`] and
+//! first [`Counterexample`], and the command that replays a case. It links to nothing that
+//! renders or scores it: they read it, never the reverse.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -65,7 +66,7 @@ pub struct Row {
     /// For `policy`: every use found beyond the exercise's needs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub uses: Vec<Use>,
-    /// The points the check earned, and what it is worth (see [`points`](super::points)).
+    /// The points the check earned, and what it is worth (see `points`).
     pub points: f64,
     pub max_points: f64,
 }
@@ -98,9 +99,8 @@ pub struct FolderReport {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub directory_escaped: bool,
     pub python: Option<String>,
-    /// The sandbox the code ran in, as
-    /// [`Plan::describe`](super::contain::warden::Plan::describe)
-    /// names it: `landlock ABI 7, no sockets, ...`, or `none`.
+    /// The sandbox the code ran in, as the warden's `Plan::describe` names it: `landlock ABI
+    /// 7, no sockets, ...`, or `none`.
     pub sandbox: String,
     pub seeds: String,
     pub passed: usize,
@@ -112,7 +112,7 @@ pub struct FolderReport {
     pub unreadable: Option<String>,
     /// The virtual time every case took, added up: what running them on a real clock costs.
     pub virtual_seconds: f64,
-    /// The points earned, out of `max_score` (see [`points`](super::points)).
+    /// The points earned, out of `max_score` (see `points`).
     pub score: f64,
     pub max_score: f64,
     pub rows: Vec<Row>,
