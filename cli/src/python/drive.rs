@@ -1,7 +1,6 @@
-//! Driving the code under test: one Python process per routine, behind a
-//! [warden](super::contain::warden), from a [private copy](super::copy) of the folder, driven by
-//! `driver.py` (shipped inside the binary) one case at a time, its lines read by
-//! [`protocol`](super::protocol)'s rules.
+//! Driving the code under test: one Python process per routine, behind a [warden], from a
+//! [private copy](super::copy) of the folder, driven by `driver.py` (shipped inside the
+//! binary) one case at a time, its lines read by [`protocol`](super::protocol)'s rules.
 
 use std::ffi::OsString;
 use std::io::{BufReader, Read, Write};

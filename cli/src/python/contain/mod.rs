@@ -4,7 +4,7 @@
 //!   and the sandbox and kills the whole tree at the end;
 //! - [`tree`]: process trees read from `/proc`, and the killing of a whole subtree;
 //! - [`paths`]: what the sandbox lets Python read;
-//! - [`env`]: the environment Python gets.
+//! - [`env`](mod@env): the environment Python gets.
 //!
 //! Outside this folder, only [`kill_children_but`] is for the rest of the command: the
 //! interruption handler's sweep of orphans.
