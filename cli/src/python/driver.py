@@ -9,8 +9,8 @@ Rust side is `protocol.rs`:
 - driver -> waitsim, on the original stdout: a `policy` line (what the file uses, read from
   its syntax tree before any of it runs), then `imported` or `import_error`; then for each
   case, the virtual clock's moves (`jump`, `sleep`) and one `returned` or `raised` line that
-  echoes the case's index and nonce;
-- waitsim -> driver, on stdin: one case at a time, `INDEX SEED N MAX_DELAY NONCE` (`-` for
+  echoes the case's number and nonce;
+- waitsim -> driver, on stdin: one case at a time, `CASE SEED N MAX_DELAY NONCE` (`-` for
   none), each sent once the last was answered, and end of file after the last.
 
 waitsim keeps the virtual clock itself, from the `jump` and `sleep` lines: the elapsed time
@@ -716,7 +716,7 @@ def _driver():
     # The most uses a policy line lists.
     MOST_USES = 200
     CALLS = {"eval", "exec", "compile", "__import__", "globals", "vars", "setattr", "delattr"}
-    # `__import__("1-concurrent_coroutines")` is how the exercise imports its own modules.
+    # `__import__("N-name")` is how the exercise imports its own modules.
     IMPORTERS = {"__import__", "import_module"}
 
     def module_file(directory, name, package=""):
@@ -986,7 +986,7 @@ def _driver():
             in_flight[0] = 0
             clock[0] = 0.0
             first_move[0] = True
-        answer = {"case": case["index"], "nonce": case["nonce"]}
+        answer = {"case": case["case"], "nonce": case["nonce"]}
 
         spec = ROUTINES[routine]
         # The case's arguments, as the exercise's main programs pass them; no `max_delay` calls
@@ -1045,9 +1045,9 @@ def _driver():
         line = readline()
         if not line:
             return
-        index, case_seed, n, max_delay, nonce = line.split()
+        case_number, case_seed, n, max_delay, nonce = line.split()
         case = {
-            "index": int_(index),
+            "case": int_(case_number),
             "seed": int_(case_seed),
             "n": number(n),
             "max_delay": number(max_delay),
@@ -1059,7 +1059,7 @@ def _driver():
             emit("returned", answer)
         except BaseException as error:
             intact()
-            emit("raised", {"case": case["index"], "nonce": case["nonce"], "message": failure(error, memory)})
+            emit("raised", {"case": case["case"], "nonce": case["nonce"], "message": failure(error, memory)})
 
 
 _driver()

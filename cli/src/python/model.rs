@@ -1,14 +1,93 @@
 //! What grading a folder gives: its report, the one model every format renders (see
-//! [`formats`](super::formats)).
+//! `render`): the folder's [`FolderReport`], a [`Row`] for each check with its [`Verdict`] and
+//! first [`Counterexample`], and the command that replays a case. It links to nothing that
+//! renders or scores it: they read it, never the reverse.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
-use serde::Serialize;
-
+use serde::{Serialize, Serializer};
 use waitsim::Routine;
 
-use super::catalogue::ROUTINES;
-use super::judge::{Counterexample, Row, Verdict};
+use super::catalogue::{Check, ROUTINES};
+use super::protocol::Use;
+
+/// The first counterexample of a check.
+#[derive(Clone, Debug, Serialize)]
+pub struct Counterexample {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<usize>,
+    pub max_delay: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    pub expected: String,
+    pub got: String,
+    pub replay: String,
+}
+
+/// A check's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Skip,
+}
+
+impl Serialize for Verdict {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl Verdict {
+    /// The verdict as reports, text and JSON, write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "FAIL",
+            Verdict::Skip => "skip",
+        }
+    }
+}
+
+/// One row of the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    #[serde(serialize_with = "routine_name")]
+    pub routine: Routine,
+    pub check: Check,
+    pub verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<Counterexample>,
+    /// For `policy`: every use found beyond the exercise's needs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<Use>,
+    /// The points the check earned, and what it is worth (see `points`).
+    pub points: f64,
+    pub max_points: f64,
+}
+
+fn routine_name<S: Serializer>(routine: &Routine, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(routine.name())
+}
+
+/// The command that replays one case of `routine` in `dir`, quoted for a POSIX shell.
+pub fn replay(dir: &Path, routine: Option<Routine>, seed: Option<u64>) -> String {
+    let shown = dir.to_string_lossy();
+    let quoted = shlex::try_quote(&shown).map_or_else(|_| shown.to_string(), |q| q.into_owned());
+    let mut command = format!("waitsim check-python {quoted}");
+    if let Some(routine) = routine {
+        command += &format!(" --routine {routine}");
+    }
+    if let Some(seed) = seed {
+        command += &format!(" --seeds {seed}..{}", seed + 1);
+    }
+    command
+}
 
 /// One folder's report, as `--json` prints it.
 #[derive(Debug, Serialize)]
@@ -20,8 +99,8 @@ pub struct FolderReport {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub directory_escaped: bool,
     pub python: Option<String>,
-    /// The sandbox the code ran in, as [`Plan::describe`](super::warden::Plan::describe)
-    /// names it: `landlock ABI 7, no sockets, ...`, or `none`.
+    /// The sandbox the code ran in, as the warden's `Plan::describe` names it: `landlock ABI
+    /// 7, no sockets, ...`, or `none`.
     pub sandbox: String,
     pub seeds: String,
     pub passed: usize,
@@ -33,7 +112,7 @@ pub struct FolderReport {
     pub unreadable: Option<String>,
     /// The virtual time every case took, added up: what running them on a real clock costs.
     pub virtual_seconds: f64,
-    /// The points earned, out of `max_score` (see [`points`](super::points)).
+    /// The points earned, out of `max_score` (see `points`).
     pub score: f64,
     pub max_score: f64,
     pub rows: Vec<Row>,
@@ -52,7 +131,53 @@ pub struct FolderReport {
     pub notes: Vec<String>,
 }
 
+/// What every report of a batch shares: the sandbox, the seeds, and what a folder is worth.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    /// The sandbox this kernel gives, as the JSON names it.
+    pub sandbox: String,
+    pub seeds: String,
+    pub max_score: f64,
+}
+
 impl FolderReport {
+    /// A folder's report before anything is graded: nothing passed, failed or scored. The one
+    /// place a report is made; grading fills it in.
+    pub fn new(dir: &Path, batch: &Batch) -> FolderReport {
+        let (directory, directory_escaped) = directory_name(dir);
+        FolderReport {
+            directory,
+            directory_escaped,
+            python: None,
+            sandbox: batch.sandbox.clone(),
+            seeds: batch.seeds.clone(),
+            passed: 0,
+            failed: 0,
+            skipped: 0,
+            missing: Vec::new(),
+            unreadable: None,
+            virtual_seconds: 0.0,
+            score: 0.0,
+            max_score: batch.max_score,
+            rows: Vec::new(),
+            seconds: 0.0,
+            routine_seconds: Vec::new(),
+            missing_points: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Sets the rows, and the counts of their verdicts.
+    pub fn set_rows(&mut self, rows: Vec<Row>) {
+        let count = |verdict| rows.iter().filter(|row| row.verdict == verdict).count();
+        (self.passed, self.failed, self.skipped) = (
+            count(Verdict::Pass),
+            count(Verdict::Fail),
+            count(Verdict::Skip),
+        );
+        self.rows = rows;
+    }
+
     /// The routines whose files are missing, with the files.
     pub fn missing_routines(&self) -> Vec<(Routine, &'static str)> {
         ROUTINES
@@ -122,7 +247,7 @@ impl FolderReport {
 
 /// A folder's path as reports give it: as it is when it is UTF-8; otherwise each byte that is
 /// not part of UTF-8 as `\xNN` and each backslash doubled, with `true` to say so.
-pub fn directory_name(dir: &std::path::Path) -> (String, bool) {
+fn directory_name(dir: &Path) -> (String, bool) {
     if let Some(text) = dir.to_str() {
         return (text.to_string(), false);
     }
@@ -141,5 +266,22 @@ pub fn directory_name(dir: &std::path::Path) -> (String, bool) {
     #[cfg(not(unix))]
     {
         (dir.to_string_lossy().into_owned(), true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replays_are_quoted_for_the_shell() {
+        assert_eq!(
+            replay(Path::new("x; rm y"), Some(Routine::WaitN), Some(3)),
+            "waitsim check-python 'x; rm y' --routine wait_n --seeds 3..4"
+        );
+        assert_eq!(
+            replay(Path::new("fixtures/python/no-sort"), None, None),
+            "waitsim check-python fixtures/python/no-sort"
+        );
     }
 }

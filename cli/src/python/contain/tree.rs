@@ -112,7 +112,7 @@ pub fn kill(pid: u32) {
 
 /// Sends `signal` to one process; one that is gone already needs nothing.
 #[cfg(unix)]
-pub fn signal(pid: u32, signal: nix::sys::signal::Signal) {
+fn signal(pid: u32, signal: nix::sys::signal::Signal) {
     use nix::unistd::Pid;
     if let Ok(pid) = i32::try_from(pid) {
         let _ = nix::sys::signal::kill(Pid::from_raw(pid), signal);

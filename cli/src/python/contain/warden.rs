@@ -1,5 +1,5 @@
-//! Containment of the code under test: a warden process between waitsim and each Python
-//! process, the limits and the sandbox it applies, and the killing of whole process trees.
+//! The warden: a process between waitsim and each Python process, the limits and the sandbox
+//! it applies, and the killing of its whole process tree.
 //!
 //! waitsim starts `waitsim __warden SPEC -- PYTHON ARGS...` for each routine. The warden
 //! (Linux):
@@ -25,7 +25,7 @@
 //! - when Python ends, or waitsim asks (SIGTERM), kills and reaps everything in its tree.
 //!
 //! Elsewhere (macOS) the warden applies the limits the kernel takes and waitsim kills the
-//! process group, as before: there is no subreaper, no parent-death signal and no Landlock.
+//! process group: there is no subreaper, no parent-death signal and no Landlock.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -352,6 +352,10 @@ mod imp {
         }
     }
 
+    // Kept whole, over 60 lines: its order is the containment (signals blocked before the
+    // child exists, the child's setup in `pre_exec`, stdio let go only once Python holds it,
+    // the tree killed before its cgroups go and its copy is removed), and read in one place,
+    // no step can be moved without the reader seeing what it comes before.
     pub fn run(spec: &Spec, python: &[OsString]) -> i32 {
         let signals = handled();
         if sigprocmask(SigmaskHow::SIG_BLOCK, Some(&signals), None).is_err() {
@@ -503,7 +507,7 @@ mod imp {
         use nix::unistd::{Pid, getppid};
 
         use super::super::{Cgroups, FIRST_UID, PROCESSES, Plan, Spec, User};
-        use crate::python::tree;
+        use crate::python::contain::tree;
 
         /// Makes the warden a child subreaper that dies with waitsim; false if waitsim is
         /// already gone.
@@ -688,6 +692,9 @@ mod imp {
         /// In the warden, before anything of the sandbox opens a path: a mount namespace of
         /// its own (and so of its tree's), where each of `hidden` is an empty folder anyone
         /// may enter, with the paths of `read` below it bound back in.
+        // Kept whole, over 60 lines: each step needs the one before in the same namespace (the
+        // paths are opened after `unshare` and before the folders are covered, and bound back
+        // from those descriptors), an order a split would hide.
         fn private_view(hidden: &[PathBuf], read: &[PathBuf]) -> Result<(), String> {
             use nix::mount::{MsFlags, mount};
             use std::os::fd::AsRawFd;
