@@ -9,7 +9,7 @@ use rand::{SeedableRng, TryRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::CpythonRandom;
+use crate::cpython::CpythonRandom;
 use crate::name::{Named, named};
 
 /// The default generator: ChaCha with 8 rounds, from `rand_chacha`.

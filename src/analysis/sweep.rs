@@ -10,9 +10,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::delay::secs;
-use crate::measure::{check_measured_count, measure_with, per_task};
-use crate::{Clock, Error, MaxDelay, RngKind};
+use super::measure::measure_with;
+use crate::clock::Clock;
+use crate::delay::{MaxDelay, secs};
+use crate::error::Error;
+use crate::measure::{check_measured_count, per_task};
+use crate::rng::RngKind;
+use crate::wait::Runtime;
 
 /// The `measure_time` of one seed.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -151,7 +155,7 @@ where
                             n,
                             max_delay,
                             &mut || {},
-                            true,
+                            Runtime::OwnVirtual,
                         ))?;
                         let result = SeedResult {
                             seed,

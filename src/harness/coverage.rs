@@ -138,11 +138,17 @@ impl fmt::Display for Coverage {
                 "  {:<width$}  {:>digits$} of {} ({share:5.1}%), asked {asked}: {verdict}",
                 c.name,
                 c.hits,
-                super::plural(self.seeds, "seed")
+                plural(self.seeds, "seed")
             )?;
         }
         Ok(())
     }
+}
+
+/// `count` and `what`, with an `s` unless `count` is one: for the counts in the harness's
+/// reports.
+pub(super) fn plural(count: u64, what: &str) -> String {
+    format!("{count} {what}{}", if count == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

@@ -3,10 +3,13 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::seeds::parse_u64;
-use crate::{Error, Partition, RngKind, SeedRange};
+use crate::digits::parse_digits;
+use crate::error::Error;
+use crate::rng::RngKind;
+use crate::seeds::{Partition, SeedRange};
 
-use super::DEFAULT_CASES;
+/// How many seeds a test runs when the environment does not say.
+pub const DEFAULT_CASES: u64 = 256;
 
 /// The seeds a harness runs: one to replay, or a range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,14 +89,14 @@ impl Settings {
             &var,
             "WAITSIM_SEED",
             &format!("a seed in [0, {}]", u64::MAX),
-            parse_u64,
+            parse_digits::<u64>,
         )?;
         let range = read_var(
             &var,
             "WAITSIM_SEEDS",
             "a range of seeds A..B with A <= B, or `random:N` for N seeds from a random start",
             |v| match v.strip_prefix("random:") {
-                Some(n) => parse_u64(n)
+                Some(n) => parse_digits::<u64>(n)
                     .filter(|&n| n > 0)
                     .and_then(|n| random_range(n, random_start())),
                 None => v.parse::<SeedRange>().ok(),
@@ -104,7 +107,7 @@ impl Settings {
             &var,
             "WAITSIM_CASES",
             "a whole number of seeds, at least 1",
-            |v| parse_u64(v).filter(|&cases| cases > 0),
+            |v| parse_digits::<u64>(v).filter(|&cases| cases > 0),
         )?;
         let seeds = match (seed, range, cases) {
             (Some(seed), _, _) => Seeds::One(seed),
@@ -126,7 +129,7 @@ impl Settings {
             &var,
             "WAITSIM_SHARD",
             "K/N with whole numbers 1 <= K <= N",
-            |v| v.parse::<crate::Partition>().ok(),
+            |v| v.parse::<Partition>().ok(),
         )?
         .unwrap_or(Partition::WHOLE);
         let check_determinism = read_var(
@@ -140,14 +143,14 @@ impl Settings {
             &var,
             "WAITSIM_SHRINK_RUNS",
             "a whole number of runs (0: no shrinking)",
-            parse_u64,
+            parse_digits::<u64>,
         )?
         .unwrap_or(Budget::DEFAULT.runs);
         let time = read_var(
             &var,
             "WAITSIM_SHRINK_SECS",
             "a whole number of seconds of real time",
-            parse_u64,
+            parse_digits::<u64>,
         )?
         .map_or(Budget::DEFAULT.time, Duration::from_secs);
         let show_coverage = read_var(

@@ -7,8 +7,35 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::seeds::parse_u64;
-use crate::{Partition, RngKind};
+use crate::digits::parse_digits;
+use crate::rng::RngKind;
+use crate::seeds::Partition;
+
+/// The file, at the root of the crate under test, that keeps the seeds that failed.
+pub const REGRESSIONS_FILE: &str = "waitsim-regressions.txt";
+
+/// Where a harness keeps the seeds that fail, and reads those to try first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) enum Regressions {
+    /// The crate's [`REGRESSIONS_FILE`], where cargo says where the crate is.
+    #[default]
+    CrateFile,
+    /// This file.
+    File(PathBuf),
+    /// None: nothing is read or recorded.
+    Off,
+}
+
+impl Regressions {
+    /// The file to read and record in, if there is one.
+    pub(super) fn path(&self) -> Option<PathBuf> {
+        match self {
+            Regressions::CrateFile => default_path(),
+            Regressions::File(path) => Some(path.clone()),
+            Regressions::Off => None,
+        }
+    }
+}
 
 /// The file's first lines.
 const HEADER: &str = "# Seeds that failed a waitsim harness test, tried first by every later run of it.\n\
@@ -49,9 +76,8 @@ impl Entry {
 }
 
 /// The regressions file of the crate under test, if cargo says where that is.
-pub(super) fn default_path() -> Option<PathBuf> {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(|dir| PathBuf::from(dir).join(super::REGRESSIONS_FILE))
+fn default_path() -> Option<PathBuf> {
+    std::env::var_os("CARGO_MANIFEST_DIR").map(|dir| PathBuf::from(dir).join(REGRESSIONS_FILE))
 }
 
 /// The seeds recorded for `test` with generators of `kind`, in the order they were recorded,
@@ -69,7 +95,7 @@ pub(super) fn recorded(path: &Path, test: &str, kind: RngKind) -> Vec<Entry> {
         if let (Some(name), Some(recorded), Some(seed)) = (words.next(), words.next(), words.next())
             && name == test
             && recorded == kind.to_string()
-            && let Some(seed) = parse_u64(seed)
+            && let Some(seed) = parse_digits::<u64>(seed)
             && !entries.iter().any(|entry| entry.seed == seed)
         {
             let mut entry = Entry {
