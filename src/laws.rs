@@ -12,17 +12,17 @@
 //!
 //! ```
 //! use waitsim::laws::{self, Input};
-//! use waitsim::{MaxDelay, RngKind};
+//! use waitsim::{MaxDelay, GeneratorKind};
 //!
 //! // waitsim's own routine obeys every law of `wait_n`...
 //! let input = Input { seed: 7, n: 20, max_delay: MaxDelay::new(5.0).unwrap() };
-//! laws::wait_n(waitsim::wait_n, RngKind::ChaCha, input).unwrap();
+//! laws::wait_n(waitsim::wait_n, GeneratorKind::ChaCha, input).unwrap();
 //!
 //! // ...and one that forgets to sort is caught.
 //! let unsorted = async |rng: &mut waitsim::Generator, n, max_delay: MaxDelay| {
 //!     (0..n).map(|_| max_delay.as_secs_f64() * rand::RngExt::random::<f64>(rng)).collect::<Vec<_>>()
 //! };
-//! let violation = laws::wait_n(unsorted, RngKind::ChaCha, input).unwrap_err();
+//! let violation = laws::wait_n(unsorted, GeneratorKind::ChaCha, input).unwrap_err();
 //! assert_eq!(violation.law, laws::Law::Ascending);
 //! // The kit shrinks what it found to the smallest input that breaks the same law: with this
 //! // seed the first four draws happen to ascend, so five waits, at the simplest bound.
@@ -38,7 +38,7 @@
 //! ```
 //! use rand::RngExt;
 //! use waitsim::laws::{self, Input};
-//! use waitsim::{Generator, MaxDelay, RngKind};
+//! use waitsim::{Generator, MaxDelay, GeneratorKind};
 //!
 //! /// A port of `wait_n`, as production code writes it.
 //! async fn my_wait_n<R: rand::Rng + ?Sized>(rng: &mut R, n: usize, max_delay: f64) -> Vec<f64> {
@@ -53,7 +53,7 @@
 //! #     for wait in waits { wait.await; }
 //! # }
 //!
-//! for kind in RngKind::ALL.iter().copied() {
+//! for kind in GeneratorKind::ALL.iter().copied() {
 //!     for seed in 0..20 {
 //!         let mine = async |rng: &mut Generator, n, max_delay: MaxDelay| {
 //!             my_wait_n(rng, n, max_delay.as_secs_f64()).await
@@ -86,7 +86,7 @@ use std::fmt;
 use crate::clock::Clock;
 use crate::delay::MaxDelay;
 use crate::panic::outside_runtime;
-use crate::rng::{Generator, RngKind};
+use crate::rng::{Generator, GeneratorKind};
 use crate::routine::Routine;
 use crate::wait::{wait_n as wait_n_reference, wait_random as wait_random_reference};
 
@@ -151,10 +151,10 @@ impl<E: fmt::Display> Seconds for Result<f64, E> {
 ///
 /// ```
 /// use waitsim::laws::{self, Input};
-/// use waitsim::RngKind;
+/// use waitsim::GeneratorKind;
 ///
 /// for seed in 0..20 {
-///     laws::wait_n(waitsim::task_wait_n, RngKind::Cpython, Input::from_seed(seed)).unwrap();
+///     laws::wait_n(waitsim::task_wait_n, GeneratorKind::Cpython, Input::from_seed(seed)).unwrap();
 /// }
 /// ```
 ///
@@ -166,7 +166,7 @@ impl<E: fmt::Display> Seconds for Result<f64, E> {
 /// # Panics
 ///
 /// When called inside a tokio runtime: call it from a plain `#[test]`.
-pub fn wait_n<F, R>(implementation: F, kind: RngKind, input: Input) -> Result<(), Violation>
+pub fn wait_n<F, R>(implementation: F, kind: GeneratorKind, input: Input) -> Result<(), Violation>
 where
     F: AsyncFn(&mut Generator, usize, MaxDelay) -> R,
     R: Delays,
@@ -176,7 +176,7 @@ where
     check(input).map_err(|first| shrink(first, Sizes::From(0), check))
 }
 
-fn wait_n_laws<F, R>(implementation: &F, kind: RngKind, input: Input) -> Result<(), Violation>
+fn wait_n_laws<F, R>(implementation: &F, kind: GeneratorKind, input: Input) -> Result<(), Violation>
 where
     F: AsyncFn(&mut Generator, usize, MaxDelay) -> R,
     R: Delays,
@@ -229,9 +229,9 @@ where
 ///
 /// ```
 /// use waitsim::laws::{self, Input};
-/// use waitsim::RngKind;
+/// use waitsim::GeneratorKind;
 ///
-/// laws::wait_random(waitsim::wait_random, RngKind::ChaCha, Input::from_seed(3)).unwrap();
+/// laws::wait_random(waitsim::wait_random, GeneratorKind::ChaCha, Input::from_seed(3)).unwrap();
 /// ```
 ///
 /// # Errors
@@ -241,7 +241,11 @@ where
 /// # Panics
 ///
 /// When called inside a tokio runtime: call it from a plain `#[test]`.
-pub fn wait_random<F, R>(implementation: F, kind: RngKind, input: Input) -> Result<(), Violation>
+pub fn wait_random<F, R>(
+    implementation: F,
+    kind: GeneratorKind,
+    input: Input,
+) -> Result<(), Violation>
 where
     F: AsyncFn(&mut Generator, MaxDelay) -> R,
     R: Seconds,
@@ -252,7 +256,11 @@ where
     check(input).map_err(|first| shrink(first, Sizes::Unused, check))
 }
 
-fn wait_random_laws<F, R>(implementation: &F, kind: RngKind, input: Input) -> Result<(), Violation>
+fn wait_random_laws<F, R>(
+    implementation: &F,
+    kind: GeneratorKind,
+    input: Input,
+) -> Result<(), Violation>
 where
     F: AsyncFn(&mut Generator, MaxDelay) -> R,
     R: Seconds,
@@ -291,10 +299,10 @@ where
 ///
 /// ```
 /// use waitsim::laws::{self, Input};
-/// use waitsim::{measure_time, Clock, RngKind};
+/// use waitsim::{measure_time, Clock, GeneratorKind};
 ///
 /// let mine = |rng: &mut waitsim::Generator, n, max_delay| measure_time(rng, n, max_delay, Clock::Virtual);
-/// laws::measure_time(mine, RngKind::ChaCha, Input::from_seed(5)).unwrap();
+/// laws::measure_time(mine, GeneratorKind::ChaCha, Input::from_seed(5)).unwrap();
 /// ```
 ///
 /// # Errors
@@ -304,7 +312,11 @@ where
 /// # Panics
 ///
 /// When called inside a tokio runtime: call it from a plain `#[test]`.
-pub fn measure_time<F, R>(implementation: F, kind: RngKind, input: Input) -> Result<(), Violation>
+pub fn measure_time<F, R>(
+    implementation: F,
+    kind: GeneratorKind,
+    input: Input,
+) -> Result<(), Violation>
 where
     F: Fn(&mut Generator, usize, MaxDelay) -> R,
     R: Seconds,
@@ -314,7 +326,11 @@ where
     check(input.measured()).map_err(|first| shrink(first, Sizes::From(1), check))
 }
 
-fn measure_time_laws<F, R>(implementation: &F, kind: RngKind, input: Input) -> Result<(), Violation>
+fn measure_time_laws<F, R>(
+    implementation: &F,
+    kind: GeneratorKind,
+    input: Input,
+) -> Result<(), Violation>
 where
     F: Fn(&mut Generator, usize, MaxDelay) -> R,
     R: Seconds,
@@ -356,9 +372,9 @@ where
 ///
 /// ```
 /// use waitsim::laws::{self, Input};
-/// use waitsim::RngKind;
+/// use waitsim::GeneratorKind;
 ///
-/// laws::agree(waitsim::task_wait_n, waitsim::wait_n, RngKind::ChaCha, Input::from_seed(9)).unwrap();
+/// laws::agree(waitsim::task_wait_n, waitsim::wait_n, GeneratorKind::ChaCha, Input::from_seed(9)).unwrap();
 /// ```
 ///
 /// # Errors
@@ -369,7 +385,7 @@ where
 /// # Panics
 ///
 /// When called inside a tokio runtime: call it from a plain `#[test]`.
-pub fn agree<A, B, RA, RB>(a: A, b: B, kind: RngKind, input: Input) -> Result<(), Violation>
+pub fn agree<A, B, RA, RB>(a: A, b: B, kind: GeneratorKind, input: Input) -> Result<(), Violation>
 where
     A: AsyncFn(&mut Generator, usize, MaxDelay) -> RA,
     B: AsyncFn(&mut Generator, usize, MaxDelay) -> RB,

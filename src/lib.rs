@@ -249,7 +249,10 @@ pub use routine::Routine;
 // The clock and the generators they run with.
 pub use clock::Clock;
 pub use cpython::CpythonRandom;
-pub use rng::{DefaultRng, Generator, RngKind, seeded};
+pub use rng::{DefaultRng, Generator, GeneratorKind, seeded};
+/// The name [`GeneratorKind`] had before 0.2, for code written against it; it goes at 1.0.
+#[doc(hidden)]
+pub type RngKind = GeneratorKind;
 // Seeds for many runs, and their shards.
 pub use seeds::{Partition, SeedRange};
 

@@ -9,7 +9,7 @@
 //! proptest! {
 //!     #![proptest_config(ProptestConfig::with_cases(16))]
 //!     // With `#[test]` above it in a test file.
-//!     fn my_wait_n_obeys_the_laws(input in strategies::inputs(), rng in strategies::rng_kinds()) {
+//!     fn my_wait_n_obeys_the_laws(input in strategies::inputs(), rng in strategies::generator_kinds()) {
 //!         prop_assert!(laws::wait_n(waitsim::wait_n, rng, input).is_ok());
 //!     }
 //! }
@@ -21,7 +21,7 @@ use proptest::prelude::*;
 use crate::analysis::Scenario;
 use crate::delay::MaxDelay;
 use crate::laws::Input;
-use crate::rng::RngKind;
+use crate::rng::GeneratorKind;
 use crate::routine::Routine;
 
 /// Any seed.
@@ -30,8 +30,8 @@ pub fn seeds() -> impl Strategy<Value = u64> {
 }
 
 /// Every generator kind waitsim offers.
-pub fn rng_kinds() -> impl Strategy<Value = RngKind> {
-    prop::sample::select(RngKind::ALL)
+pub fn generator_kinds() -> impl Strategy<Value = GeneratorKind> {
+    prop::sample::select(GeneratorKind::ALL)
 }
 
 /// Numbers of waits: mostly up to 2,000, sometimes many more.

@@ -14,7 +14,7 @@ use super::measure::measure_with;
 use crate::clock::Clock;
 use crate::delay::{MaxDelay, secs, secs_f64};
 use crate::error::Error;
-use crate::rng::RngKind;
+use crate::rng::GeneratorKind;
 use crate::routine::Routine;
 use crate::task::{task_wait_n_with, task_wait_random};
 use crate::wait::{Runtime, wait_n_with, wait_random};
@@ -181,7 +181,7 @@ pub struct Case {
     pub seed: u64,
     /// The generator's kind; ChaCha unless said otherwise (`rng` in JSON).
     #[serde(default, rename = "rng")]
-    pub kind: RngKind,
+    pub kind: GeneratorKind,
     /// The clock; virtual unless said otherwise.
     #[serde(default)]
     pub clock: Clock,
@@ -197,7 +197,7 @@ pub struct Report {
     pub seed: u64,
     /// The generator's kind (`rng` in JSON).
     #[serde(rename = "rng")]
-    pub kind: RngKind,
+    pub kind: GeneratorKind,
     /// The clock the waits ran on.
     pub clock: Clock,
     /// The upper bound of each delay.
@@ -242,7 +242,7 @@ impl Case {
         Case {
             scenario,
             seed,
-            kind: RngKind::default(),
+            kind: GeneratorKind::default(),
             clock: Clock::default(),
         }
     }

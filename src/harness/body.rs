@@ -16,7 +16,7 @@ use super::failure::Shrunk;
 use super::shrink::{self, Case, Draws, INPUT, Spent, WORDS};
 use super::sim::{Outcome, Sim};
 use crate::delay::secs_f64;
-use crate::rng::{Generator, RngKind};
+use crate::rng::{Generator, GeneratorKind};
 use crate::runner::{self, Stopped};
 
 /// What one run of a seed gave: its value as JSON, and the evidence the determinism check
@@ -60,7 +60,7 @@ impl From<String> for Failed {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Context {
     pub(super) seed: u64,
-    pub(super) kind: RngKind,
+    pub(super) kind: GeneratorKind,
     /// Shrinking's budget.
     pub(super) shrink: Budget,
 }
@@ -106,6 +106,18 @@ pub(super) enum Source {
     Replay(Arc<[u64]>),
 }
 
+impl Source {
+    /// The source of a candidate's words: the seeded generator where the words are fixed
+    /// (not shrunk), else these words.
+    fn of(fixed: bool, words: &[u64]) -> Source {
+        if fixed {
+            Source::Seeded
+        } else {
+            Source::Replay(words.into())
+        }
+    }
+}
+
 /// One run of a body: how it went, and the words it drew from `sim.rng`, if it drew no
 /// more than are kept.
 #[derive(Debug)]
@@ -139,7 +151,7 @@ pub(super) struct FirstFailure {
 /// value, the virtual time, the draws and the conditions reached, or how it failed.
 pub(super) fn run_body<F, R>(
     seed: u64,
-    kind: RngKind,
+    kind: GeneratorKind,
     source: &Source,
     body: impl FnOnce(Sim) -> F,
 ) -> BodyRun
@@ -234,11 +246,7 @@ pub(super) fn shrink_failure(
         (start, 0)
     } else {
         shrink::shrink(start, fixed, spent, |draws| {
-            let source = if fixed[WORDS] {
-                Source::Seeded
-            } else {
-                Source::Replay(draws.parts[WORDS].clone().into())
-            };
+            let source = Source::of(fixed[WORDS], &draws.parts[WORDS]);
             let (shown, ran) = run(&shrink::to_bytes(&draws.parts[INPUT]), &source)?;
             let failed = ran.outcome.err().filter(|failed| failed.how == how)?;
             let words = if fixed[WORDS] { Vec::new() } else { ran.words? };
@@ -260,11 +268,7 @@ pub(super) fn shrink_failure(
         out_of_budget: spent.out_of_budget.clone(),
         draws: (!fixed[WORDS]).then_some((found_draws as u64, draws as u64)),
     };
-    let source = if fixed[WORDS] {
-        Source::Seeded
-    } else {
-        Source::Replay(best.draws.parts[WORDS].clone().into())
-    };
+    let source = Source::of(fixed[WORDS], &best.draws.parts[WORDS]);
     Shrinking {
         failed: Failed {
             shrunk: Some(Box::new(shrunk)),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::digits::parse_digits;
 use crate::error::Error;
-use crate::rng::RngKind;
+use crate::rng::GeneratorKind;
 use crate::seeds::{Partition, SeedRange};
 
 /// How many seeds a test runs when the environment does not say.
@@ -39,7 +39,7 @@ pub(super) struct Settings {
     pub(super) seeds: Seeds,
     /// Whether the range's start was drawn at random (`WAITSIM_SEEDS=random:N`).
     pub(super) random: bool,
-    pub(super) kind: RngKind,
+    pub(super) kind: GeneratorKind,
     pub(super) shard: Partition,
     pub(super) check_determinism: bool,
     pub(super) shrink: Budget,
@@ -82,47 +82,73 @@ fn switch(v: &str) -> Option<bool> {
     }
 }
 
+/// The seeds the variables ask for (`WAITSIM_SEED`, `WAITSIM_SEEDS`, `WAITSIM_CASES`), and
+/// whether the range's start was drawn at random.
+fn read_seeds(var: &impl Fn(&str) -> Option<String>) -> Result<(Seeds, bool), Error> {
+    let seed = read_var(
+        var,
+        "WAITSIM_SEED",
+        &format!("a seed in [0, {}]", u64::MAX),
+        parse_digits::<u64>,
+    )?;
+    let range = read_var(
+        var,
+        "WAITSIM_SEEDS",
+        "a range of seeds A..B with A <= B, or `random:N` for N seeds from a random start",
+        |v| match v.strip_prefix("random:") {
+            Some(n) => parse_digits::<u64>(n)
+                .filter(|&n| n > 0)
+                .and_then(|n| random_range(n, random_start())),
+            None => v.parse::<SeedRange>().ok(),
+        },
+    )?;
+    let random = var("WAITSIM_SEEDS").is_some_and(|v| v.starts_with("random:"));
+    let cases = read_var(
+        var,
+        "WAITSIM_CASES",
+        "a whole number of seeds, at least 1",
+        |v| parse_digits::<u64>(v).filter(|&cases| cases > 0),
+    )?;
+    let seeds = match (seed, range, cases) {
+        (Some(seed), _, _) => Seeds::One(seed),
+        (None, Some(_), Some(cases)) => {
+            return Err(Error::env(
+                "WAITSIM_CASES",
+                &cases.to_string(),
+                "no WAITSIM_CASES beside WAITSIM_SEEDS, which already says which seeds",
+            ));
+        }
+        (None, Some(range), None) => Seeds::Range(range),
+        (None, None, cases) => Seeds::Range(SeedRange::new(0, cases.unwrap_or(DEFAULT_CASES))?),
+    };
+    Ok((seeds, random && matches!(seeds, Seeds::Range(_))))
+}
+
+/// Shrinking's budget as the variables set it (`WAITSIM_SHRINK_RUNS`, `WAITSIM_SHRINK_SECS`).
+fn read_budget(var: &impl Fn(&str) -> Option<String>) -> Result<Budget, Error> {
+    let runs = read_var(
+        var,
+        "WAITSIM_SHRINK_RUNS",
+        "a whole number of runs (0: no shrinking)",
+        parse_digits::<u64>,
+    )?
+    .unwrap_or(Budget::DEFAULT.runs);
+    let time = read_var(
+        var,
+        "WAITSIM_SHRINK_SECS",
+        "a whole number of seconds of real time",
+        parse_digits::<u64>,
+    )?
+    .map_or(Budget::DEFAULT.time, Duration::from_secs);
+    Ok(Budget { runs, time })
+}
+
 impl Settings {
     /// Reads the settings from `var`, which looks a variable up.
     pub(super) fn read(var: impl Fn(&str) -> Option<String>) -> Result<Settings, Error> {
-        let seed = read_var(
-            &var,
-            "WAITSIM_SEED",
-            &format!("a seed in [0, {}]", u64::MAX),
-            parse_digits::<u64>,
-        )?;
-        let range = read_var(
-            &var,
-            "WAITSIM_SEEDS",
-            "a range of seeds A..B with A <= B, or `random:N` for N seeds from a random start",
-            |v| match v.strip_prefix("random:") {
-                Some(n) => parse_digits::<u64>(n)
-                    .filter(|&n| n > 0)
-                    .and_then(|n| random_range(n, random_start())),
-                None => v.parse::<SeedRange>().ok(),
-            },
-        )?;
-        let random = var("WAITSIM_SEEDS").is_some_and(|v| v.starts_with("random:"));
-        let cases = read_var(
-            &var,
-            "WAITSIM_CASES",
-            "a whole number of seeds, at least 1",
-            |v| parse_digits::<u64>(v).filter(|&cases| cases > 0),
-        )?;
-        let seeds = match (seed, range, cases) {
-            (Some(seed), _, _) => Seeds::One(seed),
-            (None, Some(_), Some(cases)) => {
-                return Err(Error::env(
-                    "WAITSIM_CASES",
-                    &cases.to_string(),
-                    "no WAITSIM_CASES beside WAITSIM_SEEDS, which already says which seeds",
-                ));
-            }
-            (None, Some(range), None) => Seeds::Range(range),
-            (None, None, cases) => Seeds::Range(SeedRange::new(0, cases.unwrap_or(DEFAULT_CASES))?),
-        };
+        let (seeds, random) = read_seeds(&var)?;
         let kind = read_var(&var, "WAITSIM_RNG", "`chacha` or `cpython`", |v| {
-            v.parse::<RngKind>().ok()
+            v.parse::<GeneratorKind>().ok()
         })?
         .unwrap_or_default();
         let shard = read_var(
@@ -139,20 +165,7 @@ impl Settings {
             switch,
         )?
         .unwrap_or(false);
-        let runs = read_var(
-            &var,
-            "WAITSIM_SHRINK_RUNS",
-            "a whole number of runs (0: no shrinking)",
-            parse_digits::<u64>,
-        )?
-        .unwrap_or(Budget::DEFAULT.runs);
-        let time = read_var(
-            &var,
-            "WAITSIM_SHRINK_SECS",
-            "a whole number of seconds of real time",
-            parse_digits::<u64>,
-        )?
-        .map_or(Budget::DEFAULT.time, Duration::from_secs);
+        let shrink = read_budget(&var)?;
         let show_coverage = read_var(
             &var,
             "WAITSIM_SHOW_COVERAGE",
@@ -162,11 +175,11 @@ impl Settings {
         .unwrap_or(false);
         Ok(Settings {
             seeds,
-            random: random && matches!(seeds, Seeds::Range(_)),
+            random,
             kind,
             shard,
             check_determinism,
-            shrink: Budget { runs, time },
+            shrink,
             show_coverage,
         })
     }
@@ -203,7 +216,7 @@ mod tests {
         );
         assert_eq!(
             (settings.kind, settings.shard, settings.check_determinism),
-            (RngKind::ChaCha, Partition::WHOLE, false)
+            (GeneratorKind::ChaCha, Partition::WHOLE, false)
         );
         assert_eq!(settings.shrink, Budget::DEFAULT);
         assert!(!settings.show_coverage);
@@ -227,7 +240,7 @@ mod tests {
         );
         assert_eq!(
             (settings.kind, settings.shard, settings.check_determinism),
-            (RngKind::Cpython, Partition::new(2, 3).unwrap(), true)
+            (GeneratorKind::Cpython, Partition::new(2, 3).unwrap(), true)
         );
         assert_eq!(
             settings.shrink,

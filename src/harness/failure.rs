@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::coverage::{Coverage, plural};
-use crate::rng::RngKind;
+use crate::rng::GeneratorKind;
 use crate::seeds::Partition;
 
 /// A failing case, shrunk: its input (for [`check`]) and its draws from `sim.rng` (for
@@ -51,7 +51,7 @@ pub struct Failure {
     /// a `sometimes` condition after all have).
     pub seed: Option<u64>,
     /// The generator's kind.
-    pub kind: RngKind,
+    pub kind: GeneratorKind,
     /// The shard that ran.
     pub shard: Partition,
     /// What went wrong: for a shrunk input, what the body said of the shrunk one.
@@ -74,7 +74,7 @@ pub struct Failure {
 
 impl Failure {
     /// A failure before (or after) any seed failed.
-    pub(super) fn cannot_run(test: String, kind: RngKind, message: String) -> Failure {
+    pub(super) fn cannot_run(test: String, kind: GeneratorKind, message: String) -> Failure {
         Failure {
             test,
             seed: None,
@@ -94,7 +94,7 @@ impl Failure {
     /// settings of the environment that change the result.
     fn replay_vars(&self, seed: u64) -> String {
         let mut vars = format!("WAITSIM_SEED={seed} ");
-        if self.kind != RngKind::default() {
+        if self.kind != GeneratorKind::default() {
             vars += &format!("WAITSIM_RNG={} ", self.kind);
         }
         if self.determinism_from_env {
@@ -198,67 +198,88 @@ impl fmt::Display for Failure {
             (None, None) => writeln!(f, "waitsim: test `{}` could not run", self.test)?,
         }
         if let Some(shrunk) = &self.shrunk {
-            let steps = plural(shrunk.steps, "step");
-            let runs = plural(shrunk.runs, "run");
-            if shrunk.input.is_empty() {
-                // A `run` body: its input is what it drew.
-                if let Some((found, draws)) = shrunk.draws {
-                    if shrunk.turned_off() {
-                        writeln!(
-                            f,
-                            "the body's {} from sim.rng (not shrunk: a budget of {}):",
-                            plural(found, "draw"),
-                            runs_or(shrunk)
-                        )?;
-                    } else {
-                        writeln!(
-                            f,
-                            "the body's draws from sim.rng, shrunk in {steps} ({runs} of the body) \
-                             from {} to {}:",
-                            plural(found, "draw"),
-                            plural(draws, "draw")
-                        )?;
-                    }
-                }
-            } else if shrunk.turned_off() {
-                writeln!(
-                    f,
-                    "input (not shrunk: a budget of {}):\n{}",
-                    runs_or(shrunk),
-                    shrunk.input
-                )?;
-            } else if shrunk.found == shrunk.input && shrunk.out_of_budget.is_none() {
-                writeln!(f, "input (it does not shrink):\n{}", shrunk.input)?;
-            } else {
-                writeln!(
-                    f,
-                    "input, shrunk in {steps} ({runs} of the body):\n{}",
-                    shrunk.input
-                )?;
-            }
+            Failure::write_input(f, shrunk)?;
         }
         writeln!(f, "{}", self.message)?;
         if let Some(trace) = &self.backtrace {
             writeln!(f, "the body's backtrace:\n{trace}")?;
         }
         if let Some(shrunk) = &self.shrunk {
-            if shrunk.found != shrunk.input {
-                writeln!(
-                    f,
-                    "the input first found at this seed:\n{}\nwhich failed with: {}",
-                    shrunk.found, shrunk.found_message
-                )?;
-            }
-            if let Some(budget) = &shrunk.out_of_budget
-                && !shrunk.turned_off()
-            {
-                writeln!(
-                    f,
-                    "shrinking stopped after {budget} (WAITSIM_SHRINK_RUNS, WAITSIM_SHRINK_SECS): \
-                     a simpler failing input may exist"
-                )?;
-            }
+            Failure::write_shrinking(f, shrunk)?;
         }
+        self.write_replay(f)
+    }
+}
+
+impl Failure {
+    /// The report's lines on the failing input, before the message: the input shrunk (or
+    /// not, and why), or for a `run` body, its draws from `sim.rng`.
+    fn write_input(f: &mut fmt::Formatter<'_>, shrunk: &Shrunk) -> fmt::Result {
+        let steps = plural(shrunk.steps, "step");
+        let runs = plural(shrunk.runs, "run");
+        if shrunk.input.is_empty() {
+            // A `run` body: its input is what it drew.
+            if let Some((found, draws)) = shrunk.draws {
+                if shrunk.turned_off() {
+                    writeln!(
+                        f,
+                        "the body's {} from sim.rng (not shrunk: a budget of {}):",
+                        plural(found, "draw"),
+                        runs_or(shrunk)
+                    )?;
+                } else {
+                    writeln!(
+                        f,
+                        "the body's draws from sim.rng, shrunk in {steps} ({runs} of the body) \
+                         from {} to {}:",
+                        plural(found, "draw"),
+                        plural(draws, "draw")
+                    )?;
+                }
+            }
+        } else if shrunk.turned_off() {
+            writeln!(
+                f,
+                "input (not shrunk: a budget of {}):\n{}",
+                runs_or(shrunk),
+                shrunk.input
+            )?;
+        } else if shrunk.found == shrunk.input && shrunk.out_of_budget.is_none() {
+            writeln!(f, "input (it does not shrink):\n{}", shrunk.input)?;
+        } else {
+            writeln!(
+                f,
+                "input, shrunk in {steps} ({runs} of the body):\n{}",
+                shrunk.input
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The report's lines on shrinking, after the message: the input first found, and a
+    /// budget that ran out.
+    fn write_shrinking(f: &mut fmt::Formatter<'_>, shrunk: &Shrunk) -> fmt::Result {
+        if shrunk.found != shrunk.input {
+            writeln!(
+                f,
+                "the input first found at this seed:\n{}\nwhich failed with: {}",
+                shrunk.found, shrunk.found_message
+            )?;
+        }
+        if let Some(budget) = &shrunk.out_of_budget
+            && !shrunk.turned_off()
+        {
+            writeln!(
+                f,
+                "shrinking stopped after {budget} (WAITSIM_SHRINK_RUNS, WAITSIM_SHRINK_SECS): \
+                 a simpler failing input may exist"
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The report's last lines: the replay commands, and where the seed was recorded.
+    fn write_replay(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(replay) = self.replay() {
             writeln!(f, "replay it with: {replay}")?;
             if self.replay_with.target.is_some() {
@@ -329,7 +350,11 @@ mod tests {
     fn the_replay_command_names_the_seed_and_a_generator_other_than_the_default() {
         let failure = Failure {
             seed: Some(42),
-            ..Failure::cannot_run("retry::backs_off".into(), RngKind::Cpython, "boom".into())
+            ..Failure::cannot_run(
+                "retry::backs_off".into(),
+                GeneratorKind::Cpython,
+                "boom".into(),
+            )
         };
         assert_eq!(
             failure.replay().unwrap(),
@@ -356,7 +381,7 @@ mod tests {
                 package: Some("my-crate".into()),
                 vars: vec![("WAITSIM_SHRINK_RUNS".into(), "100".into())],
             }),
-            ..Failure::cannot_run("check::caps".into(), RngKind::Cpython, "boom".into())
+            ..Failure::cannot_run("check::caps".into(), GeneratorKind::Cpython, "boom".into())
         };
         assert_eq!(
             failure.replay().unwrap(),
@@ -380,7 +405,7 @@ mod tests {
                 package: Some("my-crate".into()),
                 vars: Vec::new(),
             }),
-            ..Failure::cannot_run("retry_jitter".into(), RngKind::ChaCha, "boom".into())
+            ..Failure::cannot_run("retry_jitter".into(), GeneratorKind::ChaCha, "boom".into())
         };
         let example = Failure {
             seed: Some(4),
@@ -427,7 +452,7 @@ mod tests {
         let failure = Failure {
             seed: Some(5),
             shrunk: Some(Box::new(shrunk.clone())),
-            ..Failure::cannot_run("t".into(), RngKind::ChaCha, "3 fails".into())
+            ..Failure::cannot_run("t".into(), GeneratorKind::ChaCha, "3 fails".into())
         };
         assert_eq!(
             failure.to_string(),
@@ -447,7 +472,7 @@ mod tests {
                 out_of_budget: None,
                 ..shrunk
             })),
-            ..Failure::cannot_run("t".into(), RngKind::ChaCha, "3 fails".into())
+            ..Failure::cannot_run("t".into(), GeneratorKind::ChaCha, "3 fails".into())
         };
         assert!(
             whole

@@ -8,7 +8,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::digits::parse_digits;
-use crate::rng::RngKind;
+use crate::rng::GeneratorKind;
 use crate::seeds::Partition;
 
 /// The file, at the root of the crate under test, that keeps the seeds that failed.
@@ -82,7 +82,7 @@ fn default_path() -> Option<PathBuf> {
 
 /// The seeds recorded for `test` with generators of `kind`, in the order they were recorded,
 /// each once (its first entry).
-pub(super) fn recorded(path: &Path, test: &str, kind: RngKind) -> Vec<Entry> {
+pub(super) fn recorded(path: &Path, test: &str, kind: GeneratorKind) -> Vec<Entry> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
     };
@@ -140,7 +140,13 @@ fn create_with_header(path: &Path) -> std::io::Result<()> {
 }
 
 /// Appends a failing seed, with `note` as its comment; whether it was written.
-pub(super) fn record(path: &Path, test: &str, kind: RngKind, entry: Entry, note: &str) -> bool {
+pub(super) fn record(
+    path: &Path,
+    test: &str,
+    kind: GeneratorKind,
+    entry: Entry,
+    note: &str,
+) -> bool {
     if create_with_header(path).is_err() {
         return false;
     }
@@ -170,7 +176,7 @@ mod tests {
         }
     }
 
-    fn seeds(path: &Path, test: &str, kind: RngKind) -> Vec<u64> {
+    fn seeds(path: &Path, test: &str, kind: GeneratorKind) -> Vec<u64> {
         recorded(path, test, kind).iter().map(|e| e.seed).collect()
     }
 
@@ -178,11 +184,11 @@ mod tests {
     fn recorded_seeds_are_this_tests_of_this_kind_once_each_in_file_order() {
         let path = std::env::temp_dir().join(format!("waitsim-recorded-{}", std::process::id()));
         for (test, kind, seed) in [
-            ("t", RngKind::ChaCha, 7),
-            ("t", RngKind::Cpython, 8),
-            ("other", RngKind::ChaCha, 9),
-            ("t", RngKind::ChaCha, 3),
-            ("t", RngKind::ChaCha, 7),
+            ("t", GeneratorKind::ChaCha, 7),
+            ("t", GeneratorKind::Cpython, 8),
+            ("other", GeneratorKind::ChaCha, 9),
+            ("t", GeneratorKind::ChaCha, 3),
+            ("t", GeneratorKind::ChaCha, 7),
         ] {
             assert!(record(
                 &path,
@@ -200,11 +206,11 @@ mod tests {
             "{text}"
         );
         std::fs::write(&path, text + "\n  \nt chacha x # malformed\n#t chacha 5\n").unwrap();
-        assert_eq!(seeds(&path, "t", RngKind::ChaCha), [7, 3]);
-        assert_eq!(seeds(&path, "t", RngKind::Cpython), [8]);
-        assert_eq!(seeds(&path, "#", RngKind::ChaCha), Vec::<u64>::new());
+        assert_eq!(seeds(&path, "t", GeneratorKind::ChaCha), [7, 3]);
+        assert_eq!(seeds(&path, "t", GeneratorKind::Cpython), [8]);
+        assert_eq!(seeds(&path, "#", GeneratorKind::ChaCha), Vec::<u64>::new());
         std::fs::remove_file(&path).unwrap();
-        assert_eq!(seeds(&path, "t", RngKind::ChaCha), Vec::<u64>::new());
+        assert_eq!(seeds(&path, "t", GeneratorKind::ChaCha), Vec::<u64>::new());
     }
 
     #[test]
@@ -212,7 +218,7 @@ mod tests {
         assert_eq!(one_line("a\n  b\tc "), "a b c");
         let path = std::env::temp_dir().join(format!("waitsim-long-{}", std::process::id()));
         let long = "é".repeat(2000);
-        assert!(record(&path, "t", RngKind::ChaCha, whole(4), &long));
+        assert!(record(&path, "t", GeneratorKind::ChaCha, whole(4), &long));
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert!(
@@ -233,8 +239,14 @@ mod tests {
             determinism: true,
             ..whole(6)
         };
-        assert!(record(&path, "t", RngKind::ChaCha, from_shard, "odd"));
-        assert!(record(&path, "t", RngKind::ChaCha, from_check, "twice"));
+        assert!(record(&path, "t", GeneratorKind::ChaCha, from_shard, "odd"));
+        assert!(record(
+            &path,
+            "t",
+            GeneratorKind::ChaCha,
+            from_check,
+            "twice"
+        ));
         let mut text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("\nt chacha 1 shard=2/2 # odd\n"), "{text}");
         assert!(
@@ -244,7 +256,7 @@ mod tests {
         // A line as older versions wrote it.
         text += "t chacha 4 # input 3: failed # twice\n";
         std::fs::write(&path, text).unwrap();
-        let entries = recorded(&path, "t", RngKind::ChaCha);
+        let entries = recorded(&path, "t", GeneratorKind::ChaCha);
         std::fs::remove_file(&path).unwrap();
         assert_eq!(entries, [from_shard, from_check, whole(4)]);
         // Seed 1, found by shard 2/2 of 0..N, is not shard 1/2's; the whole range tries it.
@@ -263,6 +275,6 @@ mod tests {
     #[test]
     fn a_file_that_cannot_be_made_records_nothing() {
         let path = Path::new("/nonexistent-waitsim-dir/waitsim-regressions.txt");
-        assert!(!record(path, "t", RngKind::ChaCha, whole(1), "x"));
+        assert!(!record(path, "t", GeneratorKind::ChaCha, whole(1), "x"));
     }
 }

@@ -23,7 +23,7 @@ use super::replay;
 use super::shrink::Spent;
 use super::sim::{Outcome, Sim};
 use crate::panic::inside_runtime;
-use crate::rng::RngKind;
+use crate::rng::GeneratorKind;
 use crate::seeds::{Partition, SeedRange};
 
 /// A seed loop, set up from the environment, with the options a test may add.
@@ -53,7 +53,7 @@ pub struct Harness {
     /// The seeds, if the test sets them: they win over the environment.
     seeds: Option<SeedRange>,
     /// The generator's kind, if the test sets it: it wins over the environment.
-    kind: Option<RngKind>,
+    kind: Option<GeneratorKind>,
     /// The `sometimes` conditions asked for, with their shares.
     sometimes: Vec<(String, f64)>,
     /// Shrinking's budget, if the test sets it: it wins over the environment.
@@ -114,7 +114,7 @@ impl Harness {
     }
 
     /// Uses generators of `kind`, whatever `WAITSIM_RNG` says.
-    pub fn kind(self, kind: RngKind) -> Harness {
+    pub fn kind(self, kind: GeneratorKind) -> Harness {
         Harness {
             kind: Some(kind),
             ..self
@@ -316,7 +316,7 @@ impl Harness {
     #[track_caller]
     pub fn each_seed<B, R>(self, body: B)
     where
-        B: Fn(u64, RngKind) -> R,
+        B: Fn(u64, GeneratorKind) -> R,
         R: Outcome,
     {
         if let Err(failure) = self.try_each_seed(body) {
@@ -331,7 +331,7 @@ impl Harness {
     /// The first seed that fails, or a malformed environment.
     pub fn try_each_seed<B, R>(self, body: B) -> Result<u64, Failure>
     where
-        B: Fn(u64, RngKind) -> R,
+        B: Fn(u64, GeneratorKind) -> R,
         R: Outcome,
     {
         self.drive(|context| {

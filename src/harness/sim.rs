@@ -5,7 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::coverage::Reached;
-use crate::rng::{Generator, RngKind};
+use crate::rng::{Generator, GeneratorKind};
 
 /// What a test body gets for one seed.
 #[derive(Debug)]
@@ -14,7 +14,7 @@ pub struct Sim {
     /// The seed.
     pub seed: u64,
     /// The generator's kind.
-    pub kind: RngKind,
+    pub kind: GeneratorKind,
     /// A generator of that kind, seeded with the seed.
     pub rng: Generator,
     /// The `sometimes` conditions this run reached.

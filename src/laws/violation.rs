@@ -10,7 +10,7 @@ use super::compare::first_difference;
 use super::input::Input;
 use crate::clock::{Clock, virtual_limit_words};
 use crate::name::{Named, named};
-use crate::rng::{Generator, RngKind};
+use crate::rng::{Generator, GeneratorKind};
 use crate::routine::Routine;
 use crate::runner::{self, Stopped};
 
@@ -103,7 +103,7 @@ pub struct Violation {
     /// The routine.
     pub routine: Routine,
     /// The generator's kind.
-    pub kind: RngKind,
+    pub kind: GeneratorKind,
     /// The smallest input found that breaks the law: the one the message names.
     pub input: Input,
     /// The input the law was first found broken at, before shrinking.
@@ -161,7 +161,7 @@ pub(super) struct Run<T> {
 /// Builds the violations of one routine, input and generator.
 pub(super) struct Judge {
     pub(super) routine: Routine,
-    pub(super) kind: RngKind,
+    pub(super) kind: GeneratorKind,
     pub(super) input: Input,
 }
 
@@ -338,7 +338,7 @@ mod tests {
         let violation = Violation {
             law: Law::Ascending,
             routine: Routine::WaitN,
-            kind: RngKind::ChaCha,
+            kind: GeneratorKind::ChaCha,
             input: Input {
                 seed: 7,
                 n: 3,

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use rand::RngExt;
 use waitsim::laws::{self, Input, Law, Violation};
-use waitsim::{Generator, MaxDelay, RngKind, Routine};
+use waitsim::{Generator, GeneratorKind, MaxDelay, Routine};
 
-const KIND: RngKind = RngKind::ChaCha;
+const KIND: GeneratorKind = GeneratorKind::ChaCha;
 
 /// Seed 1, three waits, the seed's default bound.
 fn input() -> Input {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use waitsim::analysis::{SeedResult, Stats, SweepOptions, sweep, timeline};
-use waitsim::{Clock, MaxDelay, Partition, RngKind, SeedRange, measure_time, seeded, wait_n};
+use waitsim::{Clock, GeneratorKind, MaxDelay, Partition, SeedRange, measure_time, seeded, wait_n};
 
 use crate::snapshots::settings;
 
@@ -17,7 +17,7 @@ use crate::snapshots::settings;
 struct TimelineFixture {
     seed: u64,
     #[serde(default)]
-    rng: RngKind,
+    rng: GeneratorKind,
     n: usize,
     max_delay: MaxDelay,
 }
@@ -95,9 +95,9 @@ fn sweep_results_are_measure_time_on_a_fresh_runtime() {
     ] {
         let max_delay = MaxDelay::new(max_delay).unwrap();
         for (n, rng) in [
-            (1, RngKind::ChaCha),
-            (25, RngKind::Cpython),
-            (300, RngKind::ChaCha),
+            (1, GeneratorKind::ChaCha),
+            (25, GeneratorKind::Cpython),
+            (300, GeneratorKind::ChaCha),
         ] {
             let two = NonZeroUsize::new(2).unwrap();
             let options = SweepOptions::new(n, max_delay).kind(rng).threads(two);
