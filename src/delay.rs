@@ -283,15 +283,16 @@ pub fn secs_f64(duration: Duration) -> f64 {
 
 /// Durations in serialized records: seconds, as the `f64` nearest to the exact duration.
 ///
-/// Every elapsed time waitsim reports (in a [`Measurement`](crate::Measurement), a
-/// [`Report`](crate::Report), a [`Timeline`](crate::Timeline) and a
-/// [`SeedResult`](crate::SeedResult)) is a `Duration` in the type and seconds in JSON.
+/// Every elapsed time waitsim reports (in a [`Measurement`](crate::analysis::Measurement), a
+/// [`Report`](crate::analysis::Report), a [`Timeline`](crate::analysis::Timeline) and a
+/// [`SeedResult`](crate::analysis::SeedResult)) is a `Duration` in the type and seconds in
+/// JSON.
 pub(crate) mod secs {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};
 
-    use super::secs_f64;
+    use crate::delay::{duration_from_secs, secs_f64};
 
     pub(crate) fn serialize<S: Serializer>(
         duration: &Duration,
@@ -304,7 +305,7 @@ pub(crate) mod secs {
         deserializer: D,
     ) -> Result<Duration, D::Error> {
         let secs = f64::deserialize(deserializer)?;
-        super::duration_from_secs(secs).ok_or_else(|| {
+        duration_from_secs(secs).ok_or_else(|| {
             serde::de::Error::custom(format_args!(
                 "invalid duration `{secs}`: expected a finite, non-negative number of seconds"
             ))

@@ -87,7 +87,7 @@ pub async fn measure<R: rand::Rng + ?Sized>(
 }
 
 /// [`measure`], calling `finished` as each wait ends, on the given `runtime`.
-pub(crate) async fn measure_with<R: rand::Rng + ?Sized>(
+pub(super) async fn measure_with<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,

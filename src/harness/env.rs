@@ -20,14 +20,14 @@ pub(super) enum Seeds {
 
 /// How much shrinking may cost: runs of the body, and real time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Budget {
-    pub(crate) runs: u64,
-    pub(crate) time: Duration,
+pub(super) struct Budget {
+    pub(super) runs: u64,
+    pub(super) time: Duration,
 }
 
 impl Budget {
     /// The default: 4096 runs, or 60 seconds.
-    pub(crate) const DEFAULT: Budget = Budget {
+    pub(super) const DEFAULT: Budget = Budget {
         runs: 4096,
         time: Duration::from_secs(60),
     };

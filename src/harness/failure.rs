@@ -7,8 +7,8 @@ use super::coverage::{Coverage, plural};
 use crate::rng::GeneratorKind;
 use crate::seeds::Partition;
 
-/// A failing case, shrunk: its input (for [`check`]) and its draws from `sim.rng` (for
-/// [`check`] and [`run`]).
+/// A failing case, shrunk: its input (for [`check`](crate::harness::check)) and its draws
+/// from `sim.rng` (for [`check`](crate::harness::check) and [`run`](crate::harness::run)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Shrunk {
@@ -61,7 +61,8 @@ pub struct Failure {
     /// Whether the determinism check was on by the environment (`WAITSIM_CHECK_DETERMINISM`),
     /// so that the replay turns it on too.
     pub determinism_from_env: bool,
-    /// The input and its shrinking, for a test with inputs ([`check`]).
+    /// The input and its shrinking, for a test with inputs
+    /// ([`check`](crate::harness::check)).
     pub shrunk: Option<Box<Shrunk>>,
     /// The `sometimes` counts, when a condition did not hold as often as asked.
     pub coverage: Option<Box<Coverage>>,

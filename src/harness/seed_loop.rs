@@ -78,7 +78,7 @@ impl Harness {
     }
 
     /// Keeps failing seeds in the file at `path` instead of the crate's
-    /// [`REGRESSIONS_FILE`], and tries the seeds recorded there first.
+    /// [`REGRESSIONS_FILE`](crate::harness::REGRESSIONS_FILE), and tries the seeds recorded there first.
     pub fn regressions_file(self, path: impl Into<PathBuf>) -> Harness {
         Harness {
             regressions: Regressions::File(path.into()),

@@ -24,7 +24,7 @@ pub struct Sim {
 impl Sim {
     /// Records that the condition `name` was evaluated on this seed, and whether it `held`;
     /// returns `held`. After the last seed, every condition must have held on at least one
-    /// seed (or the share [`Harness::sometimes`] asks for), or the test fails with the counts:
+    /// seed (or the share [`Harness::sometimes`](crate::harness::Harness::sometimes) asks for), or the test fails with the counts:
     /// see the module docs.
     ///
     /// ```
