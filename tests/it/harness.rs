@@ -11,8 +11,9 @@ use std::time::Duration;
 use rand::RngExt;
 use waitsim::harness::{self, Harness, Sim};
 
-/// The `victims` example's binary, beside this test binary's folder (`cargo test` builds the
-/// examples; a run of this target alone builds it here).
+/// The `victims` example's binary, beside this test binary's folder: built (or found fresh)
+/// once per process with this binary's profile, so that a run of this target alone, which
+/// does not build the examples, never runs a stale one.
 pub(crate) fn victims_binary() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
@@ -22,15 +23,24 @@ pub(crate) fn victims_binary() -> PathBuf {
             let binary = profile
                 .join("examples")
                 .join(format!("victims{}", std::env::consts::EXE_SUFFIX));
-            if !binary.exists() {
-                let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-                let built = Command::new(cargo)
-                    .args(["build", "-p", "waitsim", "--example", "victims"])
-                    .current_dir(env!("CARGO_MANIFEST_DIR"))
-                    .status()
-                    .unwrap();
-                assert!(built.success(), "the victims example does not build");
-            }
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            // The profile this test binary was built with, whose folder it is in.
+            let folder = profile.file_name().unwrap().to_str().unwrap();
+            let name = if folder == "debug" { "dev" } else { folder };
+            let built = Command::new(cargo)
+                .args([
+                    "build",
+                    "-p",
+                    "waitsim",
+                    "--example",
+                    "victims",
+                    "--profile",
+                ])
+                .arg(name)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .output()
+                .unwrap();
+            assert!(built.status.success(), "{}", text(&built));
             assert!(
                 binary.exists(),
                 "no victims example at {}",
