@@ -446,7 +446,11 @@ mod imp {
             status
         };
         linux::remove_cgroups(&prepared.cgroups);
-        // The private copy goes with its tree, even when waitsim is gone and cannot remove it.
+        // The private copy goes with its tree, even when waitsim is gone and cannot remove it:
+        // a filesystem of its own is taken off first, so the folder below it goes too.
+        if spec.plan.disk_filesystem {
+            linux::release_disk(&spec.write);
+        }
         for dir in &spec.write {
             let _ = std::fs::remove_dir_all(dir);
         }
@@ -1040,6 +1044,13 @@ mod imp {
             Ok(())
         }
 
+        /// Takes off the filesystems [`own_disk`] put on `dirs`, with what they hold.
+        pub fn release_disk(dirs: &[PathBuf]) {
+            for dir in dirs {
+                let _ = nix::mount::umount2(dir.as_path(), nix::mount::MntFlags::MNT_DETACH);
+            }
+        }
+
         /// Copies the folders and files below `from` to `to`, with their modes. (A private
         /// copy holds nothing else: its links were followed when it was made.)
         fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
@@ -1359,6 +1370,8 @@ mod imp {
         pub fn become_reaper(_parent: u32) -> bool {
             true
         }
+
+        pub fn release_disk(_dirs: &[PathBuf]) {}
 
         pub fn die_with(_warden: u32) -> io::Result<()> {
             Ok(())
