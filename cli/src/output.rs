@@ -57,9 +57,6 @@ extern "C" fn record_stdout_at_start() {
 #[unsafe(link_section = ".init_array")]
 static RECORD_STDOUT_AT_START: extern "C" fn() = record_stdout_at_start;
 
-/// A duration in seconds, as waitsim reports every duration: the library's.
-pub use waitsim::analysis::secs_f64;
-
 /// A file to write whole or not at all: written beside its target under a temporary name,
 /// then renamed onto it. Dropped before [`OutputFile::commit`], it leaves nothing behind.
 pub struct OutputFile {

@@ -4,9 +4,7 @@ use std::path::Path;
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
-use waitsim::analysis::{Stats, Summary, Timeline};
-
-use crate::output::secs_f64;
+use waitsim::analysis::{Stats, Summary, Timeline, secs_f64};
 
 /// The colour of the timeline's bars: the tests count the bars by it.
 pub const BAR: RGBColor = RGBColor(0x1f, 0x77, 0xb4);

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use waitsim::analysis::{Case, Scenario};
 use waitsim::laws::first_difference;
-use waitsim::{MaxDelay, RngKind, Routine};
+use waitsim::{GeneratorKind, MaxDelay, Routine};
 
 use super::catalogue::{
     ASCENDING, COMPARISON, COMPLETES, CONCURRENT, CONFORMS, Check, Comparison, IMPORT, IN_RANGE,
@@ -23,20 +23,17 @@ use super::model::{Counterexample, Row, Verdict, replay};
 use super::protocol::{Answer, Answered, CaseInput, Import, Use, Value};
 
 /// What waitsim's CPython generator draws for a case: the delays, ascending.
+///
+/// The case runs waitsim's own `routine`: every routine's delays are its draws, ascending.
+/// The inputs hold an `n` of at least 1 for the routines that take one (see
+/// [`input`](super::catalogue::input)), so `measure_time` is never refused for `n = 0` here.
 fn expected(input: CaseInput, routine: Routine) -> Result<Vec<f64>, waitsim::Error> {
     let max_delay = input
         .max_delay
         .map_or(Ok(MaxDelay::DEFAULT), MaxDelay::new)?;
-    let scenario = if returns_one(routine) {
-        Scenario::WaitRandom { max_delay }
-    } else {
-        Scenario::WaitN {
-            n: input.n.unwrap_or(1),
-            max_delay,
-        }
-    };
+    let scenario = Scenario::new(routine, input.n.unwrap_or(1), max_delay);
     let case = Case {
-        kind: RngKind::Cpython,
+        kind: GeneratorKind::Cpython,
         ..Case::new(scenario, input.seed)
     };
     Ok(case.run()?.delays)
@@ -654,6 +651,34 @@ pub fn comparison(results: &[(Routine, Results)], dir: &Path, seeds: &[u64]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_routine_expects_the_draws_of_its_seed_in_ascending_order() {
+        // The routines of a seed share its inputs, so those that run n waits expect what
+        // `wait_n` draws, and the single waits what `wait_random` draws.
+        for seed in 0..120 {
+            let many = input(Routine::WaitN, 0, seed);
+            let draws = expected(many, Routine::WaitN).unwrap();
+            assert_eq!(draws.len(), many.n.unwrap(), "seed {seed}");
+            assert!(draws.is_sorted(), "seed {seed}");
+            for routine in [Routine::MeasureTime, Routine::TaskWaitN] {
+                let case = input(routine, 0, seed);
+                assert_eq!(
+                    expected(case, routine).unwrap(),
+                    draws,
+                    "{routine} seed {seed}"
+                );
+            }
+            let one = input(Routine::TaskWaitRandom, 0, seed);
+            let draw = expected(one, Routine::WaitRandom).unwrap();
+            assert_eq!(draw.len(), 1, "seed {seed}");
+            assert_eq!(
+                expected(one, Routine::TaskWaitRandom).unwrap(),
+                draw,
+                "seed {seed}"
+            );
+        }
+    }
 
     #[test]
     fn each_delay_is_matched_by_a_wait_of_its_own() {

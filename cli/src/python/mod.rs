@@ -44,7 +44,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use waitsim::{RngKind, Routine, SeedRange};
+use waitsim::{GeneratorKind, Routine, SeedRange};
 
 use crate::args::{CheckPythonArgs, Format, Jobs, Options};
 use crate::exit::{Exit, say};
@@ -115,7 +115,7 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Exit> {
 fn checked_format(args: &CheckPythonArgs, options: &Options) -> Result<Format, Exit> {
     if options.seed.is_some()
         || options.clock != waitsim::Clock::Virtual
-        || options.rng.is_some_and(|rng| rng != RngKind::Cpython)
+        || options.rng.is_some_and(|rng| rng != GeneratorKind::Cpython)
     {
         return Err(Exit::usage(
             "`check-python` takes its seeds from --seeds A..B, runs on Python's own event loop made virtual, and draws with CPython's generator: no --seed, --clock or --rng",
