@@ -13,8 +13,8 @@ use rand::RngExt;
 use waitsim::harness::{self, Harness, Sim};
 use waitsim::{Clock, RngKind, SeedRange};
 
+use crate::book::my_crate::retry;
 use crate::harness::{failed_seed, fresh_dir, replay_vars, text, victim};
-use crate::readme::my_crate::retry;
 
 /// One retry's settings, as the test draws them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

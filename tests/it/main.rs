@@ -1,5 +1,6 @@
 //! All integration tests, in one binary.
 
+mod book;
 mod catalogue;
 mod check;
 mod cpython;
@@ -7,7 +8,6 @@ mod harness;
 mod laws;
 mod planted;
 mod rand09;
-mod readme;
 mod shrinking;
 mod snapshots;
 mod stats;

@@ -1,6 +1,7 @@
-//! The README's example test file, as it stands there (a tidy test keeps the two equal).
+//! The book's example test file (`book/src/harness/your-tests.md`), as it stands there (a tidy
+//! test keeps the two equal).
 
-#[path = "readme/my_crate.rs"]
+#[path = "book/my_crate.rs"]
 pub(crate) mod my_crate;
 
 use std::time::Duration;
