@@ -399,10 +399,9 @@ fn anchors(path: &Path) -> BTreeSet<String> {
 }
 
 /// What is wrong with each relative link of `file`: a file that does not exist, an anchor that
-/// is no heading of its page, or, from a page of the book, a file outside the book (which the
-/// rendered book does not have).
-fn broken_links(file: &Path) -> Vec<String> {
-    let book = root().join("book/src");
+/// is no heading of its page, or, from a page of the book whose sources are in `book`, a file
+/// outside it (which the rendered book does not have).
+fn broken_links(file: &Path, book: &Path) -> Vec<String> {
     let text = fs::read_to_string(file).unwrap();
     let mut broken = Vec::new();
     for target in link_targets(&text) {
@@ -425,16 +424,15 @@ fn broken_links(file: &Path) -> Vec<String> {
             broken.push(format!("`{target}`: no such file"));
             continue;
         };
-        if file.starts_with(&book) && !linked.starts_with(book.canonicalize().unwrap()) {
+        if file.starts_with(book) && !linked.starts_with(book.canonicalize().unwrap()) {
             broken.push(format!("`{target}`: outside the book"));
             continue;
         }
-        if let Some(anchor) = anchor {
-            if linked.extension().is_none_or(|ext| ext != "md")
-                || !anchors(&linked).contains(anchor)
-            {
-                broken.push(format!("`{target}`: no heading has the anchor `#{anchor}`"));
-            }
+        if let Some(anchor) = anchor
+            && (linked.extension().is_none_or(|ext| ext != "md")
+                || !anchors(&linked).contains(anchor))
+        {
+            broken.push(format!("`{target}`: no heading has the anchor `#{anchor}`"));
         }
     }
     broken
@@ -448,7 +446,7 @@ fn every_relative_link_of_the_readme_and_the_book_leads_somewhere() {
     let mut broken = Vec::new();
     for file in &files {
         checked += link_targets(&fs::read_to_string(file).unwrap()).len();
-        for problem in broken_links(file) {
+        for problem in broken_links(file, &root().join("book/src")) {
             let name = file.strip_prefix(root()).unwrap().display().to_string();
             broken.push(format!("{name}: {problem}"));
         }
@@ -460,25 +458,34 @@ fn every_relative_link_of_the_readme_and_the_book_leads_somewhere() {
 #[test]
 fn broken_links_are_found() {
     let dir = std::env::temp_dir().join(format!("waitsim-links-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let page = dir.join("page.md");
+    let book = dir.join("book/src");
+    fs::create_dir_all(&book).unwrap();
+    fs::write(dir.join("outside.md"), "# Outside\n").unwrap();
+    let page = book.join("page.md");
     fs::write(
         &page,
         "# A page\n\n## Its `second` part\n\n[fine](page.md#its-second-part) and \
          [missing](gone.md), [no anchor](#nowhere), [split\nlines](page.md#a-page),\n\
          `[in code](gone.md)` and\n\n```text\n[in a block](gone.md)\n```\n\
-         [the web](https://example.org/gone.md)\n",
+         [the web](https://example.org/gone.md), [out](../../outside.md), \
+         ![a picture](page.md)\n",
     )
     .unwrap();
-    let problems = broken_links(&page);
+    let problems = broken_links(&page, &book);
+    // Outside the book, the same file's links only need their files and headings.
+    let outside = dir.join("outside.md");
+    fs::write(&outside, "[in](book/src/page.md#its-second-part)\n").unwrap();
+    let from_outside = broken_links(&outside, &book);
     fs::remove_dir_all(&dir).unwrap();
     assert_eq!(
         problems,
         [
             "`gone.md`: no such file",
-            "`#nowhere`: no heading has the anchor `#nowhere`"
+            "`#nowhere`: no heading has the anchor `#nowhere`",
+            "`../../outside.md`: outside the book",
         ]
     );
+    assert!(from_outside.is_empty(), "{from_outside:?}");
 }
 
 #[test]
