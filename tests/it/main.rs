@@ -8,6 +8,7 @@ mod harness;
 mod laws;
 mod planted;
 mod rand09;
+mod readme;
 mod shrinking;
 mod snapshots;
 mod stats;

@@ -187,6 +187,36 @@ fn the_book_check_python_reports_are_the_snapshots() {
 }
 
 #[test]
+fn the_readme_check_python_excerpts_are_lines_of_the_snapshots() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let reports: BTreeSet<String> = ["check_python@no-sort.snap", "check_python_batch.snap"]
+        .iter()
+        .flat_map(|name| {
+            snapshot_body(name)
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut excerpts = 0;
+    // Every text block but the harness's failure, which `readme.rs` checks.
+    for block in readme.split("```text\n").skip(1) {
+        let (block, _) = block.split_once("```").unwrap();
+        if block.starts_with("waitsim: test") {
+            continue;
+        }
+        excerpts += 1;
+        for line in block.lines() {
+            assert!(
+                reports.contains(line),
+                "the README shows a line no report has:\n{line}"
+            );
+        }
+    }
+    assert_eq!(excerpts, 2, "the README's two excerpts of reports");
+}
+
+#[test]
 fn the_changelog_keeps_an_unreleased_section_in_keep_a_changelogs_categories() {
     let changelog = fs::read_to_string(root().join("CHANGELOG.md")).unwrap();
     let unreleased = changelog
