@@ -253,6 +253,8 @@ pub use rng::{DefaultRng, Generator, RngKind, seeded};
 // Seeds for many runs, and their shards.
 pub use seeds::{Partition, SeedRange};
 
+// The README's examples run as doc tests. The book's run in the `waitsim-book` crate (`book/`),
+// for the book is not part of this package.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
