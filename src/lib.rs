@@ -214,10 +214,14 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The modules in layers, each using only those of the layers before it: `error`; `name`,
+// `panic`, `digits`; `delay`; `clock`, `cpython`; `rng`, `seeds`; `wait`, `task`; `measure`,
+// `routine`; `runner`; `laws`; `harness`; `analysis`; `strategies`.
 pub mod analysis;
 mod clock;
 mod cpython;
 mod delay;
+mod digits;
 mod error;
 pub mod harness;
 pub mod laws;
@@ -225,14 +229,13 @@ mod measure;
 mod name;
 mod panic;
 mod rng;
-mod scenario;
+mod routine;
+mod runner;
 mod seeds;
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategies;
-mod sweep;
 mod task;
-mod timeline;
 mod wait;
 
 // The root is for a user of the routines; the kit is in `harness`, `laws` and `strategies`,
@@ -244,12 +247,16 @@ pub use task::{task_wait_n, task_wait_random};
 pub use wait::{wait_n, wait_random};
 // Their inputs, their names and their errors.
 pub use delay::{MaxDelay, TaskCount};
+pub use digits::parse_digits;
 pub use error::Error;
-pub use scenario::Routine;
+pub use routine::Routine;
 // The clock and the generators they run with.
 pub use clock::Clock;
 pub use cpython::CpythonRandom;
-pub use rng::{DefaultRng, Generator, RngKind, seeded};
+pub use rng::{DefaultRng, Generator, GeneratorKind, seeded};
+/// The name [`GeneratorKind`] had before 0.2, for code written against it; it goes at 1.0.
+#[doc(hidden)]
+pub type RngKind = GeneratorKind;
 // Seeds for many runs, and their shards.
 pub use seeds::{Partition, SeedRange};
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use rand::RngExt;
 use waitsim::harness::{Harness, Sim};
-use waitsim::{RngKind, SeedRange};
+use waitsim::{GeneratorKind, SeedRange};
 
 /// The README's code under test, with its jitter widened to [0.5, 1.5) as the README says.
 async fn widened_jittered_wait<R: rand::Rng + ?Sized>(rng: &mut R, base: Duration) -> Duration {
@@ -26,7 +26,7 @@ fn the_planted_bug_fails_as_the_readme_shows() {
         .name("a_jittered_wait_is_at_most_its_base")
         .without_regressions_file()
         .seeds(SeedRange::new(0, 256).unwrap())
-        .kind(RngKind::ChaCha)
+        .kind(GeneratorKind::ChaCha)
         .try_run(async |mut sim: Sim| {
             let base = Duration::from_secs(10);
             let wait = widened_jittered_wait(&mut sim.rng, base).await;

@@ -1,6 +1,7 @@
 //! Project policy, checked: fixtures and snapshots match one to one, CI runs the README's test
-//! command, the examples of the README and the book are run as written, and every relative link
-//! of the README and the book leads somewhere.
+//! command, the examples of the README and the book are run as written, every relative link of
+//! the README and the book leads somewhere, and the library's modules import each name from the
+//! module that defines it.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -588,4 +589,104 @@ fn every_page_of_the_book_is_in_its_summary_and_a_doc_test() {
         }
     }
     assert!(pages > 20, "only {pages} pages were found");
+}
+
+/// The names the crate root re-exports (`pub use module::{A, B};`).
+fn root_reexports(lib: &str) -> BTreeSet<String> {
+    lib.lines()
+        .filter_map(|line| line.strip_prefix("pub use ")?.strip_suffix(';'))
+        .filter_map(|path| path.split_once("::").map(|(_, names)| names))
+        .flat_map(|names| names.trim_matches(['{', '}']).split(','))
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// The root's re-exported names that `source` takes through the root (`use crate::{Error,
+/// MaxDelay};`, `use crate::Clock;`, `$crate::Error`), outside comments and its unit tests.
+fn imported_through_the_root(source: &str, reexported: &BTreeSet<String>) -> Vec<String> {
+    let code: String = source
+        .split("#[cfg(test)]")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut found = Vec::new();
+    for (at, _) in code.match_indices("crate::") {
+        let rest = &code[at + "crate::".len()..];
+        let names = match rest.strip_prefix('{') {
+            Some(group) => group.split('}').next().unwrap_or_default(),
+            None => rest
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or_default(),
+        };
+        for name in names.split(',').map(str::trim) {
+            let first = name.split("::").next().unwrap_or_default();
+            if name == first && reexported.contains(first) {
+                found.push(first.to_string());
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_library_imports_each_name_from_its_module_and_has_one_module_file_style() {
+    let src = root().join("src");
+    let lib = fs::read_to_string(src.join("lib.rs")).unwrap();
+    let reexported = root_reexports(&lib);
+    assert!(reexported.contains("MaxDelay") && reexported.contains("Error"));
+    let mut folders = vec![src.clone()];
+    let mut files = 0;
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                assert!(
+                    path.with_extension("rs").exists(),
+                    "{}: a folder of modules beside no `{}.rs`",
+                    path.display(),
+                    path.file_name().unwrap().to_string_lossy()
+                );
+                folders.push(path);
+                continue;
+            }
+            assert!(
+                !path.ends_with("mod.rs"),
+                "{}: the crate's modules are `foo.rs` beside `foo/`",
+                path.display()
+            );
+            if path == src.join("lib.rs") {
+                continue;
+            }
+            files += 1;
+            let source = fs::read_to_string(&path).unwrap();
+            let upward = imported_through_the_root(&source, &reexported);
+            assert!(
+                upward.is_empty(),
+                "{}: imports {upward:?} through the crate root: import from the module that \
+                 defines it",
+                path.display()
+            );
+        }
+    }
+    assert!(files > 20, "the library's modules were not found");
+}
+
+#[test]
+fn imports_through_the_root_are_found() {
+    let reexported =
+        root_reexports("pub use delay::{MaxDelay, TaskCount};\npub use error::Error;\n");
+    assert_eq!(reexported.len(), 3);
+    let source = "use crate::{Clock, Error, MaxDelay};\nuse crate::delay::TaskCount;\n\
+                  use crate::Error;\nfn f() -> $crate::MaxDelay {}\nmod x { use crate::error::Error; }\n\
+                  /// [`MaxDelay`](crate::MaxDelay)\n\
+                  #[cfg(test)]\nmod tests { use crate::TaskCount; }";
+    assert_eq!(
+        imported_through_the_root(source, &reexported),
+        ["Error", "MaxDelay", "Error", "MaxDelay"]
+    );
 }

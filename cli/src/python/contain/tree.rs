@@ -54,6 +54,35 @@ pub fn descendants(root: u32) -> Vec<u32> {
     found
 }
 
+/// How long `root` and the processes below it have waited for a CPU while ready to run: the
+/// sum, over their threads, of the second field of `/proc/PID/task/TID/schedstat`. A thread
+/// that has ended no longer counts, so the sum can fall; callers look at its growth. `None`
+/// where the kernel keeps no such count, or `/proc` hides the tree.
+pub fn run_queue_wait(root: u32) -> Option<std::time::Duration> {
+    let mut total = 0u64;
+    let mut seen = false;
+    for pid in std::iter::once(root).chain(descendants(root)) {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let waited = std::fs::read_to_string(task.path().join("schedstat"))
+                .ok()
+                .and_then(|line| waited_in_schedstat(&line));
+            if let Some(waited) = waited {
+                total = total.saturating_add(waited);
+                seen = true;
+            }
+        }
+    }
+    seen.then(|| std::time::Duration::from_nanos(total))
+}
+
+/// The nanoseconds spent waiting on a run queue, in a `schedstat` line: `run wait slices`.
+fn waited_in_schedstat(line: &str) -> Option<u64> {
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// The direct children of `parent`.
 pub fn children(parent: u32) -> Vec<u32> {
     parents()
@@ -83,7 +112,7 @@ pub fn kill(pid: u32) {
 
 /// Sends `signal` to one process; one that is gone already needs nothing.
 #[cfg(unix)]
-pub fn signal(pid: u32, signal: nix::sys::signal::Signal) {
+fn signal(pid: u32, signal: nix::sys::signal::Signal) {
     use nix::unistd::Pid;
     if let Ok(pid) = i32::try_from(pid) {
         let _ = nix::sys::signal::kill(Pid::from_raw(pid), signal);
@@ -99,6 +128,42 @@ mod tests {
         assert_eq!(parent_in_stat("12 (a) b) c) S 34 12 12 0"), Some(34));
         assert_eq!(parent_in_stat("12 (sleep) S 1 12 12"), Some(1));
         assert_eq!(parent_in_stat("garbage"), None);
+    }
+
+    #[test]
+    fn the_wait_is_the_second_field_of_schedstat() {
+        assert_eq!(waited_in_schedstat("120119 2362416 2\n"), Some(2362416));
+        assert_eq!(waited_in_schedstat("120119"), None);
+        assert_eq!(waited_in_schedstat("a b c"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn threads_that_outnumber_the_cpus_are_seen_waiting() {
+        let me = std::process::id();
+        let before = run_queue_wait(me).expect("this process's own schedstat is readable");
+        // Twice as many busy threads as CPUs, spinning for 50 ms: some must wait.
+        let busy = 2 * std::thread::available_parallelism().map_or(1, usize::from) + 1;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let threads: Vec<_> = (0..busy)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        std::hint::spin_loop();
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        // Read while they run: an ended thread no longer counts.
+        let during = run_queue_wait(me).expect("readable");
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        assert!(during > before, "{during:?} after {before:?}");
+        assert_eq!(run_queue_wait(u32::MAX), None);
     }
 
     #[cfg(target_os = "linux")]

@@ -1,6 +1,6 @@
-//! The seed loop: the recorded seeds first, then this shard's; each seed once, or twice for
-//! the determinism check; stop at the first failure, record it and report it; count the
-//! `sometimes` conditions and judge them after the last seed.
+//! One body's runs: a run on one seed through the runner, with its value, virtual time,
+//! draws and conditions; a seed run twice for the determinism check; and a failing seed
+//! shrunk.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -10,14 +10,14 @@ use std::time::Duration;
 use std::backtrace::Backtrace;
 use std::sync::{Mutex, PoisonError};
 
-use super::coverage::{Coverage, Reached};
-use super::env::{Budget, Seeds, Settings};
-use super::runner::Stopped;
+use super::coverage::Reached;
+use super::env::Budget;
+use super::failure::Shrunk;
 use super::shrink::{self, Case, Draws, INPUT, Spent, WORDS};
-use super::{Failure, Harness, Outcome, Shrunk, Sim, regressions, replay, runner};
+use super::sim::{Outcome, Sim};
 use crate::delay::secs_f64;
-use crate::panic::inside_runtime;
-use crate::{Generator, Partition, RngKind};
+use crate::rng::{Generator, GeneratorKind};
+use crate::runner::{self, Stopped};
 
 /// What one run of a seed gave: its value as JSON, and the evidence the determinism check
 /// compares beside it.
@@ -60,7 +60,7 @@ impl From<String> for Failed {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Context {
     pub(super) seed: u64,
-    pub(super) kind: RngKind,
+    pub(super) kind: GeneratorKind,
     /// Shrinking's budget.
     pub(super) shrink: Budget,
 }
@@ -106,6 +106,18 @@ pub(super) enum Source {
     Replay(Arc<[u64]>),
 }
 
+impl Source {
+    /// The source of a candidate's words: the seeded generator where the words are fixed
+    /// (not shrunk), else these words.
+    fn of(fixed: bool, words: &[u64]) -> Source {
+        if fixed {
+            Source::Seeded
+        } else {
+            Source::Replay(words.into())
+        }
+    }
+}
+
 /// One run of a body: how it went, and the words it drew from `sim.rng`, if it drew no
 /// more than are kept.
 #[derive(Debug)]
@@ -139,7 +151,7 @@ pub(super) struct FirstFailure {
 /// value, the virtual time, the draws and the conditions reached, or how it failed.
 pub(super) fn run_body<F, R>(
     seed: u64,
-    kind: RngKind,
+    kind: GeneratorKind,
     source: &Source,
     body: impl FnOnce(Sim) -> F,
 ) -> BodyRun
@@ -234,11 +246,7 @@ pub(super) fn shrink_failure(
         (start, 0)
     } else {
         shrink::shrink(start, fixed, spent, |draws| {
-            let source = if fixed[WORDS] {
-                Source::Seeded
-            } else {
-                Source::Replay(draws.parts[WORDS].clone().into())
-            };
+            let source = Source::of(fixed[WORDS], &draws.parts[WORDS]);
             let (shown, ran) = run(&shrink::to_bytes(&draws.parts[INPUT]), &source)?;
             let failed = ran.outcome.err().filter(|failed| failed.how == how)?;
             let words = if fixed[WORDS] { Vec::new() } else { ran.words? };
@@ -260,11 +268,7 @@ pub(super) fn shrink_failure(
         out_of_budget: spent.out_of_budget.clone(),
         draws: (!fixed[WORDS]).then_some((found_draws as u64, draws as u64)),
     };
-    let source = if fixed[WORDS] {
-        Source::Seeded
-    } else {
-        Source::Replay(best.draws.parts[WORDS].clone().into())
-    };
+    let source = Source::of(fixed[WORDS], &best.draws.parts[WORDS]);
     Shrinking {
         failed: Failed {
             shrunk: Some(Box::new(shrunk)),
@@ -288,160 +292,9 @@ pub(super) struct Shrinking {
     pub(super) how: How,
 }
 
-impl Harness {
-    /// The loop. Returns how many seeds ran.
-    pub(super) fn drive(
-        self,
-        once: impl Fn(Context) -> Result<Trace, Failed>,
-    ) -> Result<u64, Failure> {
-        let test = self.name.clone().unwrap_or_else(test_name);
-        let cannot_run =
-            |message| Failure::cannot_run(test.clone(), self.kind.unwrap_or_default(), message);
-        if let Some(message) = inside_runtime("the waitsim harness") {
-            return Err(cannot_run(message));
-        }
-        if let Some((name, share)) = self
-            .sometimes
-            .iter()
-            .find(|(_, share)| !(*share > 0.0 && *share <= 1.0))
-        {
-            return Err(cannot_run(format!(
-                "the share asked of `sometimes` condition `{name}` is {share}: a share is in (0, 1]"
-            )));
-        }
-        let mut settings = Settings::from_env().map_err(cannot_run)?;
-        let determinism_from_env = self.check_determinism.is_none() && settings.check_determinism;
-        if let Some(range) = self.seeds {
-            settings.seeds = Seeds::Range(range);
-            settings.shard = Partition::WHOLE;
-            settings.random = false;
-        }
-        if self.one_input {
-            let seed = match settings.seeds {
-                Seeds::One(seed) => seed,
-                Seeds::Range(_) => 0,
-            };
-            settings.seeds = Seeds::One(seed);
-            settings.shard = Partition::WHOLE;
-            settings.random = false;
-        }
-        settings.kind = self.kind.unwrap_or(settings.kind);
-        settings.shrink = self.shrink.unwrap_or(settings.shrink);
-        let check_determinism = self.check_determinism.unwrap_or(settings.check_determinism);
-        let regressions = self
-            .regressions
-            .clone()
-            .unwrap_or_else(regressions::default_path);
-        // A replay runs its one seed; a loop runs the recorded seeds of its shard first, then
-        // its shard's others.
-        let recorded: Vec<u64> = match (settings.seeds, &regressions) {
-            (Seeds::Range(range), Some(path)) => regressions::recorded(path, &test, settings.kind)
-                .into_iter()
-                .filter(|entry| entry.runs_in(settings.shard, range.start(), check_determinism))
-                .map(|entry| entry.seed)
-                .collect(),
-            _ => Vec::new(),
-        };
-        let fresh: Box<dyn Iterator<Item = u64>> = match settings.seeds {
-            Seeds::One(seed) => Box::new(std::iter::once(seed)),
-            Seeds::Range(range) => {
-                let recorded = recorded.clone();
-                Box::new(
-                    settings
-                        .shard
-                        .seeds(range)
-                        .filter(move |s| !recorded.contains(s)),
-                )
-            }
-        };
-        if let (true, Seeds::Range(range)) = (settings.random, settings.seeds) {
-            // Shown with `--nocapture`, and with the report of a failure.
-            eprintln!(
-                "waitsim: test `{test}`: WAITSIM_SEEDS=random runs seeds {}..{}",
-                range.start(),
-                range.end()
-            );
-        }
-        let mut coverage = Coverage::new(&self.sometimes);
-        for seed in recorded.iter().copied().chain(fresh) {
-            let context = Context {
-                seed,
-                kind: settings.kind,
-                shrink: settings.shrink,
-            };
-            match run_seed(&once, context, check_determinism) {
-                Ok(reached) => coverage.add(&reached),
-                Err(failed) => {
-                    let note = match &failed.shrunk {
-                        Some(shrunk) if !shrunk.input.is_empty() => {
-                            format!("input {}: {}", shrunk.input, failed.message)
-                        }
-                        _ => failed.message.clone(),
-                    };
-                    let recorded_in = match (&regressions, settings.seeds, recorded.contains(&seed))
-                    {
-                        (Some(path), Seeds::Range(_), false) => {
-                            let entry = regressions::Entry {
-                                seed,
-                                shard: Some(settings.shard),
-                                determinism: failed.from_determinism,
-                            };
-                            regressions::record(path, &test, settings.kind, entry, &note)
-                                .then(|| path.clone())
-                        }
-                        (Some(path), _, true) => Some(path.clone()),
-                        _ => None,
-                    };
-                    return Err(Failure {
-                        test,
-                        seed: Some(seed),
-                        kind: settings.kind,
-                        shard: settings.shard,
-                        message: failed.message,
-                        recorded: recorded_in,
-                        determinism_from_env,
-                        shrunk: failed.shrunk,
-                        coverage: None,
-                        backtrace: failed.backtrace,
-                        replay_with: Box::new(replay::find(self.shrink.is_none())),
-                    });
-                }
-            }
-        }
-        if coverage.conditions.is_empty() {
-            return Ok(coverage.seeds);
-        }
-        // One seed (a replay) cannot be expected to reach every condition: its counts are
-        // shown, not judged.
-        let judged = matches!(settings.seeds, Seeds::Range(_));
-        if judged && !coverage.met() {
-            return Err(Failure {
-                message: format!(
-                    "not every `sometimes` condition held as often as asked, over the {} \
-                     that ran: the test may not be checking what it means to\n{coverage}\
-                     widen the inputs so that the seeds reach these cases, or run more seeds \
-                     (WAITSIM_CASES)",
-                    super::plural(coverage.seeds, "seed")
-                ),
-                shard: settings.shard,
-                coverage: Some(Box::new(coverage)),
-                ..Failure::cannot_run(test, settings.kind, String::new())
-            });
-        }
-        if settings.show_coverage || !judged {
-            // Shown with `--nocapture` (cargo test) or `--no-capture` (nextest).
-            eprintln!(
-                "waitsim: test `{test}`: `sometimes` conditions over {}\n{coverage}",
-                super::plural(coverage.seeds, "seed")
-            );
-        }
-        Ok(coverage.seeds)
-    }
-}
-
 /// Runs one seed (twice, comparing, for the determinism check), turning a panic into a
 /// message. Returns the conditions the (first) run reached.
-fn run_seed(
+pub(super) fn run_seed(
     once: &impl Fn(Context) -> Result<Trace, Failed>,
     context: Context,
     twice: bool,
@@ -513,15 +366,6 @@ fn excerpt(json: &[u8], at: usize) -> String {
     let start = at.saturating_sub(20);
     let end = (at + 20).min(json.len());
     String::from_utf8_lossy(json.get(start..end).unwrap_or_default()).into_owned()
-}
-
-/// The running test's name: libtest names each test's thread after it, under `cargo test`
-/// and under cargo-nextest alike.
-fn test_name() -> String {
-    std::thread::current()
-        .name()
-        .unwrap_or("this_test")
-        .to_string()
 }
 
 #[cfg(test)]

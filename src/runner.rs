@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::Clock;
-use crate::clock::{VIRTUAL_LIMIT, VIRTUAL_LIMIT_WORDS};
+use crate::clock::{Clock, VIRTUAL_LIMIT, virtual_limit_words};
 use crate::panic::message as panic_message;
 
 /// A run that returned: its value and the virtual time it took.
@@ -39,8 +38,8 @@ impl Stopped {
         match self {
             Stopped::Panicked(message) => format!("the body panicked: {message}"),
             Stopped::Hung => format!(
-                "the body did not finish within {VIRTUAL_LIMIT_WORDS}: it waits on something \
-                 that never comes"
+                "the body did not finish within {}: it waits on something that never comes",
+                virtual_limit_words()
             ),
             Stopped::NoRuntime(err) => err.clone(),
         }

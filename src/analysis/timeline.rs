@@ -5,9 +5,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::delay::{draw_n, secs, vec_for};
+use crate::delay::{MaxDelay, draw_n, secs, vec_for};
+use crate::error::Error;
 use crate::wait::wait_sorted_timed;
-use crate::{Error, MaxDelay};
 
 /// One wait of a run, as it happened on the clock.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,9 +36,9 @@ pub struct Span {
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
 /// let t = Clock::Virtual.run(timeline(&mut seeded(1), 4, MaxDelay::DEFAULT))?;
-/// assert_eq!(t.tasks.len(), 4);
+/// assert_eq!(t.spans.len(), 4);
 /// // All waits start together; the run lasts as long as the longest, not the sum.
-/// assert!(t.tasks.iter().all(|span| span.start.is_zero()));
+/// assert!(t.spans.iter().all(|span| span.start.is_zero()));
 /// assert!(t.elapsed.as_secs_f64() < t.sum_of_delays);
 /// # Ok(())
 /// # }
@@ -54,14 +54,15 @@ pub struct Timeline {
     pub elapsed: Duration,
     /// The sum of all delays, in seconds.
     pub sum_of_delays: f64,
-    /// Every wait, in index order.
-    pub tasks: Vec<Span>,
+    /// Every wait's span, in index order (`tasks` in JSON).
+    #[serde(rename = "tasks")]
+    pub spans: Vec<Span>,
 }
 
 /// Runs [`wait_n`](crate::wait_n)`(rng, n, max_delay)` and records when each wait ended.
 ///
 /// The delays are exactly those of `wait_n` with the same generator state (its result is the
-/// delays of the timeline's tasks in rank order). On a paused clock every end is the task's
+/// delays of the timeline's spans in rank order). On a paused clock every end is the wait's
 /// delay rounded up to the timer's next millisecond.
 ///
 /// # Errors
@@ -79,15 +80,16 @@ pub async fn timeline<R: rand::Rng + ?Sized>(
     let draws = draw_n(rng, n, max_delay)?;
     let mut order = vec_for(n)?;
     order.extend(0..n);
-    // A stable sort, so that equal delays keep index order, as in `wait_n`.
+    // A stable sort, so that among equal delays the ranks follow the indices (in `wait_n`'s
+    // result equal delays are the same number, and no order among them can be seen).
     order.sort_by(|&a: &usize, &b: &usize| draws[a].total_cmp(&draws[b]));
     let mut sorted = vec_for(n)?;
     sorted.extend(order.iter().map(|&index| draws[index]));
     let start = Instant::now();
     let ends = wait_sorted_timed(&sorted).await?;
     let elapsed = start.elapsed();
-    let mut tasks = vec_for(n)?;
-    tasks.extend(
+    let mut spans = vec_for(n)?;
+    spans.extend(
         order
             .iter()
             .zip(&ends)
@@ -100,13 +102,13 @@ pub async fn timeline<R: rand::Rng + ?Sized>(
                 rank,
             }),
     );
-    tasks.sort_unstable_by_key(|span| span.index);
+    spans.sort_unstable_by_key(|span| span.index);
     Ok(Timeline {
         n,
         max_delay,
         elapsed,
         // Folded from +0.0: `Sum` for floats starts at -0.0, which an empty run would print.
         sum_of_delays: draws.iter().fold(0.0, |sum, delay| sum + delay),
-        tasks,
+        spans,
     })
 }

@@ -10,9 +10,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::delay::secs;
-use crate::measure::{check_measured_count, measure_with, per_task};
-use crate::{Clock, Error, MaxDelay, RngKind};
+use super::measure::measure_with;
+use crate::clock::Clock;
+use crate::delay::{MaxDelay, secs};
+use crate::error::Error;
+use crate::measure::{check_measured_count, per_task};
+use crate::rng::GeneratorKind;
+use crate::wait::Runtime;
 
 /// The `measure_time` of one seed.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,11 +35,11 @@ pub struct SeedResult {
 ///
 /// ```
 /// use waitsim::analysis::SweepOptions;
-/// use waitsim::{MaxDelay, RngKind};
+/// use waitsim::{MaxDelay, GeneratorKind};
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
-/// let options = SweepOptions::new(100, MaxDelay::new(10.0)?).kind(RngKind::Cpython);
-/// assert_eq!((options.n, options.kind), (100, RngKind::Cpython));
+/// let options = SweepOptions::new(100, MaxDelay::new(10.0)?).kind(GeneratorKind::Cpython);
+/// assert_eq!((options.n, options.kind), (100, GeneratorKind::Cpython));
 /// # Ok(())
 /// # }
 /// ```
@@ -47,7 +51,7 @@ pub struct SweepOptions {
     /// The upper bound of each delay.
     pub max_delay: MaxDelay,
     /// The kind of generator each seed seeds.
-    pub kind: RngKind,
+    pub kind: GeneratorKind,
     /// How many threads run seeds at once.
     pub threads: NonZeroUsize,
 }
@@ -60,14 +64,14 @@ impl SweepOptions {
         SweepOptions {
             n,
             max_delay,
-            kind: RngKind::default(),
+            kind: GeneratorKind::default(),
             threads: std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN),
         }
     }
 
     /// The same sweep with generators of `kind`.
     #[must_use]
-    pub fn kind(self, kind: RngKind) -> SweepOptions {
+    pub fn kind(self, kind: GeneratorKind) -> SweepOptions {
         SweepOptions { kind, ..self }
     }
 
@@ -151,7 +155,7 @@ where
                             n,
                             max_delay,
                             &mut || {},
-                            true,
+                            Runtime::OwnVirtual,
                         ))?;
                         let result = SeedResult {
                             seed,

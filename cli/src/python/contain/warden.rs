@@ -1,5 +1,5 @@
-//! Containment of the code under test: a warden process between waitsim and each Python
-//! process, the limits and the sandbox it applies, and the killing of whole process trees.
+//! The warden: a process between waitsim and each Python process, the limits and the sandbox
+//! it applies, and the killing of its whole process tree.
 //!
 //! waitsim starts `waitsim __warden SPEC -- PYTHON ARGS...` for each routine. The warden
 //! (Linux):
@@ -25,7 +25,7 @@
 //! - when Python ends, or waitsim asks (SIGTERM), kills and reaps everything in its tree.
 //!
 //! Elsewhere (macOS) the warden applies the limits the kernel takes and waitsim kills the
-//! process group, as before: there is no subreaper, no parent-death signal and no Landlock.
+//! process group: there is no subreaper, no parent-death signal and no Landlock.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -103,6 +103,11 @@ pub struct Plan {
     /// that a user of its own can run that Python.
     #[serde(default)]
     pub hidden: Vec<PathBuf>,
+    /// Whether the private copy is a filesystem of its own (a `tmpfs` in the tree's mount
+    /// namespace, where waitsim may make one), whose size is the copy's and [`DISK`] more: the
+    /// disk cap then holds exactly, whatever the warden's looks miss.
+    #[serde(default)]
+    pub disk_filesystem: bool,
 }
 
 impl Plan {
@@ -156,7 +161,11 @@ impl Plan {
             }
             None => parts.push("processes unlimited, memory watched".to_string()),
         }
-        parts.push(format!("disk {} MiB", DISK >> 20));
+        parts.push(if self.disk_filesystem {
+            format!("disk {} MiB on a filesystem of its own", DISK >> 20)
+        } else {
+            format!("disk {} MiB", DISK >> 20)
+        });
         if self.landlock.is_none()
             && !self.seccomp
             && self.user == User::Own
@@ -343,6 +352,10 @@ mod imp {
         }
     }
 
+    // Kept whole, over 60 lines: its order is the containment (signals blocked before the
+    // child exists, the child's setup in `pre_exec`, stdio let go only once Python holds it,
+    // the tree killed before its cgroups go and its copy is removed), and read in one place,
+    // no step can be moved without the reader seeing what it comes before.
     pub fn run(spec: &Spec, python: &[OsString]) -> i32 {
         let signals = handled();
         if sigprocmask(SigmaskHow::SIG_BLOCK, Some(&signals), None).is_err() {
@@ -494,7 +507,7 @@ mod imp {
         use nix::unistd::{Pid, getppid};
 
         use super::super::{Cgroups, FIRST_UID, PROCESSES, Plan, Spec, User};
-        use crate::python::tree;
+        use crate::python::contain::tree;
 
         /// Makes the warden a child subreaper that dies with waitsim; false if waitsim is
         /// already gone.
@@ -599,6 +612,7 @@ mod imp {
                 user,
                 cgroups: find_cgroups(),
                 hidden,
+                disk_filesystem: root && has_capability(21),
             }
         }
 
@@ -678,6 +692,9 @@ mod imp {
         /// In the warden, before anything of the sandbox opens a path: a mount namespace of
         /// its own (and so of its tree's), where each of `hidden` is an empty folder anyone
         /// may enter, with the paths of `read` below it bound back in.
+        // Kept whole, over 60 lines: each step needs the one before in the same namespace (the
+        // paths are opened after `unshare` and before the folders are covered, and bound back
+        // from those descriptors), an order a split would hide.
         fn private_view(hidden: &[PathBuf], read: &[PathBuf]) -> Result<(), String> {
             use nix::mount::{MsFlags, mount};
             use std::os::fd::AsRawFd;
@@ -866,6 +883,9 @@ mod imp {
                 if !plan.hidden.is_empty() {
                     private_view(&plan.hidden, &spec.read)?;
                 }
+                if plan.disk_filesystem {
+                    own_disk(&spec.write, plan.hidden.is_empty())?;
+                }
                 let user = match plan.user {
                     User::Unprivileged => Some((FIRST_UID + warden, FIRST_UID + warden)),
                     _ => None,
@@ -969,6 +989,75 @@ mod imp {
         }
 
         /// Gives `path` and everything below it to `uid` and `gid`, without following links.
+        /// In the warden, before the copy is given to its user: each of `dirs` becomes a
+        /// `tmpfs` of its own in the tree's mount namespace (made here when `unshare`), holding
+        /// what it held, with room for [`DISK`] more bytes (and a page's slack, so that the
+        /// warden's look still sees the cap crossed and says so) and [`DISK_ENTRIES`] more
+        /// entries. Whatever the code writes past that fails (`ENOSPC`).
+        fn own_disk(dirs: &[PathBuf], unshare: bool) -> Result<(), String> {
+            use nix::mount::{MsFlags, mount};
+            use std::os::fd::AsRawFd;
+            let fail = |what: &str, err: &dyn std::fmt::Display| format!("cannot {what}: {err}");
+            if unshare {
+                nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNS)
+                    .map_err(|e| fail("make a mount namespace", &e))?;
+                mount(
+                    None::<&str>,
+                    "/",
+                    None::<&str>,
+                    MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+                    None::<&str>,
+                )
+                .map_err(|e| fail("make the mounts private", &e))?;
+            }
+            // The warden's folder (and so Python's) is in the copy: entered again once the
+            // filesystem covers it.
+            let here = std::env::current_dir().ok();
+            for dir in dirs {
+                let (bytes, entries) =
+                    super::super::disk_use(std::slice::from_ref(dir), usize::MAX);
+                let old =
+                    File::open(dir).map_err(|e| fail(&format!("open `{}`", dir.display()), &e))?;
+                let size = bytes + super::super::DISK + 4096;
+                let inodes = entries + super::super::DISK_ENTRIES + 16;
+                mount(
+                    Some("tmpfs"),
+                    dir,
+                    Some("tmpfs"),
+                    MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+                    Some(format!("mode=0700,size={size},nr_inodes={inodes}").as_str()),
+                )
+                .map_err(|e| fail(&format!("make a filesystem at `{}`", dir.display()), &e))?;
+                let from = PathBuf::from(format!("/proc/self/fd/{}", old.as_raw_fd()));
+                copy_tree(&from, dir).map_err(|e| {
+                    fail(&format!("fill the filesystem at `{}`", dir.display()), &e)
+                })?;
+            }
+            if let Some(here) = here {
+                std::env::set_current_dir(&here)
+                    .map_err(|e| fail(&format!("enter `{}`", here.display()), &e))?;
+            }
+            Ok(())
+        }
+
+        /// Copies the folders and files below `from` to `to`, with their modes. (A private
+        /// copy holds nothing else: its links were followed when it was made.)
+        fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+            for entry in std::fs::read_dir(from)? {
+                let entry = entry?;
+                let kind = entry.file_type()?;
+                let target = to.join(entry.file_name());
+                if kind.is_dir() {
+                    std::fs::create_dir(&target)?;
+                    std::fs::set_permissions(&target, entry.metadata()?.permissions())?;
+                    copy_tree(&entry.path(), &target)?;
+                } else if kind.is_file() {
+                    std::fs::copy(entry.path(), &target)?;
+                }
+            }
+            Ok(())
+        }
+
         fn give(path: &Path, uid: u32, gid: u32) -> io::Result<()> {
             std::os::unix::fs::lchown(path, Some(uid), Some(gid))?;
             if std::fs::symlink_metadata(path)?.is_dir() {
@@ -1263,6 +1352,7 @@ mod imp {
                 user: User::Own,
                 cgroups: None,
                 hidden: Vec::new(),
+                disk_filesystem: false,
             }
         }
 
@@ -1373,18 +1463,29 @@ mod tests {
                 pids: PathBuf::from("/p"),
             }),
             hidden: Vec::new(),
+            disk_filesystem: false,
         };
         assert_eq!(
             full.describe(),
             "landlock ABI 7, no sockets, a user of its own, cgroup v1: memory, 256 processes, disk 40 MiB"
         );
         assert_eq!(full.shortfalls(), None);
+        let own_disk = Plan {
+            disk_filesystem: true,
+            ..full.clone()
+        };
+        assert!(
+            own_disk
+                .describe()
+                .ends_with("disk 40 MiB on a filesystem of its own")
+        );
         let bare = Plan {
             landlock: None,
             seccomp: false,
             user: User::RootWithoutCapabilities,
             cgroups: None,
             hidden: Vec::new(),
+            disk_filesystem: false,
         };
         assert!(bare.describe().starts_with("no landlock, sockets open"));
         let warning = bare.shortfalls().unwrap();

@@ -10,75 +10,14 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::delay::secs;
-use crate::measure::measure_with;
-use crate::name::{Named, named};
-use crate::task::task_wait_n_with;
-use crate::wait::wait_n_with;
-use crate::{Clock, Error, MaxDelay, RngKind, task_wait_random, wait_random};
-
-/// One of the seed's five routines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Routine {
-    /// [`wait_random`](crate::wait_random).
-    WaitRandom,
-    /// [`wait_n`](crate::wait_n).
-    WaitN,
-    /// [`measure_time`](crate::measure_time).
-    MeasureTime,
-    /// [`task_wait_random`](crate::task_wait_random).
-    TaskWaitRandom,
-    /// [`task_wait_n`](crate::task_wait_n).
-    TaskWaitN,
-}
-
-impl Routine {
-    /// The routine's name in the seed, such as `wait_n`.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            Routine::WaitRandom => "wait_random",
-            Routine::WaitN => "wait_n",
-            Routine::MeasureTime => "measure_time",
-            Routine::TaskWaitRandom => "task_wait_random",
-            Routine::TaskWaitN => "task_wait_n",
-        }
-    }
-}
-
-impl Routine {
-    /// Every routine, in the seed's order. Each reads back from its name:
-    ///
-    /// ```
-    /// use waitsim::Routine;
-    ///
-    /// for &routine in Routine::ALL {
-    ///     assert_eq!(routine.to_string().parse::<Routine>().unwrap(), routine);
-    /// }
-    /// let err = "wait_forever".parse::<Routine>().unwrap_err();
-    /// assert!(err.to_string().starts_with("unknown routine `wait_forever`"));
-    /// ```
-    pub const ALL: &'static [Routine] = &[
-        Routine::WaitRandom,
-        Routine::WaitN,
-        Routine::MeasureTime,
-        Routine::TaskWaitRandom,
-        Routine::TaskWaitN,
-    ];
-}
-
-impl Named for Routine {
-    const WHAT: &'static str = "routine";
-    const ALL: &'static [Routine] = Routine::ALL;
-
-    fn name(self) -> &'static str {
-        Routine::name(self)
-    }
-}
-
-named!(Routine);
+use super::measure::measure_with;
+use crate::clock::Clock;
+use crate::delay::{MaxDelay, secs, secs_f64};
+use crate::error::Error;
+use crate::rng::GeneratorKind;
+use crate::routine::Routine;
+use crate::task::{task_wait_n_with, task_wait_random};
+use crate::wait::{Runtime, wait_n_with, wait_random};
 
 /// A call of one of the seed's routines, with its inputs: the routines that run `n` waits
 /// hold an `n`, the others do not.
@@ -141,6 +80,32 @@ pub enum Scenario {
 }
 
 impl Scenario {
+    /// The call of `routine` with `n` waits (for the routines that take an `n`; the others
+    /// ignore it) and the bound `max_delay`.
+    ///
+    /// ```
+    /// use waitsim::analysis::Scenario;
+    /// use waitsim::{MaxDelay, Routine};
+    ///
+    /// let bound = MaxDelay::DEFAULT;
+    /// assert_eq!(Scenario::new(Routine::WaitN, 3, bound), Scenario::WaitN { n: 3, max_delay: bound });
+    /// assert_eq!(Scenario::new(Routine::WaitRandom, 3, bound), Scenario::WaitRandom { max_delay: bound });
+    /// for &routine in Routine::ALL {
+    ///     let scenario = Scenario::new(routine, 3, bound);
+    ///     assert_eq!((scenario.routine(), scenario.n()), (routine, routine.takes_n().then_some(3)));
+    /// }
+    /// ```
+    #[must_use]
+    pub fn new(routine: Routine, n: usize, max_delay: MaxDelay) -> Scenario {
+        match routine {
+            Routine::WaitRandom => Scenario::WaitRandom { max_delay },
+            Routine::WaitN => Scenario::WaitN { n, max_delay },
+            Routine::MeasureTime => Scenario::MeasureTime { n, max_delay },
+            Routine::TaskWaitRandom => Scenario::TaskWaitRandom { max_delay },
+            Routine::TaskWaitN => Scenario::TaskWaitN { n, max_delay },
+        }
+    }
+
     /// The routine this scenario calls.
     #[must_use]
     pub fn routine(self) -> Routine {
@@ -181,14 +146,11 @@ impl Scenario {
 impl fmt::Display for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (routine, max_delay) = (self.routine(), self.max_delay());
-        match self.n() {
-            Some(n) => write!(f, "{routine}({n}, {max_delay})"),
-            // Only `wait_random` has a default for its bound, as in the seed.
-            None if routine == Routine::WaitRandom && max_delay == MaxDelay::DEFAULT => {
-                write!(f, "{routine}()")
-            }
-            None => write!(f, "{routine}({max_delay})"),
+        // Only `wait_random` has a default for its bound, as in the seed.
+        if routine == Routine::WaitRandom && max_delay == MaxDelay::DEFAULT {
+            return write!(f, "{routine}()");
         }
+        f.write_str(&routine.call(self.n().unwrap_or(0), max_delay))
     }
 }
 
@@ -219,7 +181,7 @@ pub struct Case {
     pub seed: u64,
     /// The generator's kind; ChaCha unless said otherwise (`rng` in JSON).
     #[serde(default, rename = "rng")]
-    pub kind: RngKind,
+    pub kind: GeneratorKind,
     /// The clock; virtual unless said otherwise.
     #[serde(default)]
     pub clock: Clock,
@@ -235,7 +197,7 @@ pub struct Report {
     pub seed: u64,
     /// The generator's kind (`rng` in JSON).
     #[serde(rename = "rng")]
-    pub kind: RngKind,
+    pub kind: GeneratorKind,
     /// The clock the waits ran on.
     pub clock: Clock,
     /// The upper bound of each delay.
@@ -253,6 +215,26 @@ pub struct Report {
     pub measure_time: Option<f64>,
 }
 
+impl Report {
+    /// The elapsed time in seconds, as the JSON report gives it: the `f64` nearest to
+    /// [`Report::elapsed`](Report#structfield.elapsed).
+    ///
+    /// ```
+    /// use waitsim::analysis::{Case, Scenario};
+    /// use waitsim::MaxDelay;
+    ///
+    /// # fn main() -> Result<(), waitsim::Error> {
+    /// let report = Case::new(Scenario::WaitN { n: 3, max_delay: MaxDelay::new(2.0)? }, 7).run()?;
+    /// assert_eq!(report.elapsed_secs(), waitsim::analysis::secs_f64(report.elapsed));
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn elapsed_secs(&self) -> f64 {
+        secs_f64(self.elapsed)
+    }
+}
+
 impl Case {
     /// A case of `scenario` with the default generator (ChaCha) and clock (virtual).
     #[must_use]
@@ -260,7 +242,7 @@ impl Case {
         Case {
             scenario,
             seed,
-            kind: RngKind::default(),
+            kind: GeneratorKind::default(),
             clock: Clock::default(),
         }
     }
@@ -299,7 +281,7 @@ impl Case {
         let scenario = self.scenario;
         let max_delay = scenario.max_delay();
         // The runtime is the case's own, so on the virtual clock a join may move the clock.
-        let alone = self.clock == Clock::Virtual;
+        let runtime = Runtime::own(self.clock);
         let (delays, elapsed, measure_time) = self.clock.run(async {
             let start = Instant::now();
             let delays = match scenario {
@@ -312,13 +294,13 @@ impl Case {
                     ]
                 }
                 Scenario::WaitN { n, .. } => {
-                    wait_n_with(&mut rng, n, max_delay, finished, alone).await?
+                    wait_n_with(&mut rng, n, max_delay, finished, runtime).await?
                 }
                 Scenario::TaskWaitN { n, .. } => {
                     task_wait_n_with(&mut rng, n, max_delay, finished).await?
                 }
                 Scenario::MeasureTime { n, .. } => {
-                    let m = measure_with(&mut rng, n, max_delay, finished, alone).await?;
+                    let m = measure_with(&mut rng, n, max_delay, finished, runtime).await?;
                     let (elapsed, per_task) = (m.elapsed(), m.per_task());
                     return Ok((m.into_delays(), elapsed, Some(per_task)));
                 }
@@ -346,15 +328,6 @@ impl Case {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_routine_is_written_and_read_by_its_name() {
-        for &routine in Routine::ALL {
-            assert_eq!(routine.to_string(), routine.name());
-            assert_eq!(routine.name().parse::<Routine>().unwrap(), routine);
-        }
-        assert!("wait".parse::<Routine>().unwrap_err().is_invalid_input());
-    }
 
     #[test]
     fn a_case_refuses_unknown_fields_and_misplaced_inputs() {
