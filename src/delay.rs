@@ -198,7 +198,7 @@ impl TaskCount {
     /// accepts: one hundred million.
     ///
     /// This is the type's limit, not the machine's: every wait holds its own entry on tokio's
-    /// timer (the README gives the bytes per wait, as the repository's
+    /// timer (the book gives the bytes per wait, as the repository's
     /// `benches/memory/bytes-per-wait.sh` measures them), so `TaskCount::MAX` waits need well
     /// over ten gigabytes. A larger `n` is refused with an error before anything is allocated;
     /// whether a given `n` fits this machine is the caller's question (the command line checks

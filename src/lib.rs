@@ -1,10 +1,14 @@
-//! Seeded, virtual-clock simulations of concurrent random waits.
+//! Seeded, virtual-clock property testing for async Rust code, and the asyncio exercise it grew
+//! from.
 //!
-//! waitsim is the classic asyncio exercise (`wait_random`, `wait_n`, `measure_time`,
-//! `task_wait_random`, `task_wait_n`) written for tokio, with the two things that make async
-//! code hard to test put under control: every routine draws from a generator you pass in, and
-//! the waits run on tokio's paused clock, so a ten-second wait costs microseconds and every
-//! run gives the same numbers.
+//! waitsim's [`harness`] runs a test body once per seed, each on tokio's paused clock with a
+//! generator seeded from that seed, so a ten-second wait costs microseconds and a failing seed
+//! replays exactly. Its routines are the classic asyncio exercise (`wait_random`, `wait_n`,
+//! `measure_time`, `task_wait_random`, `task_wait_n`), with the two things that make async code
+//! hard to test put under control: every routine draws from a generator you pass in, and the
+//! waits run on tokio's paused clock, so every run gives the same numbers. The repository's
+//! book (`book/`) is the guide, by reader: the harness, the Python exercise's checks, grading,
+//! and the reference.
 //!
 //! # From the top
 //!
@@ -190,7 +194,7 @@
 //! sleep); `n` at most [`TaskCount::MAX`]; and `measure_time` needs `n >= 1`. Inputs outside
 //! those give an [`Error`], never a panic. [`TaskCount::MAX`] is the type's limit: each wait
 //! holds a timer entry (its size is measured by the repository's
-//! `benches/memory/bytes-per-wait.sh`, and the README gives the figures), so whether a run fits
+//! `benches/memory/bytes-per-wait.sh`, and the book gives the figures), so whether a run fits
 //! the machine's memory is the caller's question (the command line checks it before it starts).
 //!
 //! # Features
@@ -256,6 +260,8 @@ pub type RngKind = GeneratorKind;
 // Seeds for many runs, and their shards.
 pub use seeds::{Partition, SeedRange};
 
+// The README's examples run as doc tests. The book's run in the `waitsim-book` crate (`book/`),
+// for the book is not part of this package.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;

@@ -25,7 +25,8 @@ pub struct Cli {
     pub options: Options,
 }
 
-/// The exit statuses, as `--help` and the README list them.
+/// The exit statuses, as `--help` and the book's page on the command line
+/// (`book/src/reference/cli.md`) list them.
 pub const EXIT_STATUSES: &str = "Exit status:
   0    success (also when the reader of stdout goes away, as with `| head`)
   1    output or resource failure: stdout closed or full, a file that cannot be written, not

@@ -1,5 +1,6 @@
 //! All integration tests, in one binary.
 
+mod book;
 mod catalogue;
 mod check;
 mod cpython;
@@ -11,7 +12,7 @@ mod planted_retry;
 mod rand09;
 mod readme;
 // `planted_retry` finds the retry here, as the victims find it at their root.
-use readme::my_crate;
+use book::my_crate;
 mod shrinking;
 mod snapshots;
 mod stats;

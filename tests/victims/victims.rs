@@ -6,7 +6,7 @@
 //! `WAITSIM_TEST_VICTIM` names it; without that variable, or with a name of no victim, the
 //! binary fails.
 
-#[path = "../it/readme/my_crate.rs"]
+#[path = "../it/book/my_crate.rs"]
 mod my_crate;
 mod retry;
 

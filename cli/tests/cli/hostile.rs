@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::{finish_within, run, stderr, stdout_of, temp, waitsim};
 
-/// The statuses the command may end with, as the README's table lists them.
+/// The statuses the command may end with, as the book's table lists them
+/// (`book/src/reference/cli.md`).
 const DOCUMENTED: [i32; 4] = [0, 1, 2, 130];
 
 fn documented(status: ExitStatus, what: &str) -> i32 {
@@ -484,12 +485,15 @@ fn every_ending_is_in_the_table() {
             "--help lists {code}"
         );
     }
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../book/src/reference/cli.md"
+    ))
+    .unwrap();
     for code in DOCUMENTED {
         assert!(
-            readme.contains(&format!("| {code} | ")),
-            "the README lists {code}"
+            page.contains(&format!("| {code} | ")),
+            "the book's page on the command line lists {code}"
         );
     }
     let endings: [(&[&str], i32); 4] = [

@@ -1,4 +1,5 @@
-// The README's production code, `src/lib.rs` of a crate named `my_crate` (a tidy test keeps the two equal).
+// The book's production code (`book/src/harness/your-tests.md`), `src/lib.rs` of a crate named
+// `my_crate` (a tidy test keeps the two equal).
 
 use std::time::Duration;
 
