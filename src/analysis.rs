@@ -1,7 +1,8 @@
 //! Analyses of runs, for studying the routines rather than calling them: a [`Case`] of a
 //! [`Scenario`] and its [`Report`]; a [`timeline`] of when each wait ended; seed [`sweep`]s of
 //! `measure_time` with their [`Stats`] and [`Summary`] against the theory; [`measure`], the
-//! routine timed on either clock; and the [`demo`] programs.
+//! routine timed on either clock; the [`demo`] programs; and [`secs_f64`], the seconds of a
+//! duration as every record here reports them.
 //!
 //! ```
 //! use waitsim::analysis::{Case, Scenario};
@@ -16,8 +17,13 @@
 //! ```
 
 pub mod demo;
+mod measure;
+mod scenario;
+mod sweep;
+mod timeline;
 
-pub use crate::measure::{Measurement, measure};
-pub use crate::scenario::{Case, Report, Scenario};
-pub use crate::sweep::{SeedResult, Stats, Summary, SweepOptions, sweep};
-pub use crate::timeline::{Span, Timeline, timeline};
+pub use crate::delay::secs_f64;
+pub use measure::{Measurement, measure};
+pub use scenario::{Case, Report, Scenario};
+pub use sweep::{SeedResult, Stats, Summary, SweepOptions, sweep};
+pub use timeline::{Span, Timeline, timeline};

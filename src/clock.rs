@@ -6,8 +6,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::runtime::{Builder, Handle, Runtime};
 
+use crate::delay::MaxDelay;
+use crate::error::Error;
 use crate::name::{Named, named};
-use crate::{Error, MaxDelay};
 
 /// Which clock a simulation's waits run on.
 ///
@@ -140,8 +141,13 @@ named!(Clock);
 /// it as hung: the longest wait tokio honours, [`MaxDelay::MAX`].
 pub(crate) const VIRTUAL_LIMIT: Duration = Duration::from_secs(MaxDelay::MAX.as_secs_f64() as u64);
 
-/// [`VIRTUAL_LIMIT`] in words, for messages.
-pub(crate) const VIRTUAL_LIMIT_WORDS: &str = "30 virtual years";
+/// The seconds of a year of 365 days, the unit [`virtual_limit_words`] counts in.
+const YEAR_SECS: u64 = 365 * 24 * 3600;
+
+/// [`VIRTUAL_LIMIT`] in words, for messages: `30 virtual years`.
+pub(crate) fn virtual_limit_words() -> String {
+    format!("{} virtual years", VIRTUAL_LIMIT.as_secs() / YEAR_SECS)
+}
 
 #[cfg(test)]
 mod tests {
@@ -151,7 +157,9 @@ mod tests {
     fn the_virtual_limit_is_the_longest_wait_and_thirty_years() {
         assert_eq!(VIRTUAL_LIMIT.as_secs_f64(), MaxDelay::MAX.as_secs_f64());
         assert_eq!(VIRTUAL_LIMIT, Duration::from_secs(30 * 365 * 24 * 3600));
-        assert!(VIRTUAL_LIMIT_WORDS.starts_with("30 "));
+        // The words count whole years: none of the limit is left out.
+        assert_eq!(VIRTUAL_LIMIT.as_secs() % YEAR_SECS, 0);
+        assert_eq!(virtual_limit_words(), "30 virtual years");
         assert_eq!(
             Clock::wait_duration(MaxDelay::MAX.as_secs_f64()),
             VIRTUAL_LIMIT

@@ -7,8 +7,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::time::{Instant, Sleep};
 
-use crate::Error;
 use rand::RngExt as _;
+
+use crate::digits::{is_digits, parse_digits};
+use crate::error::Error;
 
 /// The upper bound of a random delay, in seconds: finite, non-negative, at most
 /// [`MaxDelay::MAX`].
@@ -58,7 +60,7 @@ impl MaxDelay {
             // Adding zero turns `-0.0` into `0.0`, so that no draw prints as `-0`.
             Ok(MaxDelay(secs + 0.0))
         } else {
-            Err(Error::max_delay(secs))
+            Err(Error::max_delay(secs, MaxDelay::MAX.0))
         }
     }
 
@@ -114,11 +116,11 @@ impl FromStr for MaxDelay {
     /// sign: `+3` and `-0` are refused, as they are in every number waitsim reads from text.
     fn from_str(s: &str) -> Result<MaxDelay, Error> {
         if s.starts_with(['+', '-']) {
-            return Err(Error::max_delay(s));
+            return Err(Error::max_delay(s, MaxDelay::MAX.0));
         }
         match s.parse::<f64>() {
-            Ok(secs) => MaxDelay::new(secs).map_err(|_| Error::max_delay(s)),
-            Err(_) => Err(Error::max_delay(s)),
+            Ok(secs) => MaxDelay::new(secs).map_err(|_| Error::max_delay(s, MaxDelay::MAX.0)),
+            Err(_) => Err(Error::max_delay(s, MaxDelay::MAX.0)),
         }
     }
 }
@@ -164,7 +166,7 @@ pub(crate) fn draw_sorted<R: rand::Rng + ?Sized>(
 /// outside hold a [`TaskCount`].
 pub(crate) fn check_task_count(n: usize) -> Result<(), Error> {
     if n > TaskCount::MAX {
-        return Err(Error::too_many_tasks(n));
+        return Err(Error::too_many_tasks(n, TaskCount::MAX));
     }
     Ok(())
 }
@@ -196,7 +198,7 @@ impl TaskCount {
     /// accepts: one hundred million.
     ///
     /// This is the type's limit, not the machine's: every wait holds its own entry on tokio's
-    /// timer (the README gives the bytes per wait, as the repository's
+    /// timer (the book gives the bytes per wait, as the repository's
     /// `benches/memory/bytes-per-wait.sh` measures them), so `TaskCount::MAX` waits need well
     /// over ten gigabytes. A larger `n` is refused with an error before anything is allocated;
     /// whether a given `n` fits this machine is the caller's question (the command line checks
@@ -236,13 +238,11 @@ impl FromStr for TaskCount {
 
     /// Decimal digits, at most [`TaskCount::MAX`]; the error names the text as given.
     fn from_str(text: &str) -> Result<TaskCount, Error> {
-        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::task_count(text));
-        }
-        // Digits past `usize` are past `TaskCount::MAX` too.
-        match text.parse::<usize>() {
-            Ok(n) if n <= TaskCount::MAX => Ok(TaskCount(n)),
-            _ => Err(Error::too_many_tasks(text)),
+        match parse_digits::<usize>(text) {
+            Some(n) if n <= TaskCount::MAX => Ok(TaskCount(n)),
+            // Digits past `usize` are past `TaskCount::MAX` too.
+            _ if is_digits(text) => Err(Error::too_many_tasks(text, TaskCount::MAX)),
+            _ => Err(Error::task_count(text, TaskCount::MAX)),
         }
     }
 }
@@ -266,8 +266,16 @@ pub(crate) fn vec_for<T>(n: usize) -> Result<Vec<T>, Error> {
 /// A duration in seconds, as waitsim reports every duration: the `f64` nearest to its exact
 /// value, so whole milliseconds print as such (`6.544`, where `Duration::as_secs_f64` gives
 /// `6.5440000000000005`).
+///
+/// ```
+/// use std::time::Duration;
+/// use waitsim::analysis::secs_f64;
+///
+/// assert_eq!(secs_f64(Duration::from_millis(6544)), 6.544);
+/// assert_ne!(Duration::from_millis(6544).as_secs_f64(), 6.544);
+/// ```
 #[must_use]
-pub(crate) fn secs_f64(duration: Duration) -> f64 {
+pub fn secs_f64(duration: Duration) -> f64 {
     // Parsing is correctly rounded, so the exact decimal gives the nearest float at any size.
     let exact = format!("{}.{:09}", duration.as_secs(), duration.subsec_nanos());
     exact.parse().unwrap_or(duration.as_secs_f64())
@@ -275,15 +283,16 @@ pub(crate) fn secs_f64(duration: Duration) -> f64 {
 
 /// Durations in serialized records: seconds, as the `f64` nearest to the exact duration.
 ///
-/// Every elapsed time waitsim reports (in a [`Measurement`](crate::Measurement), a
-/// [`Report`](crate::Report), a [`Timeline`](crate::Timeline) and a
-/// [`SeedResult`](crate::SeedResult)) is a `Duration` in the type and seconds in JSON.
+/// Every elapsed time waitsim reports (in a [`Measurement`](crate::analysis::Measurement), a
+/// [`Report`](crate::analysis::Report), a [`Timeline`](crate::analysis::Timeline) and a
+/// [`SeedResult`](crate::analysis::SeedResult)) is a `Duration` in the type and seconds in
+/// JSON.
 pub(crate) mod secs {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};
 
-    use super::secs_f64;
+    use crate::delay::{duration_from_secs, secs_f64};
 
     pub(crate) fn serialize<S: Serializer>(
         duration: &Duration,
@@ -296,7 +305,7 @@ pub(crate) mod secs {
         deserializer: D,
     ) -> Result<Duration, D::Error> {
         let secs = f64::deserialize(deserializer)?;
-        super::duration_from_secs(secs).ok_or_else(|| {
+        duration_from_secs(secs).ok_or_else(|| {
             serde::de::Error::custom(format_args!(
                 "invalid duration `{secs}`: expected a finite, non-negative number of seconds"
             ))

@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use crate::delay::MaxDelay;
-
 /// An error from a waitsim routine.
 ///
 /// Every message names the offending value and, where there is one, the accepted range. Use
@@ -16,10 +14,20 @@ pub struct Error {
 
 #[derive(Debug)]
 enum Kind {
-    MaxDelay(String),
-    TaskCount(String),
+    // Each refused number carries the limit it broke, as the type that sets it gives it.
+    MaxDelay {
+        value: String,
+        max: f64,
+    },
+    TaskCount {
+        text: String,
+        max: usize,
+    },
     NoTasks,
-    TooManyTasks(String),
+    TooManyTasks {
+        n: String,
+        max: usize,
+    },
     OutOfMemory(usize),
     InsideRuntime,
     Runtime(std::io::Error),
@@ -45,20 +53,32 @@ impl Error {
         Error { kind }
     }
 
-    pub(crate) fn max_delay(value: impl fmt::Display) -> Error {
-        Error::new(Kind::MaxDelay(value.to_string()))
+    /// A refused `max_delay`: `max` is the largest accepted.
+    pub(crate) fn max_delay(value: impl fmt::Display, max: f64) -> Error {
+        Error::new(Kind::MaxDelay {
+            value: value.to_string(),
+            max,
+        })
     }
 
     pub(crate) fn no_tasks() -> Error {
         Error::new(Kind::NoTasks)
     }
 
-    pub(crate) fn task_count(text: &str) -> Error {
-        Error::new(Kind::TaskCount(text.to_string()))
+    /// An `n` that is not a whole number: `max` is the largest accepted.
+    pub(crate) fn task_count(text: &str, max: usize) -> Error {
+        Error::new(Kind::TaskCount {
+            text: text.to_string(),
+            max,
+        })
     }
 
-    pub(crate) fn too_many_tasks(n: impl fmt::Display) -> Error {
-        Error::new(Kind::TooManyTasks(n.to_string()))
+    /// An `n` above `max`, the most waits accepted.
+    pub(crate) fn too_many_tasks(n: impl fmt::Display, max: usize) -> Error {
+        Error::new(Kind::TooManyTasks {
+            n: n.to_string(),
+            max,
+        })
     }
 
     pub(crate) fn out_of_memory(n: usize) -> Error {
@@ -125,10 +145,10 @@ impl Error {
     #[must_use]
     pub fn is_invalid_input(&self) -> bool {
         match self.kind {
-            Kind::MaxDelay(_)
-            | Kind::TaskCount(_)
+            Kind::MaxDelay { .. }
+            | Kind::TaskCount { .. }
             | Kind::NoTasks
-            | Kind::TooManyTasks(_)
+            | Kind::TooManyTasks { .. }
             | Kind::Partition(_)
             | Kind::SeedRange(_)
             | Kind::Unknown { .. }
@@ -146,24 +166,20 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            Kind::MaxDelay(value) => write!(
+            Kind::MaxDelay { value, max } => write!(
                 f,
-                "invalid max_delay `{value}`: expected a finite number of seconds in [0, {}]",
-                MaxDelay::MAX
+                "invalid max_delay `{value}`: expected a finite number of seconds in [0, {max}]"
             ),
-            Kind::TaskCount(text) => write!(
-                f,
-                "invalid n `{text}`: expected a whole number in [0, {}]",
-                crate::TaskCount::MAX
-            ),
+            Kind::TaskCount { text, max } => {
+                write!(f, "invalid n `{text}`: expected a whole number in [0, {max}]")
+            }
             Kind::NoTasks => f.write_str(
                 "invalid n `0`: measure_time divides the elapsed time by n, so n must be at least 1",
             ),
-            Kind::TooManyTasks(n) => write!(
+            Kind::TooManyTasks { n, max } => write!(
                 f,
-                "invalid n `{n}`: expected at most {} waits (each holds a timer entry in \
-                 memory, and this many would not fit)",
-                crate::TaskCount::MAX
+                "invalid n `{n}`: expected at most {max} waits (each holds a timer entry in \
+                 memory, and this many would not fit)"
             ),
             Kind::OutOfMemory(n) => {
                 write!(f, "cannot allocate memory for {n} delays: not enough memory on this machine")

@@ -1,10 +1,14 @@
-//! Seeded, virtual-clock simulations of concurrent random waits.
+//! Seeded, virtual-clock property testing for async Rust code, and the asyncio exercise it grew
+//! from.
 //!
-//! waitsim is the classic asyncio exercise (`wait_random`, `wait_n`, `measure_time`,
-//! `task_wait_random`, `task_wait_n`) written for tokio, with the two things that make async
-//! code hard to test put under control: every routine draws from a generator you pass in, and
-//! the waits run on tokio's paused clock, so a ten-second wait costs microseconds and every
-//! run gives the same numbers.
+//! waitsim's [`harness`] runs a test body once per seed, each on tokio's paused clock with a
+//! generator seeded from that seed, so a ten-second wait costs microseconds and a failing seed
+//! replays exactly. Its routines are the classic asyncio exercise (`wait_random`, `wait_n`,
+//! `measure_time`, `task_wait_random`, `task_wait_n`), with the two things that make async code
+//! hard to test put under control: every routine draws from a generator you pass in, and the
+//! waits run on tokio's paused clock, so every run gives the same numbers. The repository's
+//! book (`book/`) is the guide, by reader: the harness, the Python exercise's checks, grading,
+//! and the reference.
 //!
 //! # From the top
 //!
@@ -190,7 +194,7 @@
 //! sleep); `n` at most [`TaskCount::MAX`]; and `measure_time` needs `n >= 1`. Inputs outside
 //! those give an [`Error`], never a panic. [`TaskCount::MAX`] is the type's limit: each wait
 //! holds a timer entry (its size is measured by the repository's
-//! `benches/memory/bytes-per-wait.sh`, and the README gives the figures), so whether a run fits
+//! `benches/memory/bytes-per-wait.sh`, and the book gives the figures), so whether a run fits
 //! the machine's memory is the caller's question (the command line checks it before it starts).
 //!
 //! # Features
@@ -210,10 +214,14 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The modules in layers, each using only those of the layers before it: `error`; `name`,
+// `panic`, `digits`; `delay`; `clock`, `cpython`; `rng`, `seeds`; `wait`, `task`; `measure`,
+// `routine`; `runner`; `laws`; `harness`; `analysis`; `strategies`.
 pub mod analysis;
 mod clock;
 mod cpython;
 mod delay;
+mod digits;
 mod error;
 pub mod harness;
 pub mod laws;
@@ -221,14 +229,13 @@ mod measure;
 mod name;
 mod panic;
 mod rng;
-mod scenario;
+mod routine;
+mod runner;
 mod seeds;
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategies;
-mod sweep;
 mod task;
-mod timeline;
 mod wait;
 
 // The root is for a user of the routines; the kit is in `harness`, `laws` and `strategies`,
@@ -240,15 +247,21 @@ pub use task::{task_wait_n, task_wait_random};
 pub use wait::{wait_n, wait_random};
 // Their inputs, their names and their errors.
 pub use delay::{MaxDelay, TaskCount};
+pub use digits::parse_digits;
 pub use error::Error;
-pub use scenario::Routine;
+pub use routine::Routine;
 // The clock and the generators they run with.
 pub use clock::Clock;
 pub use cpython::CpythonRandom;
-pub use rng::{DefaultRng, Generator, RngKind, seeded};
+pub use rng::{DefaultRng, Generator, GeneratorKind, seeded};
+/// The name [`GeneratorKind`] had before 0.2, for code written against it; it goes at 1.0.
+#[doc(hidden)]
+pub type RngKind = GeneratorKind;
 // Seeds for many runs, and their shards.
 pub use seeds::{Partition, SeedRange};
 
+// The README's examples run as doc tests. The book's run in the `waitsim-book` crate (`book/`),
+// for the book is not part of this package.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;

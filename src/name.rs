@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::Error;
+use crate::error::Error;
 
 /// An enum whose values have names, listed in [`Named::ALL`].
 pub(crate) trait Named: Copy + PartialEq + 'static {
@@ -42,9 +42,9 @@ macro_rules! named {
         }
 
         impl std::str::FromStr for $type {
-            type Err = $crate::Error;
+            type Err = $crate::error::Error;
 
-            fn from_str(s: &str) -> Result<$type, $crate::Error> {
+            fn from_str(s: &str) -> Result<$type, $crate::error::Error> {
                 $crate::name::parse(s)
             }
         }

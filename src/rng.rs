@@ -9,7 +9,7 @@ use rand::{SeedableRng, TryRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::CpythonRandom;
+use crate::cpython::CpythonRandom;
 use crate::name::{Named, named};
 
 /// The default generator: ChaCha with 8 rounds, from `rand_chacha`.
@@ -36,14 +36,15 @@ pub fn seeded(seed: u64) -> DefaultRng {
     ChaCha8Rng::seed_from_u64(seed)
 }
 
-/// The name of a generator, as chosen at run time (for example on the command line).
+/// The kind of a generator, chosen by name at run time (for example on the command line,
+/// where the flag is `--rng`; JSON records call the field `rng`).
 ///
 /// ```
-/// use waitsim::RngKind;
+/// use waitsim::GeneratorKind;
 ///
 /// # fn main() -> Result<(), waitsim::Error> {
-/// let kind: RngKind = "chacha".parse()?;
-/// assert_eq!(kind, RngKind::ChaCha);
+/// let kind: GeneratorKind = "chacha".parse()?;
+/// assert_eq!(kind, GeneratorKind::ChaCha);
 /// assert_eq!(kind.to_string(), "chacha");
 /// # Ok(())
 /// # }
@@ -51,7 +52,7 @@ pub fn seeded(seed: u64) -> DefaultRng {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
-pub enum RngKind {
+pub enum GeneratorKind {
     /// [`DefaultRng`] seeded with [`seeded`].
     #[default]
     ChaCha,
@@ -59,44 +60,46 @@ pub enum RngKind {
     Cpython,
 }
 
-impl RngKind {
+impl GeneratorKind {
     /// Every kind, in the order they are listed to users.
-    pub const ALL: &'static [RngKind] = &[RngKind::ChaCha, RngKind::Cpython];
+    pub const ALL: &'static [GeneratorKind] = &[GeneratorKind::ChaCha, GeneratorKind::Cpython];
 
     /// A [`Generator`] of this kind, seeded from `seed`.
     ///
     /// ```
     /// use rand::RngExt;
-    /// use waitsim::{seeded, RngKind};
+    /// use waitsim::{seeded, GeneratorKind};
     ///
     /// // The ChaCha kind draws what `seeded` draws.
-    /// let mut chosen = RngKind::ChaCha.generator(3);
+    /// let mut chosen = GeneratorKind::ChaCha.generator(3);
     /// assert_eq!(chosen.random::<f64>(), seeded(3).random::<f64>());
     /// ```
     #[must_use]
     pub fn generator(self, seed: u64) -> Generator {
         match self {
-            RngKind::ChaCha => Generator::new(Inner::ChaCha(Box::new(seeded(seed)))),
-            RngKind::Cpython => Generator::new(Inner::Cpython(Box::new(CpythonRandom::seed(seed)))),
+            GeneratorKind::ChaCha => Generator::new(Inner::ChaCha(Box::new(seeded(seed)))),
+            GeneratorKind::Cpython => {
+                Generator::new(Inner::Cpython(Box::new(CpythonRandom::seed(seed))))
+            }
         }
     }
 }
 
-impl Named for RngKind {
+impl Named for GeneratorKind {
     const WHAT: &'static str = "generator";
-    const ALL: &'static [RngKind] = RngKind::ALL;
+    const ALL: &'static [GeneratorKind] = GeneratorKind::ALL;
 
     fn name(self) -> &'static str {
         match self {
-            RngKind::ChaCha => "chacha",
-            RngKind::Cpython => "cpython",
+            GeneratorKind::ChaCha => "chacha",
+            GeneratorKind::Cpython => "cpython",
         }
     }
 }
 
-named!(RngKind);
+named!(GeneratorKind);
 
-/// A seeded generator of any [`RngKind`], chosen at run time: what the
+/// A seeded generator of any [`GeneratorKind`], chosen at run time: what the
 /// [`harness`](crate::harness) and the [`laws`](crate::laws) hand to the code they test.
 ///
 /// It is a [`rand::Rng`] (rand 0.10), so `&mut generator` goes wherever code takes
@@ -109,16 +112,16 @@ named!(RngKind);
 /// `2^-53`) is exactly the draw waitsim's routines make, for both kinds and under both rand
 /// versions:
 ///
-/// - [`RngKind::ChaCha`]: every method is ChaCha8's own, so the stream is [`seeded`]'s.
-/// - [`RngKind::Cpython`]: the methods of [`CpythonRandom`]; `random::<f64>()` is Python's
+/// - [`GeneratorKind::ChaCha`]: every method is ChaCha8's own, so the stream is [`seeded`]'s.
+/// - [`GeneratorKind::Cpython`]: the methods of [`CpythonRandom`]; `random::<f64>()` is Python's
 ///   `random.random()`, bit for bit.
 ///
 /// ```
 /// use rand::RngExt;
-/// use waitsim::{CpythonRandom, RngKind};
+/// use waitsim::{CpythonRandom, GeneratorKind};
 ///
 /// // Python: random.seed(42); random.random()
-/// let mut rng = RngKind::Cpython.generator(42);
+/// let mut rng = GeneratorKind::Cpython.generator(42);
 /// assert_eq!(rng.random::<f64>(), 0.6394267984578837);
 ///
 /// // Code written against rand takes it as it is.
@@ -185,7 +188,7 @@ enum Inner {
 /// The words a replaying generator hands out, and the kind it stands for.
 #[derive(Clone, Debug)]
 struct Replay {
-    kind: RngKind,
+    kind: GeneratorKind,
     words: Arc<[u64]>,
     at: usize,
 }
@@ -213,16 +216,16 @@ impl Generator {
     /// A generator that stands for one of `kind` and hands out `words`, then ones: one
     /// word per `next_u32` (its low half) or `next_u64`, and one per started eight bytes of
     /// `fill_bytes` (its little-endian bytes).
-    pub(crate) fn replaying(kind: RngKind, words: Arc<[u64]>) -> Generator {
+    pub(crate) fn replaying(kind: GeneratorKind, words: Arc<[u64]>) -> Generator {
         Generator::new(Inner::Replay(Box::new(Replay { kind, words, at: 0 })))
     }
 
     /// The kind of this generator.
     #[must_use]
-    pub fn kind(&self) -> RngKind {
+    pub fn kind(&self) -> GeneratorKind {
         match &self.inner {
-            Inner::ChaCha(_) => RngKind::ChaCha,
-            Inner::Cpython(_) => RngKind::Cpython,
+            Inner::ChaCha(_) => GeneratorKind::ChaCha,
+            Inner::Cpython(_) => GeneratorKind::Cpython,
             Inner::Replay(replay) => replay.kind,
         }
     }
@@ -231,9 +234,9 @@ impl Generator {
     ///
     /// ```
     /// use rand::RngExt;
-    /// use waitsim::RngKind;
+    /// use waitsim::GeneratorKind;
     ///
-    /// let mut rng = RngKind::ChaCha.generator(1);
+    /// let mut rng = GeneratorKind::ChaCha.generator(1);
     /// let _: f64 = rng.random();
     /// let _: u32 = rng.random();
     /// assert_eq!(rng.draws(), 2);
@@ -359,8 +362,8 @@ mod tests {
         use rand::{Rng, RngExt};
 
         let mut direct = seeded(99);
-        let mut chosen = RngKind::ChaCha.generator(99);
-        assert_eq!(chosen.kind(), RngKind::ChaCha);
+        let mut chosen = GeneratorKind::ChaCha.generator(99);
+        assert_eq!(chosen.kind(), GeneratorKind::ChaCha);
         for _ in 0..100 {
             assert_eq!(
                 direct.random::<f64>().to_bits(),
@@ -379,8 +382,10 @@ mod tests {
         use rand::{Rng, RngExt};
 
         let tally = Arc::new(AtomicU64::new(0));
-        let mut rng = RngKind::Cpython.generator(5).tallied(Arc::clone(&tally));
-        assert_eq!(rng.kind(), RngKind::Cpython);
+        let mut rng = GeneratorKind::Cpython
+            .generator(5)
+            .tallied(Arc::clone(&tally));
+        assert_eq!(rng.kind(), GeneratorKind::Cpython);
         let _: f64 = rng.random();
         rng.next_u32();
         rng.fill_bytes(&mut [0; 9]);
@@ -396,7 +401,7 @@ mod tests {
 
     #[test]
     fn unknown_kind_lists_the_known_ones() {
-        let err = "mt".parse::<RngKind>().unwrap_err();
+        let err = "mt".parse::<GeneratorKind>().unwrap_err();
         assert_eq!(
             err.to_string(),
             "unknown generator `mt`: expected one of `chacha`, `cpython`"

@@ -4,7 +4,8 @@ use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
 
-use crate::Error;
+use crate::digits::parse_digits;
+use crate::error::Error;
 
 /// A range of seeds `A..B`: from `A` up to, not including, `B`.
 ///
@@ -75,7 +76,7 @@ impl FromStr for SeedRange {
 
     fn from_str(s: &str) -> Result<SeedRange, Error> {
         let (a, b) = s.split_once("..").ok_or_else(|| Error::seed_range(s))?;
-        match (parse_u64(a), parse_u64(b)) {
+        match (parse_digits::<u64>(a), parse_digits::<u64>(b)) {
             (Some(a), Some(b)) => SeedRange::new(a, b).map_err(|_| Error::seed_range(s)),
             _ => Err(Error::seed_range(s)),
         }
@@ -86,14 +87,6 @@ impl fmt::Display for SeedRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}..{}", self.start, self.end)
     }
-}
-
-/// Parses a whole number written in decimal digits only: no sign, no spaces.
-pub(crate) fn parse_u64(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
 }
 
 /// One shard of a seed range: the `k`-th of `of` (counting from 1).
@@ -162,7 +155,7 @@ impl FromStr for Partition {
 
     fn from_str(s: &str) -> Result<Partition, Error> {
         let (k, of) = s.split_once('/').ok_or_else(|| Error::partition(s))?;
-        match (parse_u64(k), parse_u64(of)) {
+        match (parse_digits::<u64>(k), parse_digits::<u64>(of)) {
             (Some(k), Some(of)) => Partition::new(k, of).map_err(|_| Error::partition(s)),
             _ => Err(Error::partition(s)),
         }

@@ -9,7 +9,7 @@
 //! proptest! {
 //!     #![proptest_config(ProptestConfig::with_cases(16))]
 //!     // With `#[test]` above it in a test file.
-//!     fn my_wait_n_obeys_the_laws(input in strategies::inputs(), rng in strategies::rng_kinds()) {
+//!     fn my_wait_n_obeys_the_laws(input in strategies::inputs(), rng in strategies::generator_kinds()) {
 //!         prop_assert!(laws::wait_n(waitsim::wait_n, rng, input).is_ok());
 //!     }
 //! }
@@ -19,8 +19,10 @@
 use proptest::prelude::*;
 
 use crate::analysis::Scenario;
+use crate::delay::MaxDelay;
 use crate::laws::Input;
-use crate::{MaxDelay, RngKind};
+use crate::rng::GeneratorKind;
+use crate::routine::Routine;
 
 /// Any seed.
 pub fn seeds() -> impl Strategy<Value = u64> {
@@ -28,8 +30,8 @@ pub fn seeds() -> impl Strategy<Value = u64> {
 }
 
 /// Every generator kind waitsim offers.
-pub fn rng_kinds() -> impl Strategy<Value = RngKind> {
-    prop::sample::select(RngKind::ALL)
+pub fn generator_kinds() -> impl Strategy<Value = GeneratorKind> {
+    prop::sample::select(GeneratorKind::ALL)
 }
 
 /// Numbers of waits: mostly up to 2,000, sometimes many more.
@@ -63,14 +65,13 @@ pub fn inputs() -> impl Strategy<Value = Input> {
 /// Calls of any of the five routines, with sizes up to 2,000 (at least 1 for
 /// `measure_time`).
 pub fn scenarios() -> impl Strategy<Value = Scenario> {
-    (0usize..5, 0usize..=2000, max_delays()).prop_map(|(which, n, max_delay)| match which {
-        0 => Scenario::WaitRandom { max_delay },
-        1 => Scenario::WaitN { n, max_delay },
-        2 => Scenario::MeasureTime {
-            n: n.max(1),
-            max_delay,
-        },
-        3 => Scenario::TaskWaitRandom { max_delay },
-        _ => Scenario::TaskWaitN { n, max_delay },
+    (0..Routine::ALL.len(), 0usize..=2000, max_delays()).prop_map(|(which, n, max_delay)| {
+        let routine = Routine::ALL[which];
+        let n = if routine == Routine::MeasureTime {
+            n.max(1)
+        } else {
+            n
+        };
+        Scenario::new(routine, n, max_delay)
     })
 }

@@ -3,8 +3,8 @@
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::delay::{draw, draw_sorted, sleep_from, vec_for};
-use crate::{Error, MaxDelay};
+use crate::delay::{MaxDelay, draw, draw_sorted, sleep_from, vec_for};
+use crate::error::Error;
 
 /// Spawns a random wait as a task and returns its handle, the analogue of Python's
 /// `asyncio.Task`.

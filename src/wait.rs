@@ -9,8 +9,9 @@ use std::time::Duration;
 use tokio::task::coop;
 use tokio::time::{Instant, Sleep};
 
-use crate::delay::{draw, draw_sorted, sleep_from, vec_for};
-use crate::{Clock, Error, MaxDelay};
+use crate::clock::Clock;
+use crate::delay::{MaxDelay, draw, draw_sorted, sleep_from, vec_for};
+use crate::error::Error;
 
 /// Waits a random delay in `[0, max_delay]` seconds and returns it.
 ///
@@ -44,7 +45,8 @@ pub async fn wait_random<R: rand::Rng + ?Sized>(rng: &mut R, max_delay: MaxDelay
 /// [`wait_random`] calls would draw them, before any wait starts. Then all `n` waits run at
 /// once, each on its own timer entry, all starting at the same instant, joined inside the
 /// calling task (nothing is spawned); the call ends when the longest wait ends. Equal delays
-/// keep index order. `n = 0` returns an empty list at once.
+/// are the same number, so no order among them can be seen. `n = 0` returns an empty list at
+/// once.
 ///
 /// # Errors
 ///
@@ -74,27 +76,45 @@ pub async fn wait_n<R: rand::Rng + ?Sized>(
     n: usize,
     max_delay: MaxDelay,
 ) -> Result<Vec<f64>, Error> {
-    wait_n_with(rng, n, max_delay, &mut || {}, false).await
+    wait_n_with(rng, n, max_delay, &mut || {}, Runtime::Shared).await
 }
 
-/// [`wait_n`], calling `finished` as each wait ends.
-///
-/// `alone` says the call runs on a paused runtime that runs nothing else, as a runtime built
-/// for it does: then, once every timer is registered, the clock is moved straight to the
-/// largest delay, so the timer fires every wait due by then in one pass instead of stopping at
-/// each deadline. The result, and the virtual time it takes (the largest delay rounded up to
-/// the timer's tick), are those of [`wait_n`]; anything else running on the runtime would see
-/// the clock jump, hence the flag.
+/// The runtime a join of waits runs on, which says whether the join may move the paused
+/// clock itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Runtime {
+    /// A runtime that may run other things: the clock moves only as tokio moves it.
+    Shared,
+    /// A paused runtime built for this one call, running nothing else: once every timer is
+    /// registered, the clock is moved straight to the largest delay, so the timer fires every
+    /// wait due by then in one pass instead of stopping at each deadline. The result, and the
+    /// virtual time it takes (the largest delay rounded up to the timer's tick), are those of
+    /// [`Runtime::Shared`]; anything else running on the runtime would see the clock jump.
+    OwnVirtual,
+}
+
+impl Runtime {
+    /// The runtime a routine builds for itself on `clock`: [`Runtime::OwnVirtual`] on the
+    /// virtual clock; on the real one, the clock cannot be moved.
+    pub(crate) fn own(clock: Clock) -> Runtime {
+        match clock {
+            Clock::Virtual => Runtime::OwnVirtual,
+            Clock::Real => Runtime::Shared,
+        }
+    }
+}
+
+/// [`wait_n`], calling `finished` as each wait ends, on the given `runtime`.
 pub(crate) async fn wait_n_with<R: rand::Rng + ?Sized>(
     rng: &mut R,
     n: usize,
     max_delay: MaxDelay,
     finished: &mut dyn FnMut(),
-    alone: bool,
+    runtime: Runtime,
 ) -> Result<Vec<f64>, Error> {
     let delays = draw_sorted(rng, n, max_delay)?;
     let mut all = WaitAll::new(&delays, |_: fn() -> Instant| finished())?;
-    all.jump = alone;
+    all.jump = runtime == Runtime::OwnVirtual;
     all.await;
     Ok(delays)
 }

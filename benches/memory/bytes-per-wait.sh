@@ -7,7 +7,7 @@
 #   benches/memory/bytes-per-wait.sh [--reps R]
 #
 # Prints one line per workload, `NAME BYTES`, in the order `cli/src/memory.rs` lists them; a test
-# checks that file and the README against the figures it records.
+# checks that file and the book (book/src/reference/cli.md) against the figures it records.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 reps=3

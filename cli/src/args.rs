@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand};
-use waitsim::{Clock, MaxDelay, Partition, RngKind, SeedRange, TaskCount};
+use waitsim::{Clock, GeneratorKind, MaxDelay, Partition, SeedRange, TaskCount, parse_digits};
 
 /// Seeded, virtual-clock simulations of concurrent random waits.
 ///
@@ -25,7 +25,8 @@ pub struct Cli {
     pub options: Options,
 }
 
-/// The exit statuses, as `--help` and the README list them.
+/// The exit statuses, as `--help` and the book's page on the command line
+/// (`book/src/reference/cli.md`) list them.
 pub const EXIT_STATUSES: &str = "Exit status:
   0    success (also when the reader of stdout goes away, as with `| head`)
   1    output or resource failure: stdout closed or full, a file that cannot be written, not
@@ -46,8 +47,8 @@ pub struct Options {
 
     /// The random generator: `chacha`, or `cpython` for the delays Python's `random.seed(SEED)`
     /// gives [default: chacha]
-    #[arg(long, global = true, value_parser = parsed::<RngKind>)]
-    pub rng: Option<RngKind>,
+    #[arg(long, global = true, value_parser = parsed::<GeneratorKind>)]
+    pub rng: Option<GeneratorKind>,
 
     /// Print JSON on stdout and nothing else there: one object (for `sweep`, one line per seed
     /// and a summary line)
@@ -57,7 +58,7 @@ pub struct Options {
 
 impl Options {
     /// The generator: the one given, or the default.
-    pub fn rng(&self) -> RngKind {
+    pub fn rng(&self) -> GeneratorKind {
         self.rng.unwrap_or_default()
     }
 }
@@ -206,10 +207,8 @@ impl FromStr for Jobs {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Jobs, String> {
-        match text.parse::<usize>() {
-            Ok(n) if text.bytes().all(|b| b.is_ascii_digit()) && (1..=256).contains(&n) => {
-                Ok(Jobs(n))
-            }
+        match parse_digits::<usize>(text) {
+            Some(n) if (1..=256).contains(&n) => Ok(Jobs(n)),
             _ => Err(format!(
                 "invalid job count `{text}`: expected a whole number from 1 to 256"
             )),
@@ -238,11 +237,10 @@ impl FromStr for Memory {
             "GiB" => Some(1 << 30),
             _ => None,
         };
-        match (digits.parse::<u64>().ok(), scale) {
+        match (parse_digits::<u64>(digits), scale) {
             (Some(n), Some(scale))
-                if !digits.is_empty()
-                    && n.checked_mul(scale)
-                        .is_some_and(|b| (64 * MIB..=(1 << 40)).contains(&b)) =>
+                if n.checked_mul(scale)
+                    .is_some_and(|b| (64 * MIB..=(1 << 40)).contains(&b)) =>
             {
                 Ok(Memory(n * scale))
             }
@@ -335,9 +333,9 @@ impl FromStr for Seed {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Seed, String> {
-        match text.parse::<u64>() {
-            Ok(seed) if text.bytes().all(|b| b.is_ascii_digit()) => Ok(Seed(seed)),
-            _ => Err(format!(
+        match parse_digits::<u64>(text) {
+            Some(seed) => Ok(Seed(seed)),
+            None => Err(format!(
                 "invalid seed `{text}`: expected an integer in [0, {}]",
                 u64::MAX
             )),
@@ -377,5 +375,54 @@ impl FromStr for MeasuredCount {
         TaskCount::measured(n.get())
             .map(MeasuredCount)
             .map_err(|err| err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_read_from_digits_only_with_a_message_that_names_the_value() {
+        assert_eq!("007".parse(), Ok(Seed(7)));
+        assert_eq!("18446744073709551615".parse(), Ok(Seed(u64::MAX)));
+        for text in ["", "+3", "-0", " 1", "1_0", "18446744073709551616"] {
+            assert_eq!(
+                text.parse::<Seed>(),
+                Err(format!(
+                    "invalid seed `{text}`: expected an integer in [0, 18446744073709551615]"
+                ))
+            );
+        }
+        assert_eq!("256".parse(), Ok(Jobs(256)));
+        for text in ["", "0", "257", "+2", "2 "] {
+            assert_eq!(
+                text.parse::<Jobs>(),
+                Err(format!(
+                    "invalid job count `{text}`: expected a whole number from 1 to 256"
+                ))
+            );
+        }
+        assert_eq!("64MiB".parse(), Ok(Memory(64 << 20)));
+        assert_eq!("1024GiB".parse(), Ok(Memory(1 << 40)));
+        assert_eq!("67108864".parse(), Ok(Memory(1 << 26)));
+        for text in [
+            "",
+            "MiB",
+            "+64MiB",
+            "64 MiB",
+            "63MiB",
+            "1025GiB",
+            "64mib",
+            "99999999999999999999GiB",
+        ] {
+            assert_eq!(
+                text.parse::<Memory>(),
+                Err(format!(
+                    "invalid memory limit `{text}`: expected a size from 64MiB to 1024GiB, in \
+                     bytes or with KiB, MiB or GiB"
+                ))
+            );
+        }
     }
 }

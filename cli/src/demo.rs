@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use waitsim::analysis::demo::PROGRAMS;
 use waitsim::analysis::{Case, Report};
-use waitsim::{Clock, RngKind, Routine};
+use waitsim::{Clock, GeneratorKind, Routine};
 
 use crate::exit::Exit;
 use crate::interrupt::{interrupted, stopped};
@@ -29,14 +29,14 @@ struct DemoCall {
 struct DemoReport {
     routine: &'static str,
     seed: u64,
-    rng: RngKind,
+    rng: GeneratorKind,
     clock: Clock,
     calls: Vec<DemoCall>,
 }
 
 /// Runs the seed's example programs. Call `k` (from 0) is seeded with `seed + k`, so each
 /// line can be replayed alone with its subcommand.
-pub fn run(seed: u64, rng: RngKind, clock: Clock, json: bool) -> Result<(), Exit> {
+pub fn run(seed: u64, rng: GeneratorKind, clock: Clock, json: bool) -> Result<(), Exit> {
     let mut calls = Vec::new();
     let every = PROGRAMS
         .iter()

@@ -170,7 +170,12 @@ fn terminate_groups() {
 
 #[cfg(unix)]
 fn signal_leader(pid: u32) {
-    crate::python::tree::signal(pid, nix::sys::signal::Signal::SIGTERM);
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    if let Ok(pid) = i32::try_from(pid) {
+        // The leader may be gone already: nothing left to ask.
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    }
 }
 
 #[cfg(not(unix))]
@@ -191,21 +196,13 @@ pub fn sweep_orphans() {
         use nix::sys::wait::{WaitPidFlag, waitpid};
         use nix::unistd::Pid;
 
-        use crate::python::tree;
+        use crate::python::contain::kill_children_but;
         // Held, so that no child is started meanwhile and taken for an orphan.
         let groups = groups();
-        let me = std::process::id();
         for _ in 0..1000 {
-            let orphans: Vec<u32> = tree::children(me)
-                .into_iter()
-                .filter(|pid| !groups.contains(pid))
-                .collect();
+            let orphans = kill_children_but(&groups);
             if orphans.is_empty() {
                 return;
-            }
-            for &orphan in &orphans {
-                tree::kill_descendants(orphan);
-                tree::kill(orphan);
             }
             for &orphan in &orphans {
                 let pid = Pid::from_raw(orphan as i32);

@@ -10,7 +10,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 use serde::Serialize;
 use waitsim::analysis::{Case, Report, Scenario};
-use waitsim::{Clock, RngKind};
+use waitsim::{Clock, GeneratorKind};
 
 mod alloc;
 mod args;
@@ -177,7 +177,7 @@ fn draw_timeline(
 #[derive(Serialize)]
 struct TimelineReport {
     seed: u64,
-    rng: RngKind,
+    rng: GeneratorKind,
     clock: Clock,
     #[serde(flatten)]
     timeline: waitsim::analysis::Timeline,

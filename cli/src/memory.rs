@@ -5,10 +5,10 @@
 //! accepts at all.
 //! What a machine allows is usually far less: every wait holds a timer entry in memory. What
 //! one holds is measured once, by `benches/memory/bytes-per-wait.sh`, and recorded in
-//! [`MEASURED`]; the budgets are derived from it ([`budget`]), and the README's figures are
-//! checked against both by this module's tests. [`check`] compares a run's need with the least
-//! of the cgroup's memory limit, the process's address-space limit and the memory the system
-//! has available.
+//! [`MEASURED`]; the budgets are derived from it ([`budget`]), and the figures in the book's
+//! page on the command line (`book/src/reference/cli.md`) are checked against both by this
+//! module's tests. [`check`] compares a run's need with the least of the cgroup's memory limit,
+//! the process's address-space limit and the memory the system has available.
 
 use waitsim::Routine;
 use waitsim::analysis::Scenario;
@@ -214,11 +214,11 @@ mod tests {
         assert_eq!(bytes_per_wait(Routine::WaitN), budget(105));
     }
 
-    /// The README's figures are this module's: the measurements, the budgets and the need of
+    /// The book's figures are this module's: the measurements, the budgets and the need of
     /// the largest `wait-n`.
     #[test]
-    fn the_readme_quotes_the_measured_figures_and_the_budgets_derived_from_them() {
-        let readme = include_str!("../../README.md");
+    fn the_book_quotes_the_measured_figures_and_the_budgets_derived_from_them() {
+        let page = include_str!("../../book/src/reference/cli.md");
         let figure = |name| measured(name);
         let quoted = format!(
             "`wait-n` and\n`measure-time` {}, `task-wait-n` {}, `timeline` {}; waitsim budgets {}, {} and {}, plus\n{} MB.",
@@ -230,15 +230,15 @@ mod tests {
             budget(figure("timeline")),
             BASE_BYTES / 1_000_000
         );
-        assert!(readme.contains(&quoted), "the README should say:\n{quoted}");
+        assert!(page.contains(&quoted), "the book should say:\n{quoted}");
         let largest = needed(&Scenario::WaitN {
             n: waitsim::TaskCount::MAX,
             max_delay: waitsim::MaxDelay::DEFAULT,
         });
         let need = format!("the run needs about {}", show(largest));
-        assert!(readme.contains(&need), "the README should say: {need}");
+        assert!(page.contains(&need), "the book should say: {need}");
         let holds = format!("(10^8 waits of `wait-n` need about {})", show(largest));
-        assert!(readme.contains(&holds), "the README should say: {holds}");
+        assert!(page.contains(&holds), "the book should say: {holds}");
         assert_eq!(figure("wait-n"), figure("measure-time"));
     }
 

@@ -57,14 +57,6 @@ extern "C" fn record_stdout_at_start() {
 #[unsafe(link_section = ".init_array")]
 static RECORD_STDOUT_AT_START: extern "C" fn() = record_stdout_at_start;
 
-/// A duration in seconds, as waitsim reports every duration: the `f64` nearest to its exact
-/// value, so whole milliseconds print as such (`6.544`, not `6.5440000000000005`).
-pub fn secs_f64(duration: std::time::Duration) -> f64 {
-    // Parsing is correctly rounded, so the exact decimal gives the nearest float at any size.
-    let exact = format!("{}.{:09}", duration.as_secs(), duration.subsec_nanos());
-    exact.parse().unwrap_or(duration.as_secs_f64())
-}
-
 /// A file to write whole or not at all: written beside its target under a temporary name,
 /// then renamed onto it. Dropped before [`OutputFile::commit`], it leaves nothing behind.
 pub struct OutputFile {
@@ -147,11 +139,7 @@ pub fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         }
         None => row(out, "delays", &"")?,
     }
-    row(
-        out,
-        "elapsed",
-        &format_args!("{} s", secs_f64(report.elapsed)),
-    )?;
+    row(out, "elapsed", &format_args!("{} s", report.elapsed_secs()))?;
     if let Some(per_task) = report.measure_time {
         row(out, "measure_time", &format_args!("{per_task} s"))?;
     }

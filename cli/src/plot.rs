@@ -4,9 +4,7 @@ use std::path::Path;
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
-use waitsim::analysis::{Stats, Summary, Timeline};
-
-use crate::output::secs_f64;
+use waitsim::analysis::{Stats, Summary, Timeline, secs_f64};
 
 /// The colour of the timeline's bars: the tests count the bars by it.
 pub const BAR: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
@@ -23,7 +21,7 @@ type Drawn = Result<(), Box<dyn std::error::Error>>;
 pub fn timeline_svg(path: &Path, timeline: &Timeline, title: &str) -> Drawn {
     let elapsed = secs_f64(timeline.elapsed);
     let bars: Vec<Bar> = timeline
-        .tasks
+        .spans
         .iter()
         .map(|span| Bar {
             row: span.rank,
@@ -166,7 +164,7 @@ pub fn timeline_text(timeline: &Timeline) -> String {
     } else {
         0.0
     };
-    let mut spans: Vec<_> = timeline.tasks.iter().collect();
+    let mut spans: Vec<_> = timeline.spans.iter().collect();
     spans.sort_by_key(|span| span.rank);
     let mut out = String::new();
     for span in spans {

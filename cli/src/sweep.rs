@@ -9,10 +9,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use waitsim::analysis::{SeedResult, Stats, Summary, SweepOptions};
-use waitsim::{Clock, MaxDelay, RngKind};
-
-use crate::output::secs_f64;
+use waitsim::analysis::{SeedResult, Stats, Summary, SweepOptions, secs_f64};
+use waitsim::{Clock, GeneratorKind, MaxDelay};
 
 use crate::memory;
 
@@ -32,7 +30,7 @@ struct SeedLine {
     seed: u64,
     n: usize,
     max_delay: MaxDelay,
-    rng: RngKind,
+    rng: GeneratorKind,
     elapsed: f64,
     measure_time: f64,
 }
@@ -41,7 +39,7 @@ struct SeedLine {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SummaryLine {
-    rng: RngKind,
+    rng: GeneratorKind,
     summary: Summary,
 }
 
@@ -162,7 +160,7 @@ fn write_line(
     result: &SeedResult,
     n: usize,
     max_delay: MaxDelay,
-    rng: RngKind,
+    rng: GeneratorKind,
 ) -> io::Result<()> {
     let line = SeedLine {
         seed: result.seed,
@@ -210,7 +208,7 @@ fn check_line(line: &SeedLine, result: &SeedResult) -> Result<(), String> {
 /// Prints the summary (and draws the histogram) of a sweep or of merged shards.
 fn finish(
     stats: &Stats,
-    rng: RngKind,
+    rng: GeneratorKind,
     json: bool,
     svg: Option<OutputFile>,
     title: &str,
@@ -260,7 +258,7 @@ pub fn merge(files: &[PathBuf], options: &Options) -> Result<(), Exit> {
     check_options("sweep-merge", options)?;
     let mut stats: Option<Stats> = None;
     let mut seen = BTreeSet::new();
-    let mut shape: Option<(usize, MaxDelay, RngKind)> = None;
+    let mut shape: Option<(usize, MaxDelay, GeneratorKind)> = None;
     for path in files {
         let cannot = |err: &dyn std::fmt::Display| {
             Exit::usage(format!("cannot read `{}`: {err}", path.display()))

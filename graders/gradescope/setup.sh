@@ -5,7 +5,8 @@
 # other. The graded code runs with the image's `python3`; nothing else is needed.
 #
 # Until waitsim 0.1.0 is on PyPI (https://pypi.org/project/waitsim/), zip a wheel built from the
-# waitsim repository beside this script: the README's Gradescope section says how.
+# waitsim repository beside this script: the book's Gradescope page
+# (book/src/graders/gradescope.md) says how.
 #
 # AUTOGRADER_ROOT (default /autograder) lets the same script run against a copy of that tree.
 set -euo pipefail
@@ -27,7 +28,7 @@ if compgen -G "$here/waitsim-*.whl" > /dev/null; then
     "${pip[@]}" --no-index --find-links "$here" waitsim
 elif ! "${pip[@]}" "waitsim==${version}"; then
     echo "setup.sh: pip could not install \`waitsim==${version}\` from PyPI; zip a wheel built from" \
-        "the waitsim repository beside setup.sh (see the README's Gradescope section)" >&2
+        "the waitsim repository beside setup.sh (see book/src/graders/gradescope.md in that repository)" >&2
     exit 1
 fi
 "$root/waitsim-venv/bin/waitsim" --version

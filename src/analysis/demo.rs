@@ -1,8 +1,8 @@
 //! The seed's five example programs, `0-main.py` to `4-main.py`: the one list the command
 //! line's `demo`, the examples and the fixtures are checked against.
 
-use crate::MaxDelay;
-use crate::analysis::Scenario;
+use super::scenario::Scenario;
+use crate::delay::MaxDelay;
 
 /// One of the seed's example programs: its file name and the calls it makes, in order.
 #[derive(Clone, Copy, Debug, PartialEq)]

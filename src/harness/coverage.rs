@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 /// The conditions one run of a body reached: each name, and whether it held at least once.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Reached(Arc<Mutex<BTreeMap<String, bool>>>);
+pub(super) struct Reached(Arc<Mutex<BTreeMap<String, bool>>>);
 
 impl Reached {
     /// Records that `name` was evaluated, and whether it held.
-    pub(crate) fn note(&self, name: &str, held: bool) {
+    pub(super) fn note(&self, name: &str, held: bool) {
         let mut reached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match reached.get_mut(name) {
             Some(before) => *before |= held,
@@ -21,7 +21,7 @@ impl Reached {
     }
 
     /// What was reached, emptying the record.
-    pub(crate) fn take(&self) -> BTreeMap<String, bool> {
+    pub(super) fn take(&self) -> BTreeMap<String, bool> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
@@ -64,7 +64,7 @@ pub struct Coverage {
 
 impl Coverage {
     /// The count so far, with the shares the harness asks for.
-    pub(crate) fn new(asked: &[(String, f64)]) -> Coverage {
+    pub(super) fn new(asked: &[(String, f64)]) -> Coverage {
         Coverage {
             seeds: 0,
             conditions: asked
@@ -80,7 +80,7 @@ impl Coverage {
     }
 
     /// Adds one seed's reached conditions.
-    pub(crate) fn add(&mut self, reached: &BTreeMap<String, bool>) {
+    pub(super) fn add(&mut self, reached: &BTreeMap<String, bool>) {
         self.seeds += 1;
         for (name, &held) in reached {
             let condition = match self.conditions.iter().position(|c| &c.name == name) {
@@ -138,11 +138,17 @@ impl fmt::Display for Coverage {
                 "  {:<width$}  {:>digits$} of {} ({share:5.1}%), asked {asked}: {verdict}",
                 c.name,
                 c.hits,
-                super::plural(self.seeds, "seed")
+                plural(self.seeds, "seed")
             )?;
         }
         Ok(())
     }
+}
+
+/// `count` and `what`, with an `s` unless `count` is one: for the counts in the harness's
+/// reports.
+pub(super) fn plural(count: u64, what: &str) -> String {
+    format!("{count} {what}{}", if count == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]

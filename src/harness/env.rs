@@ -3,10 +3,13 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::seeds::parse_u64;
-use crate::{Error, Partition, RngKind, SeedRange};
+use crate::digits::parse_digits;
+use crate::error::Error;
+use crate::rng::GeneratorKind;
+use crate::seeds::{Partition, SeedRange};
 
-use super::DEFAULT_CASES;
+/// How many seeds a test runs when the environment does not say.
+pub const DEFAULT_CASES: u64 = 256;
 
 /// The seeds a harness runs: one to replay, or a range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,14 +20,14 @@ pub(super) enum Seeds {
 
 /// How much shrinking may cost: runs of the body, and real time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Budget {
-    pub(crate) runs: u64,
-    pub(crate) time: Duration,
+pub(super) struct Budget {
+    pub(super) runs: u64,
+    pub(super) time: Duration,
 }
 
 impl Budget {
     /// The default: 4096 runs, or 60 seconds.
-    pub(crate) const DEFAULT: Budget = Budget {
+    pub(super) const DEFAULT: Budget = Budget {
         runs: 4096,
         time: Duration::from_secs(60),
     };
@@ -36,7 +39,7 @@ pub(super) struct Settings {
     pub(super) seeds: Seeds,
     /// Whether the range's start was drawn at random (`WAITSIM_SEEDS=random:N`).
     pub(super) random: bool,
-    pub(super) kind: RngKind,
+    pub(super) kind: GeneratorKind,
     pub(super) shard: Partition,
     pub(super) check_determinism: bool,
     pub(super) shrink: Budget,
@@ -79,54 +82,80 @@ fn switch(v: &str) -> Option<bool> {
     }
 }
 
+/// The seeds the variables ask for (`WAITSIM_SEED`, `WAITSIM_SEEDS`, `WAITSIM_CASES`), and
+/// whether the range's start was drawn at random.
+fn read_seeds(var: &impl Fn(&str) -> Option<String>) -> Result<(Seeds, bool), Error> {
+    let seed = read_var(
+        var,
+        "WAITSIM_SEED",
+        &format!("a seed in [0, {}]", u64::MAX),
+        parse_digits::<u64>,
+    )?;
+    let range = read_var(
+        var,
+        "WAITSIM_SEEDS",
+        "a range of seeds A..B with A <= B, or `random:N` for N seeds from a random start",
+        |v| match v.strip_prefix("random:") {
+            Some(n) => parse_digits::<u64>(n)
+                .filter(|&n| n > 0)
+                .and_then(|n| random_range(n, random_start())),
+            None => v.parse::<SeedRange>().ok(),
+        },
+    )?;
+    let random = var("WAITSIM_SEEDS").is_some_and(|v| v.starts_with("random:"));
+    let cases = read_var(
+        var,
+        "WAITSIM_CASES",
+        "a whole number of seeds, at least 1",
+        |v| parse_digits::<u64>(v).filter(|&cases| cases > 0),
+    )?;
+    let seeds = match (seed, range, cases) {
+        (Some(seed), _, _) => Seeds::One(seed),
+        (None, Some(_), Some(cases)) => {
+            return Err(Error::env(
+                "WAITSIM_CASES",
+                &cases.to_string(),
+                "no WAITSIM_CASES beside WAITSIM_SEEDS, which already says which seeds",
+            ));
+        }
+        (None, Some(range), None) => Seeds::Range(range),
+        (None, None, cases) => Seeds::Range(SeedRange::new(0, cases.unwrap_or(DEFAULT_CASES))?),
+    };
+    Ok((seeds, random && matches!(seeds, Seeds::Range(_))))
+}
+
+/// Shrinking's budget as the variables set it (`WAITSIM_SHRINK_RUNS`, `WAITSIM_SHRINK_SECS`).
+fn read_budget(var: &impl Fn(&str) -> Option<String>) -> Result<Budget, Error> {
+    let runs = read_var(
+        var,
+        "WAITSIM_SHRINK_RUNS",
+        "a whole number of runs (0: no shrinking)",
+        parse_digits::<u64>,
+    )?
+    .unwrap_or(Budget::DEFAULT.runs);
+    let time = read_var(
+        var,
+        "WAITSIM_SHRINK_SECS",
+        "a whole number of seconds of real time",
+        parse_digits::<u64>,
+    )?
+    .map_or(Budget::DEFAULT.time, Duration::from_secs);
+    Ok(Budget { runs, time })
+}
+
 impl Settings {
     /// Reads the settings from `var`, which looks a variable up.
     pub(super) fn read(var: impl Fn(&str) -> Option<String>) -> Result<Settings, Error> {
-        let seed = read_var(
-            &var,
-            "WAITSIM_SEED",
-            &format!("a seed in [0, {}]", u64::MAX),
-            parse_u64,
-        )?;
-        let range = read_var(
-            &var,
-            "WAITSIM_SEEDS",
-            "a range of seeds A..B with A <= B, or `random:N` for N seeds from a random start",
-            |v| match v.strip_prefix("random:") {
-                Some(n) => parse_u64(n)
-                    .filter(|&n| n > 0)
-                    .and_then(|n| random_range(n, random_start())),
-                None => v.parse::<SeedRange>().ok(),
-            },
-        )?;
-        let random = var("WAITSIM_SEEDS").is_some_and(|v| v.starts_with("random:"));
-        let cases = read_var(
-            &var,
-            "WAITSIM_CASES",
-            "a whole number of seeds, at least 1",
-            |v| parse_u64(v).filter(|&cases| cases > 0),
-        )?;
-        let seeds = match (seed, range, cases) {
-            (Some(seed), _, _) => Seeds::One(seed),
-            (None, Some(_), Some(cases)) => {
-                return Err(Error::env(
-                    "WAITSIM_CASES",
-                    &cases.to_string(),
-                    "no WAITSIM_CASES beside WAITSIM_SEEDS, which already says which seeds",
-                ));
-            }
-            (None, Some(range), None) => Seeds::Range(range),
-            (None, None, cases) => Seeds::Range(SeedRange::new(0, cases.unwrap_or(DEFAULT_CASES))?),
-        };
+        let (seeds, random) = read_seeds(&var)?;
         let kind = read_var(&var, "WAITSIM_RNG", "`chacha` or `cpython`", |v| {
-            v.parse::<RngKind>().ok()
+            v.parse::<GeneratorKind>().ok()
         })?
         .unwrap_or_default();
         let shard = read_var(
             &var,
             "WAITSIM_SHARD",
             "K/N with whole numbers 1 <= K <= N",
-            |v| v.parse::<crate::Partition>().ok(),
+            |v| v.parse::<Partition>().ok(),
         )?
         .unwrap_or(Partition::WHOLE);
         let check_determinism = read_var(
@@ -136,20 +165,7 @@ impl Settings {
             switch,
         )?
         .unwrap_or(false);
-        let runs = read_var(
-            &var,
-            "WAITSIM_SHRINK_RUNS",
-            "a whole number of runs (0: no shrinking)",
-            parse_u64,
-        )?
-        .unwrap_or(Budget::DEFAULT.runs);
-        let time = read_var(
-            &var,
-            "WAITSIM_SHRINK_SECS",
-            "a whole number of seconds of real time",
-            parse_u64,
-        )?
-        .map_or(Budget::DEFAULT.time, Duration::from_secs);
+        let shrink = read_budget(&var)?;
         let show_coverage = read_var(
             &var,
             "WAITSIM_SHOW_COVERAGE",
@@ -159,11 +175,11 @@ impl Settings {
         .unwrap_or(false);
         Ok(Settings {
             seeds,
-            random: random && matches!(seeds, Seeds::Range(_)),
+            random,
             kind,
             shard,
             check_determinism,
-            shrink: Budget { runs, time },
+            shrink,
             show_coverage,
         })
     }
@@ -200,7 +216,7 @@ mod tests {
         );
         assert_eq!(
             (settings.kind, settings.shard, settings.check_determinism),
-            (RngKind::ChaCha, Partition::WHOLE, false)
+            (GeneratorKind::ChaCha, Partition::WHOLE, false)
         );
         assert_eq!(settings.shrink, Budget::DEFAULT);
         assert!(!settings.show_coverage);
@@ -224,7 +240,7 @@ mod tests {
         );
         assert_eq!(
             (settings.kind, settings.shard, settings.check_determinism),
-            (RngKind::Cpython, Partition::new(2, 3).unwrap(), true)
+            (GeneratorKind::Cpython, Partition::new(2, 3).unwrap(), true)
         );
         assert_eq!(
             settings.shrink,

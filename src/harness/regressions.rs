@@ -7,8 +7,35 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::seeds::parse_u64;
-use crate::{Partition, RngKind};
+use crate::digits::parse_digits;
+use crate::rng::GeneratorKind;
+use crate::seeds::Partition;
+
+/// The file, at the root of the crate under test, that keeps the seeds that failed.
+pub const REGRESSIONS_FILE: &str = "waitsim-regressions.txt";
+
+/// Where a harness keeps the seeds that fail, and reads those to try first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) enum Regressions {
+    /// The crate's [`REGRESSIONS_FILE`], where cargo says where the crate is.
+    #[default]
+    CrateFile,
+    /// This file.
+    File(PathBuf),
+    /// None: nothing is read or recorded.
+    Off,
+}
+
+impl Regressions {
+    /// The file to read and record in, if there is one.
+    pub(super) fn path(&self) -> Option<PathBuf> {
+        match self {
+            Regressions::CrateFile => default_path(),
+            Regressions::File(path) => Some(path.clone()),
+            Regressions::Off => None,
+        }
+    }
+}
 
 /// The file's first lines.
 const HEADER: &str = "# Seeds that failed a waitsim harness test, tried first by every later run of it.\n\
@@ -49,14 +76,13 @@ impl Entry {
 }
 
 /// The regressions file of the crate under test, if cargo says where that is.
-pub(super) fn default_path() -> Option<PathBuf> {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(|dir| PathBuf::from(dir).join(super::REGRESSIONS_FILE))
+fn default_path() -> Option<PathBuf> {
+    std::env::var_os("CARGO_MANIFEST_DIR").map(|dir| PathBuf::from(dir).join(REGRESSIONS_FILE))
 }
 
 /// The seeds recorded for `test` with generators of `kind`, in the order they were recorded,
 /// each once (its first entry).
-pub(super) fn recorded(path: &Path, test: &str, kind: RngKind) -> Vec<Entry> {
+pub(super) fn recorded(path: &Path, test: &str, kind: GeneratorKind) -> Vec<Entry> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
     };
@@ -69,7 +95,7 @@ pub(super) fn recorded(path: &Path, test: &str, kind: RngKind) -> Vec<Entry> {
         if let (Some(name), Some(recorded), Some(seed)) = (words.next(), words.next(), words.next())
             && name == test
             && recorded == kind.to_string()
-            && let Some(seed) = parse_u64(seed)
+            && let Some(seed) = parse_digits::<u64>(seed)
             && !entries.iter().any(|entry| entry.seed == seed)
         {
             let mut entry = Entry {
@@ -114,7 +140,13 @@ fn create_with_header(path: &Path) -> std::io::Result<()> {
 }
 
 /// Appends a failing seed, with `note` as its comment; whether it was written.
-pub(super) fn record(path: &Path, test: &str, kind: RngKind, entry: Entry, note: &str) -> bool {
+pub(super) fn record(
+    path: &Path,
+    test: &str,
+    kind: GeneratorKind,
+    entry: Entry,
+    note: &str,
+) -> bool {
     if create_with_header(path).is_err() {
         return false;
     }
@@ -144,7 +176,7 @@ mod tests {
         }
     }
 
-    fn seeds(path: &Path, test: &str, kind: RngKind) -> Vec<u64> {
+    fn seeds(path: &Path, test: &str, kind: GeneratorKind) -> Vec<u64> {
         recorded(path, test, kind).iter().map(|e| e.seed).collect()
     }
 
@@ -152,11 +184,11 @@ mod tests {
     fn recorded_seeds_are_this_tests_of_this_kind_once_each_in_file_order() {
         let path = std::env::temp_dir().join(format!("waitsim-recorded-{}", std::process::id()));
         for (test, kind, seed) in [
-            ("t", RngKind::ChaCha, 7),
-            ("t", RngKind::Cpython, 8),
-            ("other", RngKind::ChaCha, 9),
-            ("t", RngKind::ChaCha, 3),
-            ("t", RngKind::ChaCha, 7),
+            ("t", GeneratorKind::ChaCha, 7),
+            ("t", GeneratorKind::Cpython, 8),
+            ("other", GeneratorKind::ChaCha, 9),
+            ("t", GeneratorKind::ChaCha, 3),
+            ("t", GeneratorKind::ChaCha, 7),
         ] {
             assert!(record(
                 &path,
@@ -174,11 +206,11 @@ mod tests {
             "{text}"
         );
         std::fs::write(&path, text + "\n  \nt chacha x # malformed\n#t chacha 5\n").unwrap();
-        assert_eq!(seeds(&path, "t", RngKind::ChaCha), [7, 3]);
-        assert_eq!(seeds(&path, "t", RngKind::Cpython), [8]);
-        assert_eq!(seeds(&path, "#", RngKind::ChaCha), Vec::<u64>::new());
+        assert_eq!(seeds(&path, "t", GeneratorKind::ChaCha), [7, 3]);
+        assert_eq!(seeds(&path, "t", GeneratorKind::Cpython), [8]);
+        assert_eq!(seeds(&path, "#", GeneratorKind::ChaCha), Vec::<u64>::new());
         std::fs::remove_file(&path).unwrap();
-        assert_eq!(seeds(&path, "t", RngKind::ChaCha), Vec::<u64>::new());
+        assert_eq!(seeds(&path, "t", GeneratorKind::ChaCha), Vec::<u64>::new());
     }
 
     #[test]
@@ -186,7 +218,7 @@ mod tests {
         assert_eq!(one_line("a\n  b\tc "), "a b c");
         let path = std::env::temp_dir().join(format!("waitsim-long-{}", std::process::id()));
         let long = "é".repeat(2000);
-        assert!(record(&path, "t", RngKind::ChaCha, whole(4), &long));
+        assert!(record(&path, "t", GeneratorKind::ChaCha, whole(4), &long));
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert!(
@@ -207,8 +239,14 @@ mod tests {
             determinism: true,
             ..whole(6)
         };
-        assert!(record(&path, "t", RngKind::ChaCha, from_shard, "odd"));
-        assert!(record(&path, "t", RngKind::ChaCha, from_check, "twice"));
+        assert!(record(&path, "t", GeneratorKind::ChaCha, from_shard, "odd"));
+        assert!(record(
+            &path,
+            "t",
+            GeneratorKind::ChaCha,
+            from_check,
+            "twice"
+        ));
         let mut text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("\nt chacha 1 shard=2/2 # odd\n"), "{text}");
         assert!(
@@ -218,7 +256,7 @@ mod tests {
         // A line as older versions wrote it.
         text += "t chacha 4 # input 3: failed # twice\n";
         std::fs::write(&path, text).unwrap();
-        let entries = recorded(&path, "t", RngKind::ChaCha);
+        let entries = recorded(&path, "t", GeneratorKind::ChaCha);
         std::fs::remove_file(&path).unwrap();
         assert_eq!(entries, [from_shard, from_check, whole(4)]);
         // Seed 1, found by shard 2/2 of 0..N, is not shard 1/2's; the whole range tries it.
@@ -273,6 +311,6 @@ mod tests {
     #[test]
     fn a_file_that_cannot_be_made_records_nothing() {
         let path = Path::new("/nonexistent-waitsim-dir/waitsim-regressions.txt");
-        assert!(!record(path, "t", RngKind::ChaCha, whole(1), "x"));
+        assert!(!record(path, "t", GeneratorKind::ChaCha, whole(1), "x"));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Replay;
+use super::failure::Replay;
 
 /// The variables, beside the seed, the generator and the determinism check, whose values
 /// change what a failing seed reports.

@@ -21,7 +21,7 @@ pub(super) const WORDS: usize = 1;
 /// The draw a part gives once it runs out: one, which rand turns into the simplest value
 /// (`0.0`, a range's low end) and which no rejection sampling rejects (zero words would loop
 /// forever in `Uniform::sample`, as proptest's ranges use it).
-pub(crate) const TAIL: u64 = 1;
+pub(super) const TAIL: u64 = 1;
 
 /// The draws of one case, part by part, without trailing draws of [`TAIL`] (a part that runs
 /// out gives them, so they change nothing).

@@ -1,11 +1,13 @@
 //! Shrinking a violation: the smallest input, with the same seed, that breaks the same law.
 
-use super::{Input, Violation};
-use crate::MaxDelay;
+use super::input::Input;
+use super::violation::Violation;
+use crate::delay::MaxDelay;
 
-/// The bounds the kit tries when it shrinks a violation, simplest first: a violation at a
-/// bound moves to the first bound of this list, before its own, that breaks the same law.
-pub const SIMPLE_BOUNDS: [f64; 9] = [10.0, 1.0, 0.0, 2.0, 5.0, 0.5, 0.001, 60.0, 1e6];
+/// The bounds the kit tries when it shrinks a violation, simplest first (the seed's default
+/// first): a violation at a bound moves to the first bound of this list, before its own, that
+/// breaks the same law.
+const SIMPLE_BOUNDS: [f64; 9] = [10.0, 1.0, 0.0, 2.0, 5.0, 0.5, 0.001, 60.0, 1e6];
 
 /// The sizes below `n`, at least `min`, that shrinking tries, smallest first: every one up to
 /// 16, then a quarter and a half of `n`.

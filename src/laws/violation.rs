@@ -6,11 +6,13 @@ use std::time::Duration;
 
 use rand::RngExt as _;
 
-use super::Input;
-use crate::clock::VIRTUAL_LIMIT_WORDS;
-use crate::harness::runner::{self, Stopped};
+use super::compare::first_difference;
+use super::input::Input;
+use crate::clock::{Clock, virtual_limit_words};
 use crate::name::{Named, named};
-use crate::{Clock, Generator, RngKind, Routine};
+use crate::rng::{Generator, GeneratorKind};
+use crate::routine::Routine;
+use crate::runner::{self, Stopped};
 
 /// Declares [`Law`] from one list: each law's variant, its name, and what it says, which is
 /// also the variant's documentation.
@@ -101,7 +103,7 @@ pub struct Violation {
     /// The routine.
     pub routine: Routine,
     /// The generator's kind.
-    pub kind: RngKind,
+    pub kind: GeneratorKind,
     /// The smallest input found that breaks the law: the one the message names.
     pub input: Input,
     /// The input the law was first found broken at, before shrinking.
@@ -142,12 +144,7 @@ impl fmt::Display for Violation {
 impl Violation {
     /// The call of the routine on `input`, as the seed writes it: `wait_n(3, 10)`.
     fn call(&self, input: Input) -> String {
-        match self.routine {
-            Routine::WaitRandom | Routine::TaskWaitRandom => {
-                format!("{}({})", self.routine, input.max_delay)
-            }
-            _ => format!("{}({}, {})", self.routine, input.n, input.max_delay),
-        }
+        self.routine.call(input.n, input.max_delay)
     }
 }
 
@@ -164,7 +161,7 @@ pub(super) struct Run<T> {
 /// Builds the violations of one routine, input and generator.
 pub(super) struct Judge {
     pub(super) routine: Routine,
-    pub(super) kind: RngKind,
+    pub(super) kind: GeneratorKind,
     pub(super) input: Input,
 }
 
@@ -197,7 +194,7 @@ impl Judge {
     fn stopped(&self, stopped: Stopped) -> Violation {
         match stopped {
             Stopped::Panicked(message) => self.no_result(format!("a panic: {message}")),
-            Stopped::Hung => self.no_result(format!("no end within {VIRTUAL_LIMIT_WORDS}")),
+            Stopped::Hung => self.no_result(format!("no end within {}", virtual_limit_words())),
             Stopped::NoRuntime(err) => self.broken(Law::Completes, None, "a runtime", err),
         }
     }
@@ -298,7 +295,7 @@ impl Judge {
         expected: &[f64],
         got: &[f64],
     ) -> Result<(), Violation> {
-        if let Some(index) = super::first_difference(expected, got) {
+        if let Some(index) = first_difference(expected, got) {
             let show = |v: &[f64]| {
                 v.get(index)
                     .map_or_else(|| "nothing".to_string(), ToString::to_string)
@@ -324,7 +321,7 @@ impl Judge {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::MaxDelay;
+    use crate::delay::MaxDelay;
 
     #[test]
     fn every_law_is_written_and_read_by_its_name() {
@@ -341,7 +338,7 @@ mod tests {
         let violation = Violation {
             law: Law::Ascending,
             routine: Routine::WaitN,
-            kind: RngKind::ChaCha,
+            kind: GeneratorKind::ChaCha,
             input: Input {
                 seed: 7,
                 n: 3,

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep};
 use waitsim::harness::{Failure, Harness};
 use waitsim::laws::{self, Input, Law, Violation};
-use waitsim::{Generator, MaxDelay, RngKind, SeedRange};
+use waitsim::{Generator, GeneratorKind, MaxDelay, SeedRange};
 
 /// How many seeds the catalogue runs, whatever the environment says.
 const SEEDS: u64 = 256;
@@ -207,7 +207,7 @@ fn forgets_to_divide<R: rand::Rng + ?Sized>(rng: &mut R, n: usize, max_delay: f6
 /// The laws of `wait_n` on a port, through the kit's own `&mut Generator`.
 macro_rules! wait_n_port {
     ($port:ident) => {
-        |kind: RngKind, input: Input| {
+        |kind: GeneratorKind, input: Input| {
             laws::wait_n(
                 async |rng: &mut Generator, n, max_delay: MaxDelay| {
                     $port(rng, n, max_delay.as_secs_f64()).await
@@ -222,7 +222,7 @@ macro_rules! wait_n_port {
 /// The laws of `measure_time` on a port.
 macro_rules! measure_time_port {
     ($port:ident) => {
-        |kind: RngKind, input: Input| {
+        |kind: GeneratorKind, input: Input| {
             laws::measure_time(
                 |rng: &mut Generator, n, max_delay: MaxDelay| {
                     $port(rng, n, max_delay.as_secs_f64())
@@ -238,8 +238,8 @@ macro_rules! measure_time_port {
 /// regressions: the same seeds whatever the environment says.
 fn over_seeds(
     name: &str,
-    kind: RngKind,
-    check: impl Fn(RngKind, Input) -> Result<(), Violation>,
+    kind: GeneratorKind,
+    check: impl Fn(GeneratorKind, Input) -> Result<(), Violation>,
 ) -> Result<u64, Failure> {
     Harness::new()
         .name(name)
@@ -251,19 +251,19 @@ fn over_seeds(
 }
 
 /// The laws of one routine on one port, for a generator kind and an input.
-type Check = fn(RngKind, Input) -> Result<(), Violation>;
+type Check = fn(GeneratorKind, Input) -> Result<(), Violation>;
 
 /// A bug of the catalogue: what it does, the law that must catch it, and its check.
 struct Bug {
     what: &'static str,
     law: Law,
-    check: Box<dyn Fn(RngKind, Input) -> Result<(), Violation>>,
+    check: Box<dyn Fn(GeneratorKind, Input) -> Result<(), Violation>>,
 }
 
 fn bug(
     what: &'static str,
     law: Law,
-    check: impl Fn(RngKind, Input) -> Result<(), Violation> + 'static,
+    check: impl Fn(GeneratorKind, Input) -> Result<(), Violation> + 'static,
 ) -> Bug {
     Bug {
         what,
@@ -345,7 +345,7 @@ fn every_bug_of_the_catalogue_is_caught_under_both_generators_and_shrunk() {
     for Bug { what, law, check } in catalogue() {
         let mut took = Vec::new();
         let mut calls = Vec::new();
-        for kind in RngKind::ALL.iter().copied() {
+        for kind in GeneratorKind::ALL.iter().copied() {
             let failure = match over_seeds(what, kind, &check) {
                 Ok(ran) => panic!("`{what}` passed {ran} seeds of {kind}"),
                 Err(failure) => failure,
@@ -360,7 +360,7 @@ fn every_bug_of_the_catalogue_is_caught_under_both_generators_and_shrunk() {
             );
             // The report names the smallest input, and the replay reproduces it.
             let replay = failure.replay().unwrap();
-            let rng = if kind == RngKind::default() {
+            let rng = if kind == GeneratorKind::default() {
                 String::new()
             } else {
                 format!("WAITSIM_RNG={kind} ")
@@ -379,20 +379,23 @@ fn every_bug_of_the_catalogue_is_caught_under_both_generators_and_shrunk() {
             calls.join("` / `")
         ));
     }
-    // The README shows the same table.
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    // The book shows the same table.
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/book/src/harness/laws.md"
+    ))
+    .unwrap();
     assert!(
-        readme.contains(&table),
-        "the README's catalogue should read:\n{table}"
+        page.contains(&table),
+        "the book's catalogue should read:\n{table}"
     );
 }
 
 #[test]
 fn an_unsorted_wait_n_shrinks_to_two_waits_and_a_lost_delay_to_one() {
-    let find = |check: &dyn Fn(RngKind, Input) -> Result<(), Violation>| {
+    let find = |check: &dyn Fn(GeneratorKind, Input) -> Result<(), Violation>| {
         (0..SEEDS)
-            .find_map(|seed| check(RngKind::ChaCha, Input::from_seed(seed)).err())
+            .find_map(|seed| check(GeneratorKind::ChaCha, Input::from_seed(seed)).err())
             .expect("caught")
     };
     let unsorted = find(&wait_n_port!(unsorted));
@@ -421,7 +424,7 @@ fn ports_written_against_rand_pass_every_law_under_both_generators() {
         ("spawned", wait_n_port!(spawned)),
         ("insert_in_place", wait_n_port!(insert_in_place)),
     ];
-    for kind in RngKind::ALL.iter().copied() {
+    for kind in GeneratorKind::ALL.iter().copied() {
         for (name, check) in ports {
             assert_eq!(over_seeds(name, kind, check).unwrap(), SEEDS);
         }
@@ -455,7 +458,7 @@ fn ports_written_against_rand_pass_every_law_under_both_generators() {
 
 #[test]
 fn a_port_drawing_with_random_range_breaks_only_the_bit_laws() {
-    for kind in RngKind::ALL.iter().copied() {
+    for kind in GeneratorKind::ALL.iter().copied() {
         let mut caught = 0;
         for seed in 0..SEEDS {
             if let Err(violation) = wait_n_port!(ranged)(kind, Input::from_seed(seed)) {
@@ -474,7 +477,7 @@ fn a_port_drawing_with_random_range_breaks_only_the_bit_laws() {
 
 #[test]
 fn the_correct_routines_pass_every_seed() {
-    for kind in RngKind::ALL.iter().copied() {
+    for kind in GeneratorKind::ALL.iter().copied() {
         let correct = [
             over_seeds("wait_n", kind, |k, i| laws::wait_n(waitsim::wait_n, k, i)),
             over_seeds("task_wait_n", kind, |k, i| {

@@ -8,95 +8,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use proptest::prelude::*;
 use rand::RngExt;
-use waitsim::harness::{self, Harness, Sim};
-use waitsim::{Clock, RngKind, SeedRange};
+use waitsim::harness::{Harness, Sim};
+use waitsim::{Clock, GeneratorKind, SeedRange};
 
-use crate::harness::{failed_seed, fresh_dir, replay_vars, text, victim};
-use crate::readme::my_crate::retry;
-
-/// One retry's settings, as the test draws them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Retry {
-    tries: u32,
-    base: Duration,
-    cap: Duration,
-    /// How many attempts fail before one succeeds.
-    failures: u32,
-}
-
-/// The settings, drawn so that proptest's shrinking (which goes through a tuple's elements once,
-/// in order) reaches an input no simpler one also fails: the bounds first, then the counts that
-/// depend on them.
-fn retries() -> impl Strategy<Value = Retry> {
-    (1..5000u64, 1..2000u64, 1..12u32, 0..12u32).prop_map(|(cap, base, tries, failures)| Retry {
-        tries,
-        base: Duration::from_millis(base),
-        cap: Duration::from_millis(cap),
-        failures,
-    })
-}
-
-/// `my_crate::retry` with a planted bug: the jitter, in [0.5, 1.5), is applied after the cap,
-/// so a capped wait can exceed it.
-async fn retry_past_the_cap<R: rand::Rng + ?Sized>(
-    rng: &mut R,
-    tries: u32,
-    base: Duration,
-    cap: Duration,
-    mut attempt: impl FnMut() -> bool,
-) -> Vec<Duration> {
-    let mut waits = Vec::new();
-    for k in 0..tries {
-        if attempt() {
-            break;
-        }
-        let wait = base
-            .saturating_mul(2u32.saturating_pow(k))
-            .min(cap)
-            .mul_f64(0.5 + rng.random::<f64>());
-        tokio::time::sleep(wait).await;
-        waits.push(wait);
-    }
-    waits
-}
-
-/// The test's body on one input, with the retry under test: the waits, or what is wrong.
-async fn waits_at_most_the_cap(
-    sim: &mut Sim,
-    input: Retry,
-    planted: bool,
-) -> Result<Vec<Duration>, String> {
-    let mut calls = 0;
-    let attempt = || {
-        calls += 1;
-        calls > input.failures
-    };
-    let waits = if planted {
-        retry_past_the_cap(&mut sim.rng, input.tries, input.base, input.cap, attempt).await
-    } else {
-        retry(&mut sim.rng, input.tries, input.base, input.cap, attempt).await
-    };
-    sim.sometimes("the retry gave up", calls <= input.failures);
-    match waits.iter().find(|&&wait| wait > input.cap) {
-        Some(long) => Err(format!(
-            "a wait of {long:?} is longer than the cap of {:?}",
-            input.cap
-        )),
-        None => Ok(waits),
-    }
-}
-
-#[test]
-fn victim_retry_past_the_cap() {
-    if std::env::var_os("WAITSIM_TEST_VICTIM").is_none() {
-        return;
-    }
-    harness::check(retries(), async |mut sim: Sim, input: Retry| {
-        waits_at_most_the_cap(&mut sim, input, true).await
-    });
-}
+use crate::harness::{failed_seed, fresh_dir, replay_vars, text, victim, victims_binary};
+use crate::planted_retry::{Retry, retries, retry_past_the_cap, waits_at_most_the_cap};
 
 /// The block of lines after `heading` up to the line `end` (excluded).
 fn block<'a>(report: &'a str, heading: &str, end: &str) -> &'a str {
@@ -224,7 +141,7 @@ fn planted_fails(words: &[u64], input: Retry) -> bool {
 
 #[test]
 fn the_shrunk_input_fails_and_no_input_one_step_simpler_does() {
-    for kind in RngKind::ALL.iter().copied() {
+    for kind in GeneratorKind::ALL.iter().copied() {
         let last_failing = Mutex::new(None);
         let failure = Harness::new()
             .kind(kind)
@@ -329,7 +246,7 @@ fn the_shrunk_input_fails_and_no_input_one_step_simpler_does() {
 
 #[test]
 fn without_the_bug_the_same_test_passes_and_reaches_a_retry_that_gives_up() {
-    for kind in RngKind::ALL.iter().copied() {
+    for kind in GeneratorKind::ALL.iter().copied() {
         let ran = Harness::new()
             .kind(kind)
             .seeds(SeedRange::new(0, 256).unwrap())
@@ -419,18 +336,6 @@ fn a_condition_that_never_holds_fails_the_test_with_the_counts() {
     }
 }
 
-/// Evaluates a condition that holds on one seed in about ten.
-#[test]
-fn victim_rare_condition() {
-    if std::env::var_os("WAITSIM_TEST_VICTIM").is_none() {
-        return;
-    }
-    harness::run(async |mut sim: Sim| {
-        let u: f64 = sim.rng.random();
-        sim.sometimes("a draw below a tenth", u < 0.1);
-    });
-}
-
 #[test]
 fn a_replay_shows_the_counts_without_judging_them_and_a_shard_judges_its_own_seeds() {
     let dir = fresh_dir("check-coverage");
@@ -501,7 +406,7 @@ fn the_determinism_check_names_the_draws_or_the_virtual_time_that_differed() {
     // A body whose generator was moved into a spawned task is counted too.
     harness()
         .try_run(async |mut sim: Sim| {
-            let rng = std::mem::replace(&mut sim.rng, RngKind::ChaCha.generator(0));
+            let rng = std::mem::replace(&mut sim.rng, GeneratorKind::ChaCha.generator(0));
             let task = tokio::spawn(async move {
                 let mut rng = rng;
                 rng.random::<f64>()
@@ -509,32 +414,6 @@ fn the_determinism_check_names_the_draws_or_the_virtual_time_that_differed() {
             task.await.map_err(|err| err.to_string())
         })
         .unwrap();
-}
-
-/// Records seeds 100 * K .. 100 * K + 25 of its own into the file the parent names.
-#[test]
-fn victim_recorder() {
-    let (Some(file), Some(k)) = (
-        std::env::var_os("WAITSIM_TEST_RECORD_INTO"),
-        std::env::var("WAITSIM_TEST_RECORDER").ok(),
-    ) else {
-        return;
-    };
-    let k: u64 = k.parse().unwrap();
-    // All start together, when the parent says go, so that they race for the new file.
-    let go = std::path::Path::new(&file).with_extension("go");
-    while !go.exists() {
-        std::thread::yield_now();
-    }
-    for seed in 100 * k..100 * k + 25 {
-        let failure = Harness::new()
-            .name(&format!("recorder_{k}_{seed}"))
-            .seeds(SeedRange::new(seed, seed + 1).unwrap())
-            .regressions_file(&file)
-            .try_run(async |sim: Sim| Err::<(), _>(format!("planted at {}", sim.seed)))
-            .unwrap_err();
-        assert!(failure.recorded.is_some(), "{failure}");
-    }
 }
 
 #[test]
@@ -550,8 +429,8 @@ fn eight_processes_record_into_a_new_file(round: u32) {
     let file = dir.join("waitsim-regressions.txt");
     let children: Vec<_> = (0..8)
         .map(|k| {
-            std::process::Command::new(std::env::current_exe().unwrap())
-                .args(["check::victim_recorder", "--exact", "--test-threads=1"])
+            std::process::Command::new(victims_binary())
+                .env("WAITSIM_TEST_VICTIM", "check::victim_recorder")
                 .env("WAITSIM_TEST_RECORD_INTO", &file)
                 .env("WAITSIM_TEST_RECORDER", k.to_string())
                 .stdout(std::process::Stdio::null())
@@ -595,23 +474,6 @@ fn eight_processes_record_into_a_new_file(round: u32) {
     assert_eq!(seen, expected);
     // Nothing of the processes' own is left beside it (and the go-ahead).
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
-}
-
-/// Fails at every seed whose list holds four numbers or more, and shrinks it.
-#[test]
-fn victim_shows_its_input() {
-    if std::env::var_os("WAITSIM_TEST_VICTIM").is_none() {
-        return;
-    }
-    // Filtered, and shrunk through a `flat_map`: both use the runner's settings.
-    let odd = (0u32..1000).prop_filter("odd", |x| x % 2 == 1);
-    let lists = (3usize..9).prop_flat_map(move |n| proptest::collection::vec(odd.clone(), n));
-    harness::check(lists, async |_sim: Sim, input: Vec<u32>| {
-        if input.len() < 4 {
-            return Ok(());
-        }
-        Err(format!("given {} numbers", input.len()))
-    });
 }
 
 #[test]

@@ -1,60 +1,72 @@
 //! The harness from the outside: a failing test reports its seed and a replay command, the
 //! command reproduces the failure, the seed is recorded and tried first, and the determinism
-//! check catches a body that is not deterministic. The tests run this test binary again, with
-//! the environment a user would set, on the `victim_*` tests below, which do nothing unless
-//! `WAITSIM_TEST_VICTIM` is set.
+//! check catches a body that is not deterministic. The tests run the victims (the `victims`
+//! example, in `tests/victims/`) with the environment a user would set.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use rand::RngExt;
 use waitsim::harness::{self, Harness, Sim};
-use waitsim::{MaxDelay, wait_n};
 
-/// Fails at every seed whose first draw is below 0.1: about one in ten.
-#[test]
-fn victim_fails_on_some_seeds() {
-    if std::env::var_os("WAITSIM_TEST_VICTIM").is_none() {
-        return;
-    }
-    harness::run(async |mut sim: Sim| {
-        let u = sim.rng.random::<f64>();
-        let delays = wait_n(&mut sim.rng, 3, MaxDelay::DEFAULT)
-            .await
-            .map_err(|err| err.to_string())?;
-        if u < 0.1 {
-            return Err(format!("planted failure: first draw {u}"));
-        }
-        Ok::<_, String>(delays)
-    });
+/// The `victims` example's binary, beside this test binary's folder: built (or found fresh)
+/// once per process with this binary's profile, so that a run of this target alone, which
+/// does not build the examples, never runs a stale one.
+pub(crate) fn victims_binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().unwrap();
+            let profile = exe.parent().and_then(Path::parent).unwrap();
+            let binary = profile
+                .join("examples")
+                .join(format!("victims{}", std::env::consts::EXE_SUFFIX));
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            // The profile this test binary was built with, whose folder it is in.
+            let folder = profile.file_name().unwrap().to_str().unwrap();
+            let name = if folder == "debug" { "dev" } else { folder };
+            let built = Command::new(cargo)
+                .args([
+                    "build",
+                    "-p",
+                    "waitsim",
+                    "--example",
+                    "victims",
+                    "--profile",
+                ])
+                .arg(name)
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .output()
+                .unwrap();
+            assert!(built.status.success(), "{}", text(&built));
+            assert!(
+                binary.exists(),
+                "no victims example at {}",
+                binary.display()
+            );
+            binary
+        })
+        .clone()
 }
 
-/// Returns which of two ready branches `tokio::select!` took: chosen at random by tokio.
-#[test]
-fn victim_selects_at_random() {
-    if std::env::var_os("WAITSIM_TEST_VICTIM").is_none() {
-        return;
-    }
-    harness::run(async |_sim: Sim| {
-        let mut picks = Vec::new();
-        for _ in 0..32 {
-            let pick = tokio::select! {
-                () = std::future::ready(()) => 'a',
-                () = std::future::ready(()) => 'b',
-            };
-            picks.push(pick);
-        }
-        Ok::<_, String>(picks)
-    });
-}
-
-/// Runs one victim in this test binary with `vars`, its regressions file in `dir`.
+/// Runs one victim with `vars`, its regressions file in `dir`: a victim of the `victims`
+/// example, named by `WAITSIM_TEST_VICTIM`; or a `victim_*` test of this binary that checks
+/// itself when run alone (`shrinking::victim_asserts_on_a_large_draw`).
 pub(crate) fn victim(name: &str, dir: &Path, vars: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(std::env::current_exe().unwrap());
+    let mut command = if name.starts_with("shrinking::") {
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
+            .args([name, "--exact", "--nocapture", "--test-threads=1"])
+            .env("WAITSIM_TEST_VICTIM", "1");
+        command
+    } else {
+        let mut command = Command::new(victims_binary());
+        command.env("WAITSIM_TEST_VICTIM", name);
+        command
+    };
     command
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env("WAITSIM_TEST_VICTIM", "1")
         .env("CARGO_MANIFEST_DIR", dir)
         .env("RUST_BACKTRACE", "0");
     for var in [
@@ -110,7 +122,7 @@ fn a_failure_names_its_seed_and_its_replay_reproduces_it() {
         "{report}"
     );
     assert!(report.contains("planted failure"), "{report}");
-    let replay = format!("WAITSIM_SEED={seed} cargo test -p waitsim --test it {name} -- --exact");
+    let replay = format!("WAITSIM_SEED={seed} cargo run -p waitsim --example victims");
     assert!(report.contains(&replay), "{report}");
 
     // The seed is recorded, and a later run tries it first.
@@ -366,7 +378,7 @@ fn the_replay_of_a_failure_found_by_the_environment_turns_the_same_settings_on()
 fn fails_at_seed_2(harness: Harness, seen: &std::sync::Mutex<Vec<u64>>) -> harness::Failure {
     harness
         .seeds(waitsim::SeedRange::new(0, 4).unwrap())
-        .kind(waitsim::RngKind::ChaCha)
+        .kind(waitsim::GeneratorKind::ChaCha)
         .check_determinism(false)
         .try_run(async |sim: Sim| {
             seen.lock().unwrap().push(sim.seed);
@@ -494,7 +506,7 @@ fn each_seed_runs_every_seed_and_panics_with_the_report_at_the_first_failure() {
         Harness::new()
             .name("blocking")
             .seeds(waitsim::SeedRange::new(0, 5).unwrap())
-            .kind(waitsim::RngKind::Cpython)
+            .kind(waitsim::GeneratorKind::Cpython)
             .check_determinism(false)
             .without_regressions_file()
     };
@@ -502,7 +514,9 @@ fn each_seed_runs_every_seed_and_panics_with_the_report_at_the_first_failure() {
     harness().each_seed(|seed, kind| {
         seen.lock().unwrap().push((seed, kind));
     });
-    let all: Vec<_> = (0..5).map(|s| (s, waitsim::RngKind::Cpython)).collect();
+    let all: Vec<_> = (0..5)
+        .map(|s| (s, waitsim::GeneratorKind::Cpython))
+        .collect();
     assert_eq!(*seen.lock().unwrap(), all);
     let panic = std::panic::catch_unwind(|| {
         harness().each_seed(|seed, _| if seed == 3 { Err("planted") } else { Ok(()) });
@@ -514,4 +528,28 @@ fn each_seed_runs_every_seed_and_panics_with_the_report_at_the_first_failure() {
         "{report}"
     );
     assert!(report.contains("planted"), "{report}");
+}
+
+#[test]
+fn a_victim_fails_unless_its_variable_names_it() {
+    let unset = Command::new(victims_binary())
+        .env_remove("WAITSIM_TEST_VICTIM")
+        .output()
+        .unwrap();
+    assert!(!unset.status.success());
+    assert!(
+        text(&unset).contains("WAITSIM_TEST_VICTIM is not set"),
+        "{}",
+        text(&unset)
+    );
+    let unknown = Command::new(victims_binary())
+        .env("WAITSIM_TEST_VICTIM", "1")
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).contains("no victim `1`"),
+        "{}",
+        text(&unknown)
+    );
 }

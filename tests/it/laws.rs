@@ -7,16 +7,16 @@ use proptest::prelude::*;
 use rand::RngExt;
 use waitsim::analysis::measure;
 use waitsim::laws::{self, Input};
-use waitsim::strategies::{max_delays, rng_kinds, seeds, sizes};
+use waitsim::strategies::{generator_kinds, max_delays, seeds, sizes};
 use waitsim::{
-    Clock, Generator, MaxDelay, RngKind, measure_time, seeded, task_wait_n, task_wait_random,
+    Clock, Generator, GeneratorKind, MaxDelay, measure_time, seeded, task_wait_n, task_wait_random,
     wait_n, wait_random,
 };
 
 /// A generator and its seed: the laws hold for every generator waitsim offers.
 #[derive(Clone, Copy, Debug)]
 struct Source {
-    kind: RngKind,
+    kind: GeneratorKind,
     seed: u64,
 }
 
@@ -28,7 +28,7 @@ impl Source {
 
 /// Any seed of any generator.
 fn sources() -> impl Strategy<Value = Source> {
-    (rng_kinds(), seeds()).prop_map(|(kind, seed)| Source { kind, seed })
+    (generator_kinds(), seeds()).prop_map(|(kind, seed)| Source { kind, seed })
 }
 
 /// Any input of the laws, with sizes up to 100,000.
@@ -53,25 +53,25 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(128))]
 
     #[test]
-    fn wait_n_obeys_every_law(rng in rng_kinds(), input in inputs()) {
+    fn wait_n_obeys_every_law(rng in generator_kinds(), input in inputs()) {
         laws::wait_n(wait_n, rng, input).map_err(|v| TestCaseError::fail(v.to_string()))?;
     }
 
     #[test]
-    fn task_wait_n_obeys_every_law_and_agrees_with_wait_n(rng in rng_kinds(), input in inputs()) {
+    fn task_wait_n_obeys_every_law_and_agrees_with_wait_n(rng in generator_kinds(), input in inputs()) {
         laws::wait_n(task_wait_n, rng, input).map_err(|v| TestCaseError::fail(v.to_string()))?;
         laws::agree(task_wait_n, wait_n, rng, input).map_err(|v| TestCaseError::fail(v.to_string()))?;
     }
 
     #[test]
-    fn wait_random_and_task_wait_random_obey_every_law(rng in rng_kinds(), input in inputs()) {
+    fn wait_random_and_task_wait_random_obey_every_law(rng in generator_kinds(), input in inputs()) {
         laws::wait_random(wait_random, rng, input).map_err(|v| TestCaseError::fail(v.to_string()))?;
         let task = async |rng: &mut Generator, max_delay| task_wait_random(rng, max_delay).await;
         laws::wait_random(task, rng, input).map_err(|v| TestCaseError::fail(v.to_string()))?;
     }
 
     #[test]
-    fn measure_time_obeys_every_law(rng in rng_kinds(), seed in seeds(), n in 1usize..=2000, max_delay in max_delays()) {
+    fn measure_time_obeys_every_law(rng in generator_kinds(), seed in seeds(), n in 1usize..=2000, max_delay in max_delays()) {
         let input = Input { seed, n, max_delay };
         laws::measure_time(measure_time_virtual, rng, input).map_err(|v| TestCaseError::fail(v.to_string()))?;
     }
@@ -153,8 +153,8 @@ fn a_delay_below_half_a_nanosecond_is_no_wait_at_all() {
         n: 7,
         max_delay: MaxDelay::new(1e-10).unwrap(),
     };
-    laws::wait_random(wait_random, RngKind::ChaCha, input).unwrap();
-    laws::wait_n(wait_n, RngKind::ChaCha, input).unwrap();
+    laws::wait_random(wait_random, GeneratorKind::ChaCha, input).unwrap();
+    laws::wait_n(wait_n, GeneratorKind::ChaCha, input).unwrap();
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn a_million_waits_obey_the_laws() {
         n: 1_000_000,
         max_delay: MaxDelay::DEFAULT,
     };
-    laws::wait_n(wait_n, RngKind::ChaCha, input).unwrap();
+    laws::wait_n(wait_n, GeneratorKind::ChaCha, input).unwrap();
 }
 
 #[test]
@@ -223,8 +223,8 @@ fn the_largest_supported_delay_is_waited_in_full() {
         n: 50,
         max_delay: MaxDelay::MAX,
     };
-    laws::wait_n(wait_n, RngKind::ChaCha, input).unwrap();
-    laws::measure_time(measure_time_virtual, RngKind::Cpython, input).unwrap();
+    laws::wait_n(wait_n, GeneratorKind::ChaCha, input).unwrap();
+    laws::measure_time(measure_time_virtual, GeneratorKind::Cpython, input).unwrap();
 }
 
 #[test]

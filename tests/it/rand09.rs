@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use waitsim::harness::{Harness, Sim};
-use waitsim::{RngKind, SeedRange};
+use waitsim::{GeneratorKind, SeedRange};
 
 /// Production code as written against rand 0.9: a jittered backoff.
 async fn backoff<R: rand_09::Rng + ?Sized>(rng: &mut R, attempt: u32) -> Duration {
@@ -28,7 +28,7 @@ async fn backoff_10<R: rand::Rng + ?Sized>(rng: &mut R, attempt: u32) -> Duratio
 
 #[test]
 fn rand_0_9_code_takes_the_harness_generator_under_both_kinds() {
-    for kind in RngKind::ALL.iter().copied() {
+    for kind in GeneratorKind::ALL.iter().copied() {
         let seeds = Harness::new()
             .without_regressions_file()
             .seeds(SeedRange::new(0, 64).unwrap())

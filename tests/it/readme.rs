@@ -1,54 +1,45 @@
-//! The README's example test file, as it stands there (a tidy test keeps the two equal).
-
-#[path = "readme/my_crate.rs"]
-pub(crate) mod my_crate;
+//! The README's example, with the bug the README plants in it, fails as the README shows.
 
 use std::time::Duration;
 
-use proptest::prelude::*;
-use waitsim::harness::{self, Sim};
+use rand::RngExt;
+use waitsim::harness::{Harness, Sim};
+use waitsim::{GeneratorKind, SeedRange};
 
-use my_crate::retry;
-
-/// One retry's settings: drawn by proptest from each seed, and shrunk when one fails.
-#[derive(Debug)]
-struct Retry {
-    cap: Duration,
-    base: Duration,
-    tries: u32,
-    failures: u32,
-}
-
-fn retries() -> impl Strategy<Value = Retry> {
-    (1..5000u64, 1..2000u64, 1..12u32, 0..12u32).prop_map(|(cap, base, tries, failures)| Retry {
-        cap: Duration::from_millis(cap),
-        base: Duration::from_millis(base),
-        tries,
-        failures,
-    })
+/// The README's code under test, with its jitter widened to [0.5, 1.5) as the README says.
+async fn widened_jittered_wait<R: rand::Rng + ?Sized>(rng: &mut R, base: Duration) -> Duration {
+    let wait = base.mul_f64(0.5 + rng.random::<f64>());
+    tokio::time::sleep(wait).await;
+    wait
 }
 
 #[test]
-fn retry_waits_at_most_the_cap() {
-    // Once per seed (256 by default), each on a fresh runtime with tokio's paused clock: the
-    // waits cost no real time, the input comes from the seed, and `sim.rng`, a `rand::Rng`,
-    // is seeded with it.
-    harness::check(retries(), async |mut sim: Sim, input: Retry| {
-        let mut calls = 0;
-        let waits = retry(&mut sim.rng, input.tries, input.base, input.cap, || {
-            calls += 1;
-            calls > input.failures
+fn the_planted_bug_fails_as_the_readme_shows() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let (_, shown) = readme
+        .split_once("still fails:\n\n```text\n")
+        .expect("the README shows the failure");
+    let (shown, _) = shown.split_once("```").unwrap();
+    // The README's test, run with the seeds and the generator it runs by default.
+    let failure = Harness::new()
+        .name("a_jittered_wait_is_at_most_its_base")
+        .without_regressions_file()
+        .seeds(SeedRange::new(0, 256).unwrap())
+        .kind(GeneratorKind::ChaCha)
+        .try_run(async |mut sim: Sim| {
+            let base = Duration::from_secs(10);
+            let wait = widened_jittered_wait(&mut sim.rng, base).await;
+            if wait <= base {
+                Ok(wait)
+            } else {
+                Err(format!("waited {wait:?}, longer than {base:?}"))
+            }
         })
-        .await;
-        // The test fails unless some seeds reach a retry that gives up.
-        sim.sometimes("the retry gave up", calls <= input.failures);
-        match waits.iter().find(|&&wait| wait > input.cap) {
-            Some(long) => Err(format!(
-                "a wait of {long:?} is longer than the cap of {:?}",
-                input.cap
-            )),
-            // Returned values are what the determinism check compares.
-            None => Ok(waits),
-        }
-    });
+        .unwrap_err()
+        .to_string();
+    assert!(
+        failure.starts_with(shown),
+        "the README shows:\n{shown}\nthe failure is:\n{failure}"
+    );
 }

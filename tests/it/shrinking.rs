@@ -666,8 +666,8 @@ fn an_input_not_remade_from_its_draws_is_shrunk_by_proptests_shrinking() {
 
 #[test]
 fn a_float_mapped_from_an_integer_shrinks_to_the_least_that_fails() {
-    // A float range's least draws give its far bound (see the README); an integer mapped to a
-    // float shrinks toward the low end.
+    // A float range's least draws give its far bound (see the book's page on shrinking); an
+    // integer mapped to a float shrinks toward the low end.
     let failure = Harness::new()
         .seeds(SeedRange::new(0, 64).unwrap())
         .without_regressions_file()

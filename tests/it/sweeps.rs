@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use waitsim::analysis::{SeedResult, Stats, SweepOptions, sweep, timeline};
-use waitsim::{Clock, MaxDelay, Partition, RngKind, SeedRange, measure_time, seeded, wait_n};
+use waitsim::{Clock, GeneratorKind, MaxDelay, Partition, SeedRange, measure_time, seeded, wait_n};
 
 use crate::snapshots::settings;
 
@@ -17,7 +17,7 @@ use crate::snapshots::settings;
 struct TimelineFixture {
     seed: u64,
     #[serde(default)]
-    rng: RngKind,
+    rng: GeneratorKind,
     n: usize,
     max_delay: MaxDelay,
 }
@@ -46,21 +46,21 @@ fn a_timeline_is_wait_n_seen_task_by_task() {
                 (t, wait_n(&mut seeded(seed), 40, max_delay).await.unwrap())
             })
             .unwrap();
-        let mut by_rank = t.tasks.clone();
+        let mut by_rank = t.spans.clone();
         by_rank.sort_by_key(|span| span.rank);
         let ranked: Vec<f64> = by_rank.iter().map(|span| span.delay).collect();
         assert_eq!(ranked, delays);
-        for span in &t.tasks {
+        for span in &t.spans {
             // Each wait ends on the first millisecond tick at or after its delay.
             let ticks = (span.delay * 1000.0).ceil() as u64;
             assert_eq!(span.end, Duration::from_millis(ticks), "seed {seed}");
             assert_eq!(span.start, Duration::ZERO);
         }
         assert_eq!(t.elapsed, by_rank[39].end);
-        assert!(t.tasks.iter().enumerate().all(|(i, span)| span.index == i));
+        assert!(t.spans.iter().enumerate().all(|(i, span)| span.index == i));
         assert_eq!(
             t.sum_of_delays,
-            t.tasks.iter().map(|s| s.delay).sum::<f64>()
+            t.spans.iter().map(|s| s.delay).sum::<f64>()
         );
     }
 }
@@ -95,9 +95,9 @@ fn sweep_results_are_measure_time_on_a_fresh_runtime() {
     ] {
         let max_delay = MaxDelay::new(max_delay).unwrap();
         for (n, rng) in [
-            (1, RngKind::ChaCha),
-            (25, RngKind::Cpython),
-            (300, RngKind::ChaCha),
+            (1, GeneratorKind::ChaCha),
+            (25, GeneratorKind::Cpython),
+            (300, GeneratorKind::ChaCha),
         ] {
             let two = NonZeroUsize::new(2).unwrap();
             let options = SweepOptions::new(n, max_delay).kind(rng).threads(two);

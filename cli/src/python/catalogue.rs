@@ -200,8 +200,8 @@ const ONE_DELAY: &[Check] = &[
     PROTOCOL,
 ];
 
-/// The checks of a routine that returns `n` delays. (`task_wait_n` also gets an `agrees`
-/// row, comparing it with `wait_n`.)
+/// The checks of a routine that returns `n` delays. (`task_wait_n` also gets the
+/// [`COMPARISON`] with `wait_n`.)
 const N_DELAYS: &[Check] = &[
     IMPORT,
     SHAPE,
@@ -260,6 +260,40 @@ pub fn checks(routine: Routine) -> &'static [Check] {
         .map_or(&[], |&(_, checks)| checks)
 }
 
+/// The one check that compares two routines: for each seed, `routine` must give the delays
+/// `with` gives (`task_wait_n` those of `wait_n`). It is `routine`'s check, reported and scored
+/// after its own, judged once both have run, and replayed with the whole folder, which runs
+/// both.
+#[derive(Clone, Copy, Debug)]
+pub struct Comparison {
+    pub routine: Routine,
+    pub with: Routine,
+    pub check: Check,
+}
+
+/// The exercise's comparison: `task_wait_n` agrees with `wait_n`.
+pub const COMPARISON: Comparison = Comparison {
+    routine: Routine::TaskWaitN,
+    with: Routine::WaitN,
+    check: AGREES,
+};
+
+/// Every check reported of `routine`, in order: its own ([`checks`]), then the
+/// [`COMPARISON`] if it is the routine's.
+pub fn reported_checks(routine: Routine) -> Vec<Check> {
+    let mut all = checks(routine).to_vec();
+    if routine == COMPARISON.routine {
+        all.push(COMPARISON.check);
+    }
+    all
+}
+
+/// The routine a replay of `routine`'s `check` runs: the routine itself, or every routine
+/// (`None`) for the [`COMPARISON`], which needs both of its routines.
+pub fn replayed(routine: Routine, check: Check) -> Option<Routine> {
+    (check != COMPARISON.check).then_some(routine)
+}
+
 /// Whether `routine` returns one delay rather than a list of `n`.
 pub fn returns_one(routine: Routine) -> bool {
     matches!(routine, Routine::WaitRandom | Routine::TaskWaitRandom)
@@ -267,7 +301,7 @@ pub fn returns_one(routine: Routine) -> bool {
 
 /// The inputs of `routine` for `seed`: the same `n` and bound for every routine of a seed, so
 /// that `task_wait_n` and `wait_n` can be compared.
-pub fn input(routine: Routine, index: usize, seed: u64) -> CaseInput {
+pub fn input(routine: Routine, case: usize, seed: u64) -> CaseInput {
     const SIZES: [usize; 7] = [5, 1, 10, 2, 20, 3, 50];
     const BOUNDS: [f64; 8] = [10.0, 5.0, 1.0, 0.5, 7.25, 0.0, 100.0, 3.0];
     let n = SIZES[(seed % SIZES.len() as u64) as usize];
@@ -279,7 +313,7 @@ pub fn input(routine: Routine, index: usize, seed: u64) -> CaseInput {
         _ => (Some(n), Some(bound)),
     };
     CaseInput {
-        index,
+        case,
         seed,
         n,
         max_delay,
@@ -351,6 +385,20 @@ mod tests {
         );
         assert_eq!(routines[3]["returns_task"], true);
         assert_eq!(spec["needed"], serde_json::json!(NEEDED));
+    }
+
+    #[test]
+    fn the_driver_names_no_file_module_or_routine_of_the_exercise() {
+        // The driver learns them from the spec: a name written in it would be a second copy.
+        let driver = include_str!("driver.py");
+        for (routine, file) in ROUTINES {
+            for name in [routine.name(), file, file.trim_end_matches(".py")] {
+                assert!(
+                    !driver.contains(name),
+                    "driver.py names `{name}`, which the catalogue's spec gives it"
+                );
+            }
+        }
     }
 
     #[test]

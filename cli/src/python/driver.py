@@ -9,8 +9,8 @@ Rust side is `protocol.rs`:
 - driver -> waitsim, on the original stdout: a `policy` line (what the file uses, read from
   its syntax tree before any of it runs), then `imported` or `import_error`; then for each
   case, the virtual clock's moves (`jump`, `sleep`) and one `returned` or `raised` line that
-  echoes the case's index and nonce;
-- waitsim -> driver, on stdin: one case at a time, `INDEX SEED N MAX_DELAY NONCE` (`-` for
+  echoes the case's number and nonce;
+- waitsim -> driver, on stdin: one case at a time, `CASE SEED N MAX_DELAY NONCE` (`-` for
   none), each sent once the last was answered, and end of file after the last.
 
 waitsim keeps the virtual clock itself, from the `jump` and `sleep` lines: the elapsed time
@@ -79,6 +79,9 @@ def _driver():
     issubclass_ = issubclass
     list_, dict_, str_, int_, float_, bool_ = list, dict, str, int, float, bool
     set_attribute = type.__setattr__
+    object_setattr = object.__setattr__
+    audit = sys.audit
+    module_dict = type(sys).__dict__["__dict__"].__get__
     list_items = list.__iter__
     dict_items = dict.items
     join = ",".join
@@ -149,9 +152,11 @@ def _driver():
 
     # `time.sleep` in a thread beside a running event loop (an executor's, say) does not hold
     # up the loop: the thread waits on the virtual clock, as a timer would, and the loop's
-    # jumps count it. The thread that runs the loop, or any thread when no loop runs, holds
-    # everything up: its sleep moves the clock at once, and waitsim counts the call.
-    loop_thread = [None]
+    # jumps count it. A thread that runs a loop, or any thread when no loop runs, holds
+    # everything up: its sleep moves the clock at once, and waitsim counts the call. Whether
+    # a thread runs a loop is asked of asyncio's C accessor, which keeps it per thread.
+    running_loop = asyncio.events._get_running_loop
+    loops_running = [0]
     DEFAULT_WORKERS = 32
     # Small stacks: thirty-two threads fit in the address-space limit (`--memory`) with room.
     threading.stack_size(1 << 20)
@@ -165,7 +170,7 @@ def _driver():
     Event = threading.Event
 
     def sleep(seconds):
-        if loop_thread[0] is not None and get_ident() != loop_thread[0]:
+        if loops_running[0] > 0 and running_loop() is None:
             if not seconds > 0:
                 return
             with moving:
@@ -295,24 +300,49 @@ def _driver():
                     targets.append(scheduled[0]._when if scheduled else clock[0] + timeout)
                 target = min(targets)
                 if target > clock[0]:
-                    emit("jump", {"from": float_repr(clock[0]), "to": float_repr(float_(target))})
+                    move = {"from": float_repr(clock[0]), "to": float_repr(float_(target))}
+                    if first_move[0]:
+                        # What was waiting when the clock first moved: concurrent waits have
+                        # all been set by then, waits one after another only the first.
+                        first_move[0] = False
+                        move["waits"] = [float_repr(due) for due in waiting(self.loop)]
+                    emit("jump", move)
                     clock[0] = target
                 wake_sleepers(clock[0])
             return []
 
     recording = sys.argv[6:7] == ["record"]
+    # Whether the clock has yet to move in this case (set again as each case starts).
+    first_move = [True]
+    MOST_WAITS = 10000
+
+    def waiting(loop):
+        """When each wait now set is due, soonest first: the loop's timers not cancelled, and
+        the threads asleep on the virtual clock. The caller holds `moving`."""
+        dues = [float_(h._when) for h in loop._scheduled if not h._cancelled]
+        dues.extend(float_(entry[0]) for entry in sleepers)
+        dues.sort()
+        return dues[:MOST_WAITS]
 
     class VirtualLoop(SelectorEventLoop, metaclass=Sealed):
         # A property: `loop.time = ...` on an instance cannot shadow it.
         time = property(lambda self: now)
 
+        def __setattr__(self, name, value):
+            # Nor can any other method of the loop's be shadowed on an instance
+            # (`loop.call_later = ...`): the audit hook refuses it, saying where.
+            if name[:1] != "_" and callable_(getattr(VirtualLoop, name, None)):
+                audit("waitsim.loop", name)
+            object_setattr(self, name, value)
+
         def run_forever(self):
-            outer = loop_thread[0]
-            loop_thread[0] = get_ident()
+            with moving:
+                loops_running[0] += 1
             try:
                 return SelectorEventLoop.run_forever(self)
             finally:
-                loop_thread[0] = outer
+                with moving:
+                    loops_running[0] -= 1
 
         def run_in_executor(self, executor, func, *args):
             if executor is None and self._default_executor is None:
@@ -332,6 +362,14 @@ def _driver():
 
             future.add_done_callback(settled)
             return future
+
+        if hasattr(SelectorEventLoop, "shutdown_default_executor"):
+
+            def shutdown_default_executor(self, timeout=None):
+                # `asyncio.run` gives the executor's shutdown 300 s (3.12 and later): a timer
+                # the virtual clock would jump to while the shutdown's thread is still at
+                # work. Without one, the loop waits for that thread in real time.
+                return SelectorEventLoop.shutdown_default_executor(self)
 
         def call_at(self, when, callback, *args, **kwargs):
             # For `check-python --svg`: each timer, from when it is set to when it is due.
@@ -496,6 +534,15 @@ def _driver():
             if len_(args) != 2 or args[1] not in FRAME_READS:
                 return
             what = "." + args[1]
+        elif event == "waitsim.loop":
+            in_hook[0] = True
+            try:
+                where = student_line(getframe(1))
+            finally:
+                in_hook[0] = False
+            if where is not None:
+                refuse(event, where, "a change of the event loop's `%s`" % args[0])
+            return
         elif event in ALWAYS_REFUSED or event[:7] == "ctypes.":
             in_hook[0] = True
             try:
@@ -543,7 +590,7 @@ def _driver():
     # were changed by the code under test.
     REPLACED = 86
 
-    def integrity():
+    def integrity(uses):
         """A check that the driver's objects the code can reach are as they were: every
         function reachable from what the driver patched (`time`, `datetime`, the loop's
         classes), the cells of their closures and what the cells hold, their code and
@@ -576,6 +623,23 @@ def _driver():
                 roots.append(content)
         held_functions, held_cells = tuple(functions), tuple(kept)
         held_exit, held_is = os._exit, (lambda a, b: a is b)
+        # The library the exercise calls, as the driver left it: every public name of asyncio
+        # and its modules, `random`, `time` and `datetime`. Code that rebinds one (through
+        # `__dict__`, `setattr` or a plain assignment) changes what the checks observe.
+        library = []
+        for name in sorted(sys.modules):
+            if name in ("asyncio", "random", "time", "datetime") or name.startswith("asyncio."):
+                namespace = module_dict(sys.modules[name])
+                for key, value in list_(dict_items(namespace)):
+                    if key[:1] != "_" and callable_(value):
+                        library.append((namespace, name, key, value))
+        held_library, held_get = tuple(library), dict.get
+        missing = object()
+        # A rebinding the policy found in the source is reported once, from there.
+        reported = set()
+        for use in uses:
+            if use["use"].startswith("assigns to ") and "." in use["use"]:
+                reported.add(tuple(use["use"][len("assigns to ") :].rsplit(".", 1)))
 
         def intact():
             for function, code, defaults, kwdefaults in held_functions:
@@ -591,6 +655,16 @@ def _driver():
                         held_exit(REPLACED)
                 except ValueError:
                     held_exit(REPLACED)
+            for namespace, name, key, value in held_library:
+                now_bound = held_get(namespace, key, missing)
+                if not held_is(now_bound, value) and (name, key) not in reported:
+                    reported.add((name, key))
+                    emit("refused", {
+                        "file": "?",
+                        "line": 0,
+                        "use": "%s.%s replaced: the exercise calls the library, never changes it"
+                        % (name, key),
+                    })
 
         return intact
 
@@ -642,7 +716,7 @@ def _driver():
     # The most uses a policy line lists.
     MOST_USES = 200
     CALLS = {"eval", "exec", "compile", "__import__", "globals", "vars", "setattr", "delattr"}
-    # `__import__("1-concurrent_coroutines")` is how the exercise imports its own modules.
+    # `__import__("N-name")` is how the exercise imports its own modules.
     IMPORTERS = {"__import__", "import_module"}
 
     def module_file(directory, name, package=""):
@@ -676,10 +750,17 @@ def _driver():
                 tree = ast.parse(source.read(), filename=file)
         except (OSError, SyntaxError, ValueError):
             return None  # the import will say what is wrong
-        body = []
-        for node in tree.body:
-            body.extend(node.orelse if main_guard(node) else [node])
-        tree.body = body
+        # A module that sets its own `__name__` may run its main block on import: then it is
+        # read whole.
+        renamed = any(
+            isinstance_(node, ast.Name) and node.id == "__name__" and not isinstance_(node.ctx, ast.Load)
+            for node in ast.walk(tree)
+        )
+        if not renamed:
+            body = []
+            for node in tree.body:
+                body.extend(node.orelse if main_guard(node) else [node])
+            tree.body = body
         return tree
 
     def imported_names(tree, file):
@@ -904,7 +985,8 @@ def _driver():
             wake_sleepers(float("inf"))
             in_flight[0] = 0
             clock[0] = 0.0
-        answer = {"case": case["index"], "nonce": case["nonce"]}
+            first_move[0] = True
+        answer = {"case": case["case"], "nonce": case["nonce"]}
 
         spec = ROUTINES[routine]
         # The case's arguments, as the exercise's main programs pass them; no `max_delay` calls
@@ -942,8 +1024,9 @@ def _driver():
         return last_line(error)
 
     directory, routine, file, memory = sys.argv[1], sys.argv[2], sys.argv[3], int_(sys.argv[4])
-    emit("policy", {"version": version, "uses": policy_uses(directory, file)})
-    intact = integrity()
+    uses = policy_uses(directory, file)
+    emit("policy", {"version": version, "uses": uses})
+    intact = integrity(uses)
     arm(directory)
     # Last on the path, not first: a file of the folder named like a module of the standard
     # library or of the installation (one the library imports later, say) is never imported
@@ -962,9 +1045,9 @@ def _driver():
         line = readline()
         if not line:
             return
-        index, case_seed, n, max_delay, nonce = line.split()
+        case_number, case_seed, n, max_delay, nonce = line.split()
         case = {
-            "index": int_(index),
+            "case": int_(case_number),
             "seed": int_(case_seed),
             "n": number(n),
             "max_delay": number(max_delay),
@@ -976,7 +1059,7 @@ def _driver():
             emit("returned", answer)
         except BaseException as error:
             intact()
-            emit("raised", {"case": case["index"], "nonce": case["nonce"], "message": failure(error, memory)})
+            emit("raised", {"case": case["case"], "nonce": case["nonce"], "message": failure(error, memory)})
 
 
 _driver()

@@ -9,33 +9,31 @@
 
 use std::path::Path;
 
-use serde::{Serialize, Serializer};
 use waitsim::analysis::{Case, Scenario};
 use waitsim::laws::first_difference;
-use waitsim::{MaxDelay, RngKind, Routine};
+use waitsim::{GeneratorKind, MaxDelay, Routine};
 
 use super::catalogue::{
-    AGREES, ASCENDING, COMPLETES, CONCURRENT, CONFORMS, Check, IMPORT, IN_RANGE, LENGTH,
-    MEASURE_TIME, NON_BLOCKING, POLICY, PROTOCOL, SHAPE, TASK, checks, input, returns_one,
+    ASCENDING, COMPARISON, COMPLETES, CONCURRENT, CONFORMS, Check, Comparison, IMPORT, IN_RANGE,
+    LENGTH, MEASURE_TIME, NON_BLOCKING, POLICY, PROTOCOL, SHAPE, TASK, checks, input, replayed,
+    returns_one,
 };
-use super::process::DriverRun;
+use super::drive::DriverRun;
+use super::model::{Counterexample, Row, Verdict, replay};
 use super::protocol::{Answer, Answered, CaseInput, Import, Use, Value};
 
 /// What waitsim's CPython generator draws for a case: the delays, ascending.
+///
+/// The case runs waitsim's own `routine`: every routine's delays are its draws, ascending.
+/// The inputs hold an `n` of at least 1 for the routines that take one (see
+/// [`input`](super::catalogue::input)), so `measure_time` is never refused for `n = 0` here.
 fn expected(input: CaseInput, routine: Routine) -> Result<Vec<f64>, waitsim::Error> {
     let max_delay = input
         .max_delay
         .map_or(Ok(MaxDelay::DEFAULT), MaxDelay::new)?;
-    let scenario = if returns_one(routine) {
-        Scenario::WaitRandom { max_delay }
-    } else {
-        Scenario::WaitN {
-            n: input.n.unwrap_or(1),
-            max_delay,
-        }
-    };
+    let scenario = Scenario::new(routine, input.n.unwrap_or(1), max_delay);
     let case = Case {
-        kind: RngKind::Cpython,
+        kind: GeneratorKind::Cpython,
         ..Case::new(scenario, input.seed)
     };
     Ok(case.run()?.delays)
@@ -46,69 +44,6 @@ pub fn largest_draw(input: CaseInput, routine: Routine) -> Option<f64> {
     expected(input, routine).ok()?.last().copied()
 }
 
-/// The first counterexample of a check.
-#[derive(Clone, Debug, Serialize)]
-pub struct Counterexample {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seed: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub n: Option<usize>,
-    pub max_delay: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub index: Option<usize>,
-    pub expected: String,
-    pub got: String,
-    pub replay: String,
-}
-
-/// A check's verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    Pass,
-    Fail,
-    Skip,
-}
-
-impl Serialize for Verdict {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
-}
-
-impl Verdict {
-    /// The verdict as reports, text and JSON, write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "FAIL",
-            Verdict::Skip => "skip",
-        }
-    }
-}
-
-/// One row of the report.
-#[derive(Clone, Debug, Serialize)]
-pub struct Row {
-    #[serde(serialize_with = "routine_name")]
-    pub routine: Routine,
-    pub check: Check,
-    pub verdict: Verdict,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub counterexample: Option<Counterexample>,
-    /// For `policy`: every use found beyond the exercise's needs.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub uses: Vec<Use>,
-    /// The points the check earned, and what it is worth (see [`points`](super::points)).
-    pub points: f64,
-    pub max_points: f64,
-}
-
-fn routine_name<S: Serializer>(routine: &Routine, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(routine.name())
-}
-
 /// The delays a routine returned for each case that returned numbers, for comparing routines.
 pub type Results = Vec<Option<Vec<f64>>>;
 
@@ -116,20 +51,6 @@ pub type Results = Vec<Option<Vec<f64>>>;
 const NOT_THE_DRAW: &str = "not the exercise's draw: after random.seed(seed), the delays are not random.uniform(0, max_delay) drawn once per wait";
 
 use super::catalogue::NEEDED_TEXT as NEEDED;
-
-/// The command that replays one case of `routine` in `dir`, quoted for a POSIX shell.
-pub fn replay(dir: &Path, routine: Option<Routine>, seed: Option<u64>) -> String {
-    let shown = dir.to_string_lossy();
-    let quoted = shlex::try_quote(&shown).map_or_else(|_| shown.to_string(), |q| q.into_owned());
-    let mut command = format!("waitsim check-python {quoted}");
-    if let Some(routine) = routine {
-        command += &format!(" --routine {routine}");
-    }
-    if let Some(seed) = seed {
-        command += &format!(" --seeds {seed}..{}", seed + 1);
-    }
-    command
-}
 
 /// How the policy is applied: whether uses beyond the exercise's needs that are not means of
 /// tampering fail too (`--strict-policy`).
@@ -262,7 +183,6 @@ pub fn judge(
     policy: Policy,
 ) -> (Vec<Row>, Results) {
     let mut verdicts = Verdicts::new(routine, dir);
-    let mut values = vec![None; inputs.len()];
     let exchange = &outcome.exchange;
     // What was read from the source, then what was refused at run time.
     let uses = exchange.policy.as_ref().map(|(_, uses)| {
@@ -271,63 +191,78 @@ pub fn judge(
         all
     });
     judge_policy(&mut verdicts, uses.as_ref(), policy);
-    if let Some(violation) = &exchange.violation {
-        let example = match violation.case.and_then(|case| inputs.get(case)) {
-            Some(input) => verdicts.at_case(
-                input,
-                None,
-                "the driver's exchange, whole and in order".into(),
-                violation.what.clone(),
-            ),
-            None => verdicts.whole(
-                "the driver's exchange, whole and in order".into(),
-                violation.what.clone(),
-            ),
-        };
-        verdicts.fail(PROTOCOL, example, None);
-        verdicts.skip_all_but(
-            &[POLICY, PROTOCOL],
-            "the exchange broke the protocol: nothing it reported is evidence",
-        );
-        return (verdicts.rows(), values);
+    if !judge_protocol(&mut verdicts, inputs, outcome)
+        || !judge_import(&mut verdicts, inputs, outcome)
+    {
+        return (verdicts.rows(), vec![None; inputs.len()]);
     }
-    match &exchange.import {
-        Some(Import::Failed(error)) => {
-            let example = verdicts.whole(
-                format!("`{routine}` imported as the exercise's main programs import it"),
-                error.clone(),
-            );
-            verdicts.fail(IMPORT, example, None);
-            verdicts.skip_all_but(&[IMPORT, POLICY, PROTOCOL], "the import failed");
-            return (verdicts.rows(), values);
-        }
+    let values = judge_cases(&mut verdicts, inputs, outcome);
+    (verdicts.rows(), values)
+}
+
+/// The `protocol` row: false, with every other check but `policy` skipped, when the exchange
+/// broke the rules and nothing it reported is evidence.
+fn judge_protocol(verdicts: &mut Verdicts<'_>, inputs: &[CaseInput], outcome: &DriverRun) -> bool {
+    let Some(violation) = &outcome.exchange.violation else {
+        return true;
+    };
+    let expected = "the driver's exchange, whole and in order";
+    let example = match violation.case.and_then(|case| inputs.get(case)) {
+        Some(input) => verdicts.at_case(input, None, expected.into(), violation.what.clone()),
+        None => verdicts.whole(expected.into(), violation.what.clone()),
+    };
+    verdicts.fail(PROTOCOL, example, None);
+    verdicts.skip_all_but(
+        &[POLICY, PROTOCOL],
+        "the exchange broke the protocol: nothing it reported is evidence",
+    );
+    false
+}
+
+/// The `import` and `shape` rows: false, with the checks of the calls skipped, when the
+/// import failed.
+fn judge_import(verdicts: &mut Verdicts<'_>, inputs: &[CaseInput], outcome: &DriverRun) -> bool {
+    let routine = verdicts.routine;
+    let example = match &outcome.exchange.import {
+        Some(Import::Failed(error)) => verdicts.whole(
+            format!("`{routine}` imported as the exercise's main programs import it"),
+            error.clone(),
+        ),
         None => {
             let got = outcome
                 .ended
                 .clone()
                 .unwrap_or_else(|| "the Python process said nothing".into());
-            let example = verdicts.at_case(&inputs[0], None, "the module to import".into(), got);
-            verdicts.fail(IMPORT, example, None);
-            verdicts.skip_all_but(&[IMPORT, POLICY, PROTOCOL], "the import failed");
-            return (verdicts.rows(), values);
+            verdicts.at_case(&inputs[0], None, "the module to import".into(), got)
         }
         Some(Import::Done {
             shape: Some(problem),
         }) => {
             let example = verdicts.whole("the exercise's signature".into(), problem.clone());
             verdicts.fail(SHAPE, example, None);
+            return true;
         }
-        Some(Import::Done { shape: None }) => {}
-    }
+        Some(Import::Done { shape: None }) => return true,
+    };
+    verdicts.fail(IMPORT, example, None);
+    verdicts.skip_all_but(&[IMPORT, POLICY, PROTOCOL], "the import failed");
+    false
+}
+
+/// The rows of the calls, case by case; the delays each case returned, where it returned
+/// numbers.
+fn judge_cases(verdicts: &mut Verdicts<'_>, inputs: &[CaseInput], outcome: &DriverRun) -> Results {
+    let routine = verdicts.routine;
+    let mut values = vec![None; inputs.len()];
     let mut ran = 0;
     for (at, input) in inputs.iter().enumerate() {
-        let Some(answered) = exchange.answered.get(at) else {
+        let Some(answered) = outcome.exchange.answered.get(at) else {
             let note = outcome.ended.clone().unwrap_or_else(|| "no result".into());
             let example = verdicts.at_case(input, None, "a result".into(), note);
             verdicts.fail(COMPLETES, example, None);
             break;
         };
-        let Some(value) = judge_call(&mut verdicts, input, answered) else {
+        let Some(value) = judge_call(verdicts, input, answered) else {
             continue;
         };
         ran += 1;
@@ -335,10 +270,9 @@ pub fn judge(
             continue;
         };
         if routine == Routine::MeasureTime {
-            judge_measure(&mut verdicts, input, value, answered.elapsed, &draws);
+            judge_measure(verdicts, input, value, answered, &draws);
         } else {
-            values[input.index] =
-                judge_delays(&mut verdicts, input, value, answered.elapsed, &draws);
+            values[input.case] = judge_delays(verdicts, input, value, answered, &draws);
         }
     }
     if ran == 0 {
@@ -347,7 +281,7 @@ pub fn judge(
             "no case ran",
         );
     }
-    (verdicts.rows(), values)
+    values
 }
 
 /// The `policy` row: a use that tampers fails; any other use beyond the exercise's needs is
@@ -362,7 +296,10 @@ fn judge_policy(verdicts: &mut Verdicts<'_>, uses: Option<&Vec<Use>>, policy: Po
         .map_or("", |(_, file)| *file);
     let list = |uses: &mut dyn Iterator<Item = &Use>| {
         uses.map(|u| {
-            if u.file == own {
+            if u.line == 0 && u.file == "?" {
+                // Found at run time, with no line to point at (a library name rebound).
+                u.what.clone()
+            } else if u.file == own {
                 format!("line {}: {}", u.line, u.what)
             } else {
                 format!("{} line {}: {}", u.file, u.line, u.what)
@@ -445,9 +382,10 @@ fn judge_measure(
     verdicts: &mut Verdicts<'_>,
     input: &CaseInput,
     value: &Value,
-    elapsed: f64,
+    answered: &Answered,
     draws: &[f64],
 ) {
+    let elapsed = answered.elapsed;
     let n = input.n.unwrap_or(1) as f64;
     let largest = draws.last().copied().unwrap_or(0.0);
     let max = input.max_delay.unwrap_or(MaxDelay::DEFAULT.as_secs_f64());
@@ -466,7 +404,8 @@ fn judge_measure(
     // Concurrent waits take the largest delay; waits one after another, the sum.
     let sum: f64 = draws.iter().sum();
     if close(elapsed, largest) {
-        // Concurrent, and the exercise's draw.
+        // The exercise's draw, in the time concurrent waits take: were they set together?
+        judge_started_together(verdicts, input, answered.first_waits.as_deref(), draws);
     } else if elapsed > max * (1.0 + 1e-9) + 1e-9 || (draws.len() > 1 && close(elapsed, sum)) {
         let example = verdicts.at_case(
             input,
@@ -492,7 +431,7 @@ fn judge_delays(
     verdicts: &mut Verdicts<'_>,
     input: &CaseInput,
     value: &Value,
-    elapsed: f64,
+    answered: &Answered,
     draws: &[f64],
 ) -> Option<Vec<f64>> {
     let max = input.max_delay.unwrap_or(MaxDelay::DEFAULT.as_secs_f64());
@@ -534,6 +473,21 @@ fn judge_delays(
         .iter()
         .map(Value::number)
         .collect::<Option<Vec<f64>>>()?;
+    judge_numbers(verdicts, input, &got, answered, draws);
+    Some(got)
+}
+
+/// Order, time and draw, judged on the numbers a routine returned: they are ascending, they
+/// took as long as the largest, and they are the exercise's draws.
+fn judge_numbers(
+    verdicts: &mut Verdicts<'_>,
+    input: &CaseInput,
+    got: &[f64],
+    answered: &Answered,
+    draws: &[f64],
+) {
+    let elapsed = answered.elapsed;
+    let many = input.n.is_some();
     if let Some(index) = got.windows(2).position(|w| w[0] > w[1]) {
         let example = verdicts.at_case(
             input,
@@ -554,7 +508,7 @@ fn judge_delays(
         );
         verdicts.fail(CONCURRENT, example, None);
     }
-    let sorted = ascending(&got);
+    let sorted = ascending(got);
     if let Some(index) = first_difference(draws, &sorted) {
         let example = verdicts.at_case(
             input,
@@ -563,8 +517,58 @@ fn judge_delays(
             show_at(&sorted, index),
         );
         verdicts.fail(CONFORMS, example, Some(NOT_THE_DRAW.into()));
+    } else if many && close(elapsed, got_largest) {
+        // The exercise's draws, in the time concurrent waits take: were they set together?
+        judge_started_together(verdicts, input, answered.first_waits.as_deref(), &sorted);
     }
-    Some(got)
+}
+
+/// `concurrent`, from what was waiting when the clock first moved. Concurrent waits have all
+/// been set by then, so each of the case's delays has a wait of its length among them; waits
+/// made one after another are set one at a time. The elapsed time alone is not evidence
+/// enough: waiting `delay - loop.time()` one wait after another also takes the largest delay.
+/// Judged only on a case whose delays are the exercise's draws, in the time concurrent waits
+/// take; when either is wrong, the other rows say so.
+fn judge_started_together(
+    verdicts: &mut Verdicts<'_>,
+    input: &CaseInput,
+    first_waits: Option<&[f64]>,
+    delays: &[f64],
+) {
+    let delays: Vec<f64> = ascending(delays).into_iter().filter(|&d| d > 0.0).collect();
+    // The clock never moved: no delay was positive, or the time came from `time.sleep`,
+    // which `non-blocking` fails.
+    let Some(waits) = first_waits else { return };
+    let set = together(&delays, waits);
+    if set < delays.len() {
+        let example = verdicts.at_case(
+            input,
+            None,
+            format!(
+                "a wait for each of the {} delays, set before the clock first moved",
+                delays.len()
+            ),
+            format!("{set} of them set by then: the others were set later, one wait after another"),
+        );
+        verdicts.fail(CONCURRENT, example, None);
+    }
+}
+
+/// How many of `delays` (ascending) have a wait of their length among `waits` (ascending),
+/// each wait counted once.
+fn together(delays: &[f64], waits: &[f64]) -> usize {
+    let mut found = 0;
+    let mut next = 0;
+    for &delay in delays {
+        while next < waits.len() && waits[next] < delay && !close(waits[next], delay) {
+            next += 1;
+        }
+        if next < waits.len() && close(waits[next], delay) {
+            found += 1;
+            next += 1;
+        }
+    }
+    found
 }
 
 /// Whether two times agree to within the resolution of asyncio's float clock. (Python's
@@ -593,23 +597,24 @@ fn show_at(delays: &[f64], index: usize) -> String {
         .map_or("nothing".to_string(), ToString::to_string)
 }
 
-/// The `agrees` row of `task_wait_n`: it gives what `wait_n` gives for the same seed, as
+/// The [`COMPARISON`]'s row: `task_wait_n` gives what `wait_n` gives for the same seed, as
 /// multisets (the order is `ascending`'s business). `None` unless `task_wait_n` was checked.
-pub fn agrees_with_wait_n(
-    results: &[(Routine, Results)],
-    dir: &Path,
-    seeds: &[u64],
-) -> Option<Row> {
+pub fn comparison(results: &[(Routine, Results)], dir: &Path, seeds: &[u64]) -> Option<Row> {
     let find = |wanted| {
         results
             .iter()
             .find(|(routine, _)| *routine == wanted)
             .map(|(_, values)| values)
     };
-    let tasks = find(Routine::TaskWaitN)?;
+    let Comparison {
+        routine,
+        with,
+        check,
+    } = COMPARISON;
+    let compared = find(routine)?;
     let mut row = Row {
-        routine: Routine::TaskWaitN,
-        check: AGREES,
+        routine,
+        check,
         verdict: Verdict::Pass,
         note: None,
         counterexample: None,
@@ -617,25 +622,25 @@ pub fn agrees_with_wait_n(
         points: 0.0,
         max_points: 0.0,
     };
-    let Some(joined) = find(Routine::WaitN) else {
+    let Some(with_values) = find(with) else {
         row.verdict = Verdict::Skip;
-        row.note = Some("wait_n was not checked".into());
+        row.note = Some(format!("{with} was not checked"));
         return Some(row);
     };
-    for ((i, t), j) in tasks.iter().enumerate().zip(joined) {
+    for ((i, t), j) in compared.iter().enumerate().zip(with_values) {
         let (Some(t), Some(j)) = (t, j) else { continue };
         let (t, j) = (ascending(t), ascending(j));
         if let Some(index) = first_difference(&j, &t) {
-            let input = input(Routine::TaskWaitN, i, seeds[i]);
+            let input = input(routine, i, seeds[i]);
             row.verdict = Verdict::Fail;
             row.counterexample = Some(Counterexample {
                 seed: Some(input.seed),
                 n: input.n,
                 max_delay: input.max_delay,
                 index: Some(index),
-                expected: format!("{} (from wait_n)", show_at(&j, index)),
+                expected: format!("{} (from {with})", show_at(&j, index)),
                 got: show_at(&t, index),
-                replay: replay(dir, None, Some(input.seed)),
+                replay: replay(dir, replayed(routine, check), Some(input.seed)),
             });
             break;
         }
@@ -646,6 +651,48 @@ pub fn agrees_with_wait_n(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_routine_expects_the_draws_of_its_seed_in_ascending_order() {
+        // The routines of a seed share its inputs, so those that run n waits expect what
+        // `wait_n` draws, and the single waits what `wait_random` draws.
+        for seed in 0..120 {
+            let many = input(Routine::WaitN, 0, seed);
+            let draws = expected(many, Routine::WaitN).unwrap();
+            assert_eq!(draws.len(), many.n.unwrap(), "seed {seed}");
+            assert!(draws.is_sorted(), "seed {seed}");
+            for routine in [Routine::MeasureTime, Routine::TaskWaitN] {
+                let case = input(routine, 0, seed);
+                assert_eq!(
+                    expected(case, routine).unwrap(),
+                    draws,
+                    "{routine} seed {seed}"
+                );
+            }
+            let one = input(Routine::TaskWaitRandom, 0, seed);
+            let draw = expected(one, Routine::WaitRandom).unwrap();
+            assert_eq!(draw.len(), 1, "seed {seed}");
+            assert_eq!(
+                expected(one, Routine::TaskWaitRandom).unwrap(),
+                draw,
+                "seed {seed}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_delay_is_matched_by_a_wait_of_its_own() {
+        // All set together, with a timeout's timer besides.
+        assert_eq!(together(&[1.0, 2.5, 3.0], &[1.0, 2.5, 3.0, 60.0]), 3);
+        // One after another: only the first was set when the clock first moved.
+        assert_eq!(together(&[1.0, 2.5, 3.0], &[1.0]), 1);
+        // Two equal delays need two waits; a wait a nanosecond off still counts.
+        assert_eq!(together(&[2.0, 2.0], &[2.0]), 1);
+        assert_eq!(together(&[2.0, 2.0], &[2.0, 2.0 + 1e-12]), 2);
+        // Waits of other lengths are no evidence.
+        assert_eq!(together(&[1.0, 2.0], &[0.5, 1.5, 2.5]), 0);
+        assert_eq!(together(&[], &[]), 0);
+    }
 
     #[test]
     fn times_agree_within_a_nanosecond_scaled() {
@@ -662,17 +709,5 @@ mod tests {
         // The total, not over n; a time off by ten microseconds.
         assert!(!measured(8.444218515250482, 8.444218515250482, 5.0));
         assert!(!measured(1.688845, 8.444218515250482, 5.0));
-    }
-
-    #[test]
-    fn replays_are_quoted_for_the_shell() {
-        assert_eq!(
-            replay(Path::new("x; rm y"), Some(Routine::WaitN), Some(3)),
-            "waitsim check-python 'x; rm y' --routine wait_n --seeds 3..4"
-        );
-        assert_eq!(
-            replay(Path::new("fixtures/python/no-sort"), None, None),
-            "waitsim check-python fixtures/python/no-sort"
-        );
     }
 }

@@ -1,58 +1,63 @@
 //! `waitsim check-python DIR...`: grades Python implementations of the exercise on a virtual
 //! clock, against the laws and against the delays CPython's `random` gives.
 //!
-//! The pipeline, in the order a folder goes through it:
+//! The pipeline, in the order a folder goes through it, and in the order of this file:
 //!
 //! 1. [`find`]: which folder of a submission holds the exercise, searching a repository a
-//!    few levels down; one copy is chosen by a rule (see `choose`);
-//! 2. [`catalogue`]: the exercise's routines, files and checks, the cases of each seed, and the
-//!    spec the driver is given (one source for both sides);
-//! 3. [`process`]: each routine in a contained `python3` process of its own, from a private
-//!    copy of its folder, behind a [`warden`] that kills its whole [`tree`] at the end;
-//! 4. [`protocol`]: the exchange with the driver and its rules;
-//! 5. [`judge`]: a verdict for each check from the exchange; [`points`]: what each is worth;
-//! 6. [`report`]: the model of one folder's report; [`formats`]: every format rendered from
-//!    it (text, JSON Lines, Gradescope, JUnit); [`picture`]: one case drawn as SVG.
+//!    few levels down; one copy is chosen by a rule;
+//! 2. [`probe`]: the Python to grade with, checked once, and how this machine can contain it;
+//! 3. [`copy`]: for each routine, a private copy of the folder to run from;
+//! 4. [`drive`]: each routine in a contained `python3` process of its own, driven by
+//!    `driver.py` through [`protocol`]'s exchange, behind [`contain`]'s warden;
+//! 5. [`judge`]: a verdict for each check from the exchange;
+//! 6. [`points`]: what each check is worth, and the score;
+//! 7. [`model`]: the report of one folder, made in one place, the one model every format
+//!    renders;
+//! 8. [`render`]: every format, from the model (text, JSON Lines, Gradescope, JUnit);
+//!    [`picture`]: one case drawn as SVG (`--svg`).
 //!
-//! A failure that stops grading short of a report is a [`failure::Failure`], typed by whose it
-//! is; it becomes an exit status only at the edge. Folders are graded concurrently (`--jobs`),
-//! and reported in the order they were given.
+//! [`catalogue`] is the exercise as data, for both sides: its routines, files, signatures,
+//! checks and cases, and the spec `driver.py` is given. A failure that stops grading short of
+//! a report is a [`failure::Failure`], typed by whose it is; it becomes an exit status only at
+//! the edge. Folders are graded concurrently (`--jobs`), and reported in the order they were
+//! given.
 
 mod catalogue;
+pub(crate) mod contain;
+mod copy;
+mod drive;
 mod failure;
 mod find;
-mod formats;
 mod judge;
+mod model;
 mod picture;
 mod points;
-mod process;
+mod probe;
 mod protocol;
-mod report;
-pub mod tree;
-mod warden;
+mod render;
 
-pub use warden::{SUBCOMMAND as WARDEN, main as warden_main};
+pub use contain::warden::{SUBCOMMAND as WARDEN, main as warden_main};
 
 use std::io::{self, IsTerminal};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use waitsim::{RngKind, SeedRange};
+use waitsim::{GeneratorKind, Routine, SeedRange};
 
 use crate::args::{CheckPythonArgs, Format, Jobs, Options};
 use crate::exit::{Exit, say};
 use crate::interrupt;
 use crate::output::{OutputFile, emit, with_progress_bar};
 use catalogue::ROUTINES;
+use drive::{Job, Limits};
 use failure::Failure;
-use judge::{Policy, Results, Verdict};
+use find::Folder;
+use judge::{Policy, Results};
+use model::{Batch, FolderReport, Row};
 use points::Points;
-use process::{Job, Limits, Python};
-use protocol::CaseInput;
-use report::FolderReport;
-use waitsim::Routine;
+use probe::Python;
 
 /// What grading one folder needs besides the folder.
 struct Grading<'a> {
@@ -62,14 +67,55 @@ struct Grading<'a> {
     limits: Limits,
     policy: Policy,
     points: Points,
-    /// The sandbox this kernel gives, as the JSON names it.
-    sandbox: String,
+    /// What every report shares.
+    batch: Batch,
 }
 
+/// `check-python`: checks the arguments, grades the folders, and writes the report in its
+/// format, whole.
 pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Exit> {
+    let format = checked_format(args, options)?;
+    let points = match &args.points {
+        Some(path) => Points::read(path)?,
+        None => Points::default(),
+    };
+    let output = args
+        .output
+        .as_deref()
+        .map(OutputFile::prepare)
+        .transpose()?;
+    let svg = args.svg.as_deref().map(OutputFile::prepare).transpose()?;
+    let visibility = points.visibility().clone();
+    let (text, passes) = match (grade_folders(args, points, svg), format) {
+        (Ok(reports), _) => (
+            render::render(format, &reports, &args.seeds.to_string(), &visibility)
+                .map_err(Exit::environment)?,
+            reports.iter().all(FolderReport::passes),
+        ),
+        // A submission that cannot be graded as handed in is the learner's to fix: Gradescope
+        // shows them why, with a score of 0, and grading itself succeeded. Any other failure
+        // is the grader's: it goes to stderr with a status that is not 0, which Gradescope's
+        // `run_autograder` turns into "tell your course staff".
+        (Err(Failure::Submission(message)), Format::Gradescope) => {
+            (render::ungraded(&message), true)
+        }
+        (Err(failure), _) => return Err(failure.exit()),
+    };
+    write_output(output, &text)?;
+    if format == Format::Gradescope || passes {
+        // Gradescope reads the score from the file: the run succeeded whatever it is.
+        Ok(())
+    } else {
+        // The report has said what failed, or which files are missing.
+        Err(Exit::quiet(1))
+    }
+}
+
+/// The format to write, once the arguments are checked against each other.
+fn checked_format(args: &CheckPythonArgs, options: &Options) -> Result<Format, Exit> {
     if options.seed.is_some()
         || options.clock != waitsim::Clock::Virtual
-        || options.rng.is_some_and(|rng| rng != RngKind::Cpython)
+        || options.rng.is_some_and(|rng| rng != GeneratorKind::Cpython)
     {
         return Err(Exit::usage(
             "`check-python` takes its seeds from --seeds A..B, runs on Python's own event loop made virtual, and draws with CPython's generator: no --seed, --clock or --rng",
@@ -101,48 +147,7 @@ pub fn run(args: &CheckPythonArgs, options: &Options) -> Result<(), Exit> {
             "--format gradescope grades one submission: give one folder",
         ));
     }
-    let points = match &args.points {
-        Some(path) => Points::read(path)?,
-        None => Points::default(),
-    };
-    let output = args
-        .output
-        .as_deref()
-        .map(OutputFile::prepare)
-        .transpose()?;
-    let svg = args.svg.as_deref().map(OutputFile::prepare).transpose()?;
-    let visibility = points.visibility().clone();
-    let graded = grade_folders(args, points, svg);
-    let reports = match (graded, format) {
-        (Ok(reports), _) => reports,
-        // A submission that cannot be graded as handed in is the learner's to fix: Gradescope
-        // shows them why, with a score of 0, and grading itself succeeded. Any other failure
-        // is the grader's: it goes to stderr with a status that is not 0, which Gradescope's
-        // `run_autograder` turns into "tell your course staff".
-        (Err(Failure::Submission(message)), Format::Gradescope) => {
-            let results = formats::gradescope_ungraded(&message);
-            write_output(output, &format!("{results:#}\n"))?;
-            return Ok(());
-        }
-        (Err(failure), _) => return Err(failure.exit()),
-    };
-    if let (Format::Gradescope, [report]) = (format, reports.as_slice())
-        && let Some(why) = &report.unreadable
-    {
-        let results = formats::gradescope_ungraded(&format!("`{}`: {why}", report.directory));
-        write_output(output, &format!("{results:#}\n"))?;
-        return Ok(());
-    }
-    let text = formats::render(format, &reports, &args.seeds.to_string(), &visibility)
-        .map_err(Exit::environment)?;
-    write_output(output, &text)?;
-    if format == Format::Gradescope || reports.iter().all(FolderReport::passes) {
-        // Gradescope reads the score from the file: the run succeeded whatever it is.
-        Ok(())
-    } else {
-        // The report has said what failed, or which files are missing.
-        Err(Exit::quiet(1))
-    }
+    Ok(format)
 }
 
 /// A format's name, as `--format` takes it.
@@ -166,26 +171,20 @@ fn write_output(file: Option<OutputFile>, text: &str) -> Result<(), Exit> {
     }
 }
 
-/// Finds the folders, checks the Python, and grades them all.
+/// Finds the folders, probes the Python, and grades them all.
 /// With `svg`, also draws one case of the folder (see [`picture`]).
 fn grade_folders(
     args: &CheckPythonArgs,
     points: Points,
     svg: Option<OutputFile>,
 ) -> Result<Vec<FolderReport>, Failure> {
-    let folders = folders(&args.dirs, args.routine)?;
-    let python = args
-        .python
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("python3"));
-    let python = process::check_python_version(&python)?;
-    interrupt::adopt_orphans();
-    let sandbox = python.sandbox.describe();
-    if let Some(shortfalls) = python.sandbox.shortfalls() {
-        say(format_args!(
-            "warning: the code under test is less contained than waitsim can contain it on other systems: {shortfalls} (sandbox: {sandbox})"
-        ));
-    }
+    let folders = find::folders(&args.dirs, args.routine)?;
+    let python = probe_python(args.python.as_deref())?;
+    let batch = Batch {
+        sandbox: python.sandbox.describe(),
+        seeds: args.seeds.to_string(),
+        max_score: points.total(),
+    };
     let grading = Grading {
         python: &python,
         seeds: args.seeds,
@@ -198,7 +197,7 @@ fn grade_folders(
             strict: args.strict_policy,
         },
         points,
-        sandbox,
+        batch,
     };
     let jobs = args.jobs.unwrap_or_else(Jobs::per_core).0;
     let show = folders.len() > 1 && io::stderr().is_terminal();
@@ -218,7 +217,7 @@ fn grade_folders(
             &python,
             &folder.path,
             report,
-            (grading.only, first_seed),
+            (args.routine, first_seed),
             grading.limits,
         )
         .map_err(|exit| {
@@ -232,120 +231,19 @@ fn grade_folders(
     Ok(reports)
 }
 
-/// A folder to grade: its path, why it cannot be read if it cannot, and what the report
-/// should say of how it was chosen.
-struct Folder {
-    path: PathBuf,
-    unreadable: Option<String>,
-    notes: Vec<String>,
-}
-
-impl Folder {
-    fn new(path: PathBuf) -> Folder {
-        Folder {
-            path,
-            unreadable: None,
-            notes: Vec::new(),
-        }
+/// The Python to grade with (`python3` unless given), probed, with a warning when this
+/// machine contains it less than others can.
+fn probe_python(python: Option<&std::path::Path>) -> Result<Python, Failure> {
+    let python = python.map_or_else(|| PathBuf::from("python3"), PathBuf::from);
+    let python = probe::check_python_version(&python)?;
+    interrupt::adopt_orphans();
+    if let Some(shortfalls) = python.sandbox.shortfalls() {
+        say(format_args!(
+            "warning: the code under test is less contained than waitsim can contain it on other systems: {shortfalls} (sandbox: {})",
+            python.sandbox.describe()
+        ));
     }
-}
-
-/// The folders to grade, in the order given: each `DIR` that holds the exercise, or the one
-/// copy of the exercise below it that [`choose`] takes; folders below it that could not be
-/// read when no copy was found (each gets a report that says so, and fails).
-fn folders(dirs: &[PathBuf], only: Option<Routine>) -> Result<Vec<Folder>, Failure> {
-    let mut folders = Vec::new();
-    for dir in dirs {
-        if !dir.is_dir() {
-            return Err(Failure::Usage(format!(
-                "cannot check `{}`: not a directory",
-                dir.display()
-            )));
-        }
-        if find::holds_exercise(dir) {
-            folders.push(Folder::new(dir.clone()));
-            continue;
-        }
-        let found = find::exercises_below(dir);
-        if found.exercises.is_empty() && found.unreadable.is_empty() {
-            let files: Vec<_> = ROUTINES.iter().map(|(_, file)| *file).collect();
-            return Err(Failure::Submission(format!(
-                "`{}` holds none of the exercise's files ({}), and neither does any folder up to {} levels below it (hidden folders and virtual environments are not searched)",
-                dir.display(),
-                files.join(", "),
-                find::DEPTH
-            )));
-        }
-        if found.exercises.is_empty() {
-            folders.extend(found.unreadable.into_iter().map(|(path, why)| Folder {
-                unreadable: Some(format!("cannot read the folder: {why}")),
-                ..Folder::new(path)
-            }));
-            continue;
-        }
-        let mut folder = choose(dir, found.exercises, only)?;
-        folder.notes.extend(
-            found
-                .unreadable
-                .iter()
-                .map(|(path, why)| format!("`{}` could not be searched: {why}", path.display())),
-        );
-        folders.push(folder);
-    }
-    Ok(folders)
-}
-
-/// The one copy of the exercise a submission is graded by, among `copies` found below `dir`:
-/// the copy whose files are all present (only the routine's, with `--routine`); among those,
-/// the one named like the exercise (`0x01-python_async_function`, or any name that ends with
-/// `python_async_function`). Several copies that no rule tells apart are refused, each named.
-fn choose(dir: &Path, copies: Vec<PathBuf>, only: Option<Routine>) -> Result<Folder, Failure> {
-    if copies.len() == 1 {
-        return Ok(Folder::new(copies.into_iter().next().unwrap_or_default()));
-    }
-    let complete = |copy: &Path| {
-        ROUTINES
-            .iter()
-            .filter(|(routine, _)| only.is_none_or(|only| only == *routine))
-            .all(|(_, file)| copy.join(file).is_file())
-    };
-    let named = |copy: &Path| {
-        copy.file_name()
-            .is_some_and(|name| name.to_string_lossy().ends_with("python_async_function"))
-    };
-    let rank = |copy: &Path| (complete(copy), named(copy));
-    let best = copies.iter().map(|c| rank(c)).max().unwrap_or_default();
-    let chosen: Vec<&PathBuf> = copies.iter().filter(|c| rank(c) == best).collect();
-    let names = |copies: &mut dyn Iterator<Item = &PathBuf>| {
-        copies
-            .map(|copy| format!("`{}`", copy.display()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let [one] = chosen.as_slice() else {
-        return Err(Failure::Submission(format!(
-            "`{}` holds {} copies of the exercise, and no rule chooses one: {} (give the folder to grade)",
-            dir.display(),
-            copies.len(),
-            names(&mut copies.iter())
-        )));
-    };
-    let why = match best {
-        (true, true) => "its files are all present and it is named like the exercise",
-        (true, false) => "its files are all present",
-        (false, true) => "it is named like the exercise",
-        (false, false) => "no other",
-    };
-    let others = names(&mut copies.iter().filter(|c| c != one));
-    Ok(Folder {
-        notes: vec![format!(
-            "graded `{}`, one of {} copies of the exercise in `{}`, because {why}; not graded: {others}",
-            one.display(),
-            copies.len(),
-            dir.display()
-        )],
-        ..Folder::new((*one).clone())
-    })
+    Ok(python)
 }
 
 /// Grades `folders` with `jobs` threads, each taking the next folder not yet taken; counts
@@ -369,14 +267,7 @@ fn grade_all(
                     let Some(folder) = folders.get(i) else {
                         break;
                     };
-                    let graded = match &folder.unreadable {
-                        Some(why) => Ok(unreadable_report(&folder.path, grading, why.clone())),
-                        None => grade(&folder.path, grading),
-                    }
-                    .map(|mut report| {
-                        report.notes.splice(0..0, folder.notes.iter().cloned());
-                        report
-                    });
+                    let graded = grade(folder, grading);
                     if graded.is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -405,138 +296,110 @@ fn grade_all(
     Ok(reports)
 }
 
-/// The report of a folder that could not be read: it fails, and says why.
-fn unreadable_report(dir: &Path, grading: &Grading<'_>, why: String) -> FolderReport {
-    FolderReport {
-        unreadable: Some(why),
-        ..blank_report(dir, grading)
+/// Grades one folder: each routine whose file is there, in its own Python process (copy,
+/// drive, judge); then the comparison of two routines, and the score. A folder that could not
+/// be read gets a report that fails and says why.
+fn grade(folder: &Folder, grading: &Grading<'_>) -> Result<FolderReport, Failure> {
+    let started = Instant::now();
+    let dir = &folder.path;
+    let mut report = FolderReport::new(dir, &grading.batch);
+    report.notes.clone_from(&folder.notes);
+    if let Some(why) = &folder.unreadable {
+        report.unreadable = Some(why.clone());
+        return Ok(report);
     }
-}
-
-/// A folder's report before anything is graded: nothing passed, failed or scored. The one
-/// place a report is made; grading fills it in.
-fn blank_report(dir: &Path, grading: &Grading<'_>) -> FolderReport {
-    let (directory, directory_escaped) = report::directory_name(dir);
-    FolderReport {
-        directory,
-        directory_escaped,
-        python: None,
-        sandbox: grading.sandbox.clone(),
-        seeds: grading.seeds.to_string(),
-        passed: 0,
-        failed: 0,
-        skipped: 0,
-        missing: Vec::new(),
-        unreadable: None,
-        virtual_seconds: 0.0,
-        score: 0.0,
-        max_score: grading.points.total(),
-        rows: Vec::new(),
-        seconds: 0.0,
-        routine_seconds: Vec::new(),
-        missing_points: Vec::new(),
-        notes: Vec::new(),
-    }
-}
-
-/// Grades one folder: each routine whose file is there, in its own Python process.
-fn grade(dir: &Path, grading: &Grading<'_>) -> Result<FolderReport, Failure> {
+    let graded: Vec<(Routine, &str)> = ROUTINES
+        .iter()
+        .filter(|(routine, _)| grading.only.is_none_or(|only| only == *routine))
+        .copied()
+        .collect();
     let mut rows = Vec::new();
-    let mut missing = Vec::new();
-    let mut python_version = None;
     let mut results: Vec<(Routine, Results)> = Vec::new();
-    let mut virtual_seconds = 0.0;
-    let seeds: Vec<u64> = grading.seeds.range().collect();
-    let mut unreadable = None;
-    let started = std::time::Instant::now();
-    let mut routine_seconds = Vec::new();
-    let mut graded = Vec::new();
-    let mut notes = Vec::new();
-    for &(routine, file) in &ROUTINES {
-        if grading.only.is_some_and(|only| only != routine) {
-            continue;
-        }
-        graded.push(routine);
+    // What the first private copy that left anything out left out: the others' are the same.
+    let mut left_out_noted = false;
+    for &(routine, file) in &graded {
         if !dir.join(file).is_file() {
-            missing.push(file);
+            report.missing.push(file);
             continue;
         }
-        let routine_started = std::time::Instant::now();
-        let inputs: Vec<CaseInput> = seeds
-            .iter()
-            .enumerate()
-            .map(|(i, &seed)| catalogue::input(routine, i, seed))
-            .collect();
-        let job = Job {
-            routine,
-            file,
-            record: false,
-        };
-        let outcome = match process::drive(grading.python, dir, job, &inputs, grading.limits) {
-            Ok(outcome) => outcome,
+        let one = match grade_routine(folder, routine, file, grading) {
+            Ok(one) => one,
             Err(Failure::Submission(why)) => {
                 // The exercise's own files cannot be read: the report says so.
-                unreadable = Some(why);
+                report.unreadable = Some(why);
                 break;
             }
             Err(failure) => return Err(failure),
         };
-        if notes.is_empty() && !outcome.left_out.is_empty() {
-            notes = left_out_note(&outcome.left_out);
+        if !left_out_noted && !one.left_out.is_empty() {
+            report.notes.extend(left_out_note(&one.left_out));
+            left_out_noted = true;
         }
-        routine_seconds.push((routine, routine_started.elapsed().as_secs_f64()));
-        if python_version.is_none() {
-            python_version = outcome
-                .exchange
-                .policy
-                .as_ref()
-                .map(|(version, _)| version.clone());
-        }
-        virtual_seconds += outcome
-            .exchange
+        report.routine_seconds.push((routine, one.seconds));
+        report.python = report.python.take().or(one.python);
+        report.virtual_seconds += one.virtual_seconds;
+        rows.extend(one.rows);
+        results.push((routine, one.values));
+    }
+    let seeds: Vec<u64> = grading.seeds.range().collect();
+    rows.extend(judge::comparison(&results, dir, &seeds));
+    let routines: Vec<Routine> = graded.iter().map(|&(routine, _)| routine).collect();
+    report.score = points::score(&grading.points, &routines, &mut rows);
+    report.missing_points = points::worth(&grading.points, &routines);
+    report.set_rows(rows);
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// What one routine's process gave, judged.
+struct RoutineGraded {
+    rows: Vec<Row>,
+    values: Results,
+    /// What the private copy left out.
+    left_out: Vec<String>,
+    /// The Python's version, as the driver said it.
+    python: Option<String>,
+    /// The virtual time its cases waited, and the real time it took.
+    virtual_seconds: f64,
+    seconds: f64,
+}
+
+/// One routine of a folder: a private copy, the driven process, and the verdicts.
+fn grade_routine(
+    folder: &Folder,
+    routine: Routine,
+    file: &str,
+    grading: &Grading<'_>,
+) -> Result<RoutineGraded, Failure> {
+    let started = Instant::now();
+    let inputs: Vec<_> = grading
+        .seeds
+        .range()
+        .enumerate()
+        .map(|(case, seed)| catalogue::input(routine, case, seed))
+        .collect();
+    let copy = copy::private(&folder.path)?;
+    let job = Job {
+        routine,
+        file,
+        record: false,
+    };
+    let run = drive::drive(grading.python, &copy, job, &inputs, grading.limits)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let (rows, values) = judge::judge(routine, &folder.path, &inputs, &run, grading.policy);
+    let exchange = &run.exchange;
+    Ok(RoutineGraded {
+        rows,
+        values,
+        left_out: copy.left_out.clone(),
+        python: exchange.policy.as_ref().map(|(version, _)| version.clone()),
+        virtual_seconds: exchange
             .answered
             .iter()
             .map(|answered| answered.elapsed)
             .filter(|secs| secs.is_finite())
-            .sum::<f64>();
-        let (routine_rows, values) = judge::judge(routine, dir, &inputs, &outcome, grading.policy);
-        rows.extend(routine_rows);
-        results.push((routine, values));
-    }
-    rows.extend(judge::agrees_with_wait_n(&results, dir, &seeds));
-    let (scores, score) = points::score(&grading.points, &graded, &rows);
-    for (row, points) in rows.iter_mut().zip(scores) {
-        row.points = points.earned;
-        row.max_points = points.max;
-    }
-    let scheme = grading.points.scheme(&graded);
-    let missing_points = graded
-        .iter()
-        .map(|&routine| {
-            let worth = scheme
-                .iter()
-                .filter(|(r, _, _)| *r == routine)
-                .map(|(_, _, p)| p)
-                .sum();
-            (routine, worth)
-        })
-        .collect();
-    let count = |verdict| rows.iter().filter(|row| row.verdict == verdict).count();
-    Ok(FolderReport {
-        python: python_version,
-        passed: count(Verdict::Pass),
-        failed: count(Verdict::Fail),
-        skipped: count(Verdict::Skip),
-        missing,
-        unreadable,
-        virtual_seconds,
-        score,
-        rows,
-        seconds: started.elapsed().as_secs_f64(),
-        routine_seconds,
-        missing_points,
-        notes,
-        ..blank_report(dir, grading)
+            .sum(),
+        seconds,
     })
 }
 

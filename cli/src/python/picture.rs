@@ -8,9 +8,11 @@ use std::path::Path;
 use waitsim::Routine;
 
 use super::catalogue::{self, ROUTINES};
-use super::judge::Verdict;
-use super::process::{self, Job, Limits, Python};
-use super::report::FolderReport;
+use super::copy;
+use super::drive::{self, Job, Limits};
+use super::judge;
+use super::model::{FolderReport, Verdict};
+use super::probe::Python;
 use crate::exit::Exit;
 use crate::output::OutputFile;
 use crate::plot;
@@ -79,7 +81,8 @@ pub fn draw(
         file: routine_file,
         record: true,
     };
-    let outcome = process::drive(python, dir, job, &[input], limits)?;
+    let copy = copy::private(dir)?;
+    let outcome = drive::drive(python, &copy, job, &[input], limits)?;
     let Some(answered) = outcome.exchange.answered.first() else {
         let why = outcome
             .exchange
@@ -89,7 +92,7 @@ pub fn draw(
             .unwrap_or_else(|| "the case did not run".into());
         return Err(cannot(&why));
     };
-    let largest = super::judge::largest_draw(input, routine).unwrap_or(0.0);
+    let largest = judge::largest_draw(input, routine).unwrap_or(0.0);
     let mut case = format!("seed {seed}");
     if let Some(n) = input.n {
         case += &format!(", n {n}");

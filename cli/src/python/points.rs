@@ -33,8 +33,8 @@ use std::path::Path;
 use serde::Deserialize;
 use waitsim::Routine;
 
-use super::catalogue::{AGREES, ROUTINES, checks};
-use super::judge::Row;
+use super::catalogue::{ROUTINES, reported_checks};
+use super::model::{Row, Verdict};
 use crate::exit::Exit;
 
 /// A points file, as read.
@@ -146,13 +146,9 @@ impl Default for Points {
     }
 }
 
-/// The names of a routine's checks, `agrees` included for `task_wait_n`.
+/// The names of a routine's checks, as reported (the comparison included).
 fn check_names(routine: Routine) -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = checks(routine).iter().map(|c| c.name()).collect();
-    if routine == Routine::TaskWaitN {
-        names.push(AGREES.name());
-    }
-    names
+    reported_checks(routine).iter().map(|c| c.name()).collect()
 }
 
 /// The check of `routine` named `check`, or a usage error that lists its checks.
@@ -298,34 +294,39 @@ impl Points {
     }
 }
 
-/// One check's points in a report: what it is worth and what it earned.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Score {
-    pub max: f64,
-    pub earned: f64,
+/// Scores `rows`, the checks of `graded` (the routines graded): each row's points, what it is
+/// worth and what it earned; the folder's score out of the total (a missing file's routine
+/// earns nothing).
+pub fn score(points: &Points, graded: &[Routine], rows: &mut [Row]) -> f64 {
+    let scheme = points.scheme(graded);
+    for row in rows.iter_mut() {
+        row.max_points = scheme
+            .iter()
+            .find(|(r, c, _)| *r == row.routine && *c == row.check.name())
+            .map_or(0.0, |&(_, _, p)| p);
+        row.points = if row.verdict == Verdict::Pass {
+            row.max_points
+        } else {
+            0.0
+        };
+    }
+    rows.iter().map(|row| row.points).sum()
 }
 
-/// The score of each row, and the folder's score out of the total, for the routines graded
-/// (a missing file's routine earns nothing).
-pub fn score(points: &Points, graded: &[Routine], rows: &[Row]) -> (Vec<Score>, f64) {
+/// What each of `graded` (the routines graded) is worth, its checks' points together.
+pub fn worth(points: &Points, graded: &[Routine]) -> Vec<(Routine, f64)> {
     let scheme = points.scheme(graded);
-    let scores: Vec<Score> = rows
+    graded
         .iter()
-        .map(|row| {
-            let max = scheme
+        .map(|&routine| {
+            let worth = scheme
                 .iter()
-                .find(|(r, c, _)| *r == row.routine && *c == row.check.name())
-                .map_or(0.0, |&(_, _, p)| p);
-            let earned = if row.verdict == super::judge::Verdict::Pass {
-                max
-            } else {
-                0.0
-            };
-            Score { max, earned }
+                .filter(|(r, _, _)| *r == routine)
+                .map(|(_, _, p)| p)
+                .sum();
+            (routine, worth)
         })
-        .collect();
-    let earned = scores.iter().map(|s| s.earned).sum();
-    (scores, earned)
+        .collect()
 }
 
 /// Points as reports show them: at most two decimals, no trailing zeros.

@@ -1,13 +1,13 @@
 //! The exchange with `driver.py`, one home for its wire format: the cases waitsim sends, the
 //! messages the driver sends back, and the rules a whole exchange must keep.
 //!
-//! waitsim → driver, on stdin: one case a line, `INDEX SEED N MAX_DELAY NONCE` (`-` for none),
+//! waitsim → driver, on stdin: one case a line, `CASE SEED N MAX_DELAY NONCE` (`-` for none),
 //! each sent only once the last was answered; end of file after the last.
 //!
 //! driver → waitsim, one JSON object a line: `policy` (written before any of the code under
 //! test runs), then `imported` or `import_error`; then, for each case, the virtual clock's
 //! moves (`jump`, `sleep`), the timers the loop set if asked (`timer`), and one `returned` or
-//! `raised` that echoes the case's index and nonce. Nothing else, and nothing after the last
+//! `raised` that echoes the case's number and nonce. Nothing else, and nothing after the last
 //! case.
 //!
 //! The code under test runs in the driver's process and can write to the same pipe, so
@@ -42,7 +42,9 @@ pub const CASE_TIMERS: usize = 100_000;
 /// One case: a seed and the routine's inputs drawn from it.
 #[derive(Clone, Copy, Debug)]
 pub struct CaseInput {
-    pub index: usize,
+    /// The case's number, counted from 0 in the order the cases are sent: the `case` each
+    /// answer echoes.
+    pub case: usize,
     pub seed: u64,
     pub n: Option<usize>,
     /// `None` calls `wait_random()` with its default.
@@ -59,7 +61,7 @@ impl CaseInput {
             Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => (v as i64).to_string(),
             Some(v) => format!("{v:?}"),
         };
-        format!("{} {} {n} {max_delay} {nonce}\n", self.index, self.seed)
+        format!("{} {} {n} {max_delay} {nonce}\n", self.case, self.seed)
     }
 }
 
@@ -126,6 +128,9 @@ enum Message {
     Jump {
         from: String,
         to: String,
+        /// On the first jump of a case only: when each wait then set is due.
+        #[serde(default)]
+        waits: Option<Vec<String>>,
     },
     Sleep {
         seconds: String,
@@ -203,6 +208,10 @@ pub struct Answered {
     /// Each timer the loop set (`asyncio.sleep` sets one), from when it was set to when it
     /// was due, on the clock kept here: reported only when asked for, for a picture.
     pub timers: Vec<(f64, f64)>,
+    /// The waits set when the clock first moved (the loop's timers and the threads asleep on
+    /// the virtual clock), each as the time left until it was due, soonest first; `None` when
+    /// the clock never moved. Concurrent waits have all been set by then.
+    pub first_waits: Option<Vec<f64>>,
 }
 
 /// A break of the exchange's rules.
@@ -235,6 +244,7 @@ pub struct Exchange {
     clock: f64,
     sleeps: u64,
     timers: Vec<(f64, f64)>,
+    first_waits: Option<Vec<f64>>,
     /// The lines and bytes read since the case was asked (or since the start, for the
     /// import), held to [`CASE_LINES`] and [`CASE_BYTES`].
     lines: u64,
@@ -266,12 +276,13 @@ impl Exchange {
         self.asked.is_some()
     }
 
-    /// Records that case `index` was sent with `nonce`: the clock starts again at zero.
-    pub fn ask(&mut self, index: usize, nonce: u64) {
-        self.asked = Some((index, nonce));
+    /// Records that case `case` was sent with `nonce`: the clock starts again at zero.
+    pub fn ask(&mut self, case: usize, nonce: u64) {
+        self.asked = Some((case, nonce));
         self.clock = 0.0;
         self.sleeps = 0;
         self.timers.clear();
+        self.first_waits = None;
         self.lines = 0;
         self.bytes = 0;
     }
@@ -282,7 +293,7 @@ impl Exchange {
         self.lines += 1;
         self.bytes = self.bytes.saturating_add(bytes as u64 + 1);
         let what = match self.asked {
-            Some((index, _)) => format!("case {index}"),
+            Some((case, _)) => format!("case {case}"),
             None if self.import.is_none() => "the import".to_string(),
             None => "the time between cases".to_string(),
         };
@@ -302,7 +313,7 @@ impl Exchange {
     fn violate(&mut self, what: String) {
         if self.violation.is_none() {
             self.violation = Some(Violation {
-                case: self.asked.map(|(index, _)| index),
+                case: self.asked.map(|(case, _)| case),
                 what,
             });
         }
@@ -331,21 +342,7 @@ impl Exchange {
                 self.violate(format!("a `{name}` line before the policy line"));
             }
             // At any time after the policy: the import, a case, a thread between cases.
-            Message::Refused { file, line, what } => {
-                let what = format!("{what} (refused at run time)");
-                let again = self
-                    .refused
-                    .iter()
-                    .any(|u| u.file == file && u.line == line && u.what == what);
-                if !again && self.refused.len() < MOST_REFUSALS {
-                    self.refused.push(Use {
-                        file,
-                        line,
-                        what,
-                        tampers: true,
-                    });
-                }
-            }
+            Message::Refused { file, line, what } => self.refused(file, line, what),
             Message::Imported { shape } if self.import.is_none() => {
                 self.import = Some(Import::Done { shape });
             }
@@ -356,39 +353,17 @@ impl Exchange {
             Message::Jump { .. } | Message::Sleep { .. } | Message::Timer { .. }
                 if self.import.is_none() => {}
             Message::Timer { from, to } if self.waiting() => self.timer(&from, &to),
-            Message::Jump { from, to } if self.waiting() => self.jump(&from, &to),
-            Message::Sleep { seconds } if self.waiting() => match seconds.parse::<f64>() {
-                Ok(seconds) => {
-                    self.sleeps += 1;
-                    if seconds > 0.0 {
-                        self.clock += seconds;
-                    }
-                }
-                Err(_) => self.violate(format!("a sleep of `{}` seconds", excerpt(&seconds))),
-            },
+            Message::Jump { from, to, waits } if self.waiting() => {
+                self.jump(&from, &to, waits.as_deref());
+            }
+            Message::Sleep { seconds } if self.waiting() => self.sleep(&seconds),
             Message::Returned {
                 case,
                 nonce,
                 value,
                 task,
                 returned,
-            } if self.waiting() => {
-                let task = match (routine, task, returned) {
-                    (Routine::TaskWaitRandom, Some(task), Some(returned)) => Some((task, returned)),
-                    (Routine::TaskWaitRandom, ..) => {
-                        return self.violate(format!(
-                            "an answer to case {case} that does not say whether it is a task"
-                        ));
-                    }
-                    (_, None, None) => None,
-                    _ => {
-                        return self.violate(format!(
-                            "an answer to case {case} with a task field `{routine}` has no use for"
-                        ));
-                    }
-                };
-                self.answer(case, nonce, Answer::Returned { value, task });
-            }
+            } if self.waiting() => self.returned(routine, (case, nonce), value, (task, returned)),
             Message::Raised {
                 case,
                 nonce,
@@ -407,7 +382,63 @@ impl Exchange {
         }
     }
 
-    fn jump(&mut self, from: &str, to: &str) {
+    /// Keeps a run-time refusal, once, among the first few.
+    fn refused(&mut self, file: String, line: u64, what: String) {
+        let what = format!("{what} (refused at run time)");
+        let again = self
+            .refused
+            .iter()
+            .any(|u| u.file == file && u.line == line && u.what == what);
+        if !again && self.refused.len() < MOST_REFUSALS {
+            self.refused.push(Use {
+                file,
+                line,
+                what,
+                tampers: true,
+            });
+        }
+    }
+
+    /// A `time.sleep` of the thread that runs the loop: counted, and the clock moved.
+    fn sleep(&mut self, seconds: &str) {
+        match seconds.parse::<f64>() {
+            Ok(seconds) => {
+                self.sleeps += 1;
+                if seconds > 0.0 {
+                    self.clock += seconds;
+                }
+            }
+            Err(_) => self.violate(format!("a sleep of `{}` seconds", excerpt(seconds))),
+        }
+    }
+
+    /// A case's value, with the task fields `task_wait_random` must give and no other
+    /// routine may.
+    fn returned(
+        &mut self,
+        routine: Routine,
+        (case, nonce): (usize, u64),
+        value: Value,
+        task: (Option<bool>, Option<String>),
+    ) {
+        let task = match (routine, task) {
+            (Routine::TaskWaitRandom, (Some(task), Some(returned))) => Some((task, returned)),
+            (Routine::TaskWaitRandom, _) => {
+                return self.violate(format!(
+                    "an answer to case {case} that does not say whether it is a task"
+                ));
+            }
+            (_, (None, None)) => None,
+            _ => {
+                return self.violate(format!(
+                    "an answer to case {case} with a task field `{routine}` has no use for"
+                ));
+            }
+        };
+        self.answer(case, nonce, Answer::Returned { value, task });
+    }
+
+    fn jump(&mut self, from: &str, to: &str, waits: Option<&[String]>) {
         let (Ok(from), Ok(to)) = (from.parse::<f64>(), to.parse::<f64>()) else {
             return self.violate(format!(
                 "a jump from `{}` to `{}`",
@@ -423,6 +454,31 @@ impl Exchange {
         }
         if to.is_nan() || to <= from {
             return self.violate(format!("a jump from {from} s back to {to} s"));
+        }
+        // The driver says what was waiting on the first move of each case, and only then.
+        match (self.first_waits.is_some(), waits) {
+            (false, Some(waits)) => {
+                let dues: Result<Vec<f64>, _> = waits.iter().map(|w| w.parse::<f64>()).collect();
+                match dues {
+                    Ok(dues) if dues.len() <= CASE_TIMERS => {
+                        self.first_waits = Some(dues.iter().map(|due| due - from).collect());
+                    }
+                    _ => {
+                        return self.violate(format!(
+                            "a first jump with {} waits that are not the driver's",
+                            waits.len()
+                        ));
+                    }
+                }
+            }
+            (false, None) => {
+                return self
+                    .violate("the clock's first move in a case without the waits then set".into());
+            }
+            (true, Some(_)) => {
+                return self.violate("waits reported on a later move of the clock".into());
+            }
+            (true, None) => {}
         }
         self.clock = to;
     }
@@ -462,6 +518,7 @@ impl Exchange {
             elapsed: self.clock,
             sleeps: self.sleeps,
             timers: std::mem::take(&mut self.timers),
+            first_waits: self.first_waits.take(),
         });
         self.asked = None;
     }
@@ -511,45 +568,123 @@ pub fn read_line(reader: &mut impl BufRead) -> std::io::Result<Option<Result<Str
 mod tests {
     use super::*;
 
-    /// The kinds of line `driver.py` writes, read from its source: each `emit("kind", ...)`.
-    fn driver_kinds() -> std::collections::BTreeSet<String> {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Each kind of line `driver.py` writes, with its fields, read from its source: each
+    /// `emit("kind", {"field": ...})`, or `emit("kind", name)` with the fields `name` is
+    /// given (`name = {"field": ...}` and `name["field"] = ...`).
+    fn driver_messages() -> BTreeMap<String, BTreeSet<String>> {
         let driver = include_str!("driver.py");
-        driver
-            .match_indices("emit(\"")
-            .map(|(at, _)| {
-                let rest = &driver[at + "emit(\"".len()..];
-                rest[..rest.find('"').unwrap_or(0)].to_string()
+        let mut messages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (at, _) in driver.match_indices("emit(\"") {
+            let rest = &driver[at + "emit(\"".len()..];
+            let kind = &rest[..rest.find('"').unwrap()];
+            let fields = rest[kind.len() + 1..].trim_start_matches(',').trim_start();
+            let keys = if fields.starts_with('{') {
+                dict_keys(fields)
+            } else {
+                let name: String = fields
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let made = driver.find(&format!("{name} = {{")).unwrap();
+                let mut keys = dict_keys(&driver[made + name.len() + 3..]);
+                let set = format!("{name}[\"");
+                keys.extend(driver.match_indices(&set).map(|(at, _)| {
+                    let key = &driver[at + set.len()..];
+                    key[..key.find('"').unwrap()].to_string()
+                }));
+                keys
+            };
+            messages.entry(kind.to_string()).or_default().extend(keys);
+        }
+        messages
+    }
+
+    /// The keys of the Python dict literal `text` starts with: each string followed by `:` at
+    /// its top level (strings and brackets inside the values are skipped whole).
+    fn dict_keys(text: &str) -> BTreeSet<String> {
+        let mut keys = BTreeSet::new();
+        let mut depth = 0;
+        let mut chars = text.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            match c {
+                '{' | '[' | '(' => depth += 1,
+                '}' | ']' | ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                '"' => {
+                    let mut end = at + 1;
+                    while let Some((i, c)) = chars.next() {
+                        if c == '\\' {
+                            chars.next();
+                        } else if c == '"' {
+                            end = i;
+                            break;
+                        }
+                    }
+                    let after = text[end + 1..].trim_start();
+                    if depth == 1 && after.starts_with(':') {
+                        keys.insert(text[at + 1..end].to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+        keys
+    }
+
+    /// The names serde lists after "expected" in an error for an unknown name.
+    fn expected_names(error: &str) -> BTreeSet<String> {
+        let Some((_, listed)) = error.split_once("expected") else {
+            return BTreeSet::new();
+        };
+        listed
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Each kind of line [`Message`] reads, with its fields, from its own `Deserialize`: the
+    /// names serde lists when a kind or a field is unknown.
+    fn rust_messages() -> BTreeMap<String, BTreeSet<String>> {
+        let error = |line: &str| {
+            serde_json::from_str::<Message>(line)
+                .unwrap_err()
+                .to_string()
+        };
+        expected_names(&error(r#"{"no such kind": {}}"#))
+            .into_iter()
+            .map(|kind| {
+                let fields =
+                    expected_names(&error(&format!(r#"{{"{kind}": {{"no such field": 1}}}}"#)));
+                (kind, fields)
             })
             .collect()
     }
 
     #[test]
-    fn every_line_the_driver_writes_is_a_message_here_and_every_message_is_written() {
-        let written = driver_kinds();
-        let read: std::collections::BTreeSet<String> = [
-            "policy",
-            "imported",
-            "import_error",
-            "jump",
-            "sleep",
-            "timer",
-            "returned",
-            "raised",
-            "refused",
-        ]
-        .iter()
-        .map(|kind| (*kind).to_string())
-        .collect();
+    fn every_line_the_driver_writes_is_a_message_here_with_the_same_fields_and_the_reverse() {
+        let written = driver_messages();
+        let read = rust_messages();
+        // Every kind, each with fields: the readers above found what they look for.
+        assert_eq!(read.len(), 9, "{read:?}");
+        assert!(read.values().all(|fields| !fields.is_empty()), "{read:?}");
         assert_eq!(written, read);
-        // Each name is the one `Message` reads: a line of that kind, whatever its fields, is
-        // refused for its fields, never for its kind.
-        for kind in &read {
-            let line = format!("{{\"{kind}\": {{\"nothing\": 1}}}}");
-            let err = serde_json::from_str::<Message>(&line)
-                .unwrap_err()
-                .to_string();
-            assert!(!err.contains("unknown variant"), "{kind}: {err}");
-        }
+    }
+
+    #[test]
+    fn dict_keys_are_the_top_level_strings_before_a_colon() {
+        let keys = dict_keys(
+            r#"{"case": case["index"], "a{": f("x:", {"deep": 1}), "b": "c"}, "after": 1"#,
+        );
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        assert_eq!(keys, ["a{", "b", "case"]);
     }
 
     const POLICY: &str = r#"{"policy": {"version": "3.11.7", "uses": []}}"#;
@@ -573,20 +708,59 @@ mod tests {
     fn a_whole_exchange_reads_with_the_clock_kept_here() {
         let mut exchange = imported();
         exchange.ask(0, 7);
-        exchange.read(r#"{"jump": {"from": "0.0", "to": "2.5"}}"#, Routine::WaitN);
+        exchange.read(FIRST_JUMP, Routine::WaitN);
         exchange.read(r#"{"sleep": {"seconds": "1.0"}}"#, Routine::WaitN);
         exchange.read(&returned(0, 7), Routine::WaitN);
         assert_eq!(exchange.violation, None);
         assert_eq!(exchange.answered.len(), 1);
-        assert_eq!(exchange.answered[0].elapsed, 3.5);
+        assert_eq!(exchange.answered[0].elapsed, 2.0);
         assert_eq!(exchange.answered[0].sleeps, 1);
+        assert_eq!(exchange.answered[0].first_waits, Some(vec![1.0, 2.5]));
         assert!(!exchange.waiting());
+    }
+
+    /// A case's first move of the clock, with the two waits then set.
+    const FIRST_JUMP: &str = r#"{"jump": {"from": "0.0", "to": "1.0", "waits": ["1.0", "2.5"]}}"#;
+
+    #[test]
+    fn the_waits_come_with_the_first_move_of_each_case_and_only_then() {
+        let asked = Some((0, 7));
+        let later = r#"{"jump": {"from": "1.0", "to": "2.5"}}"#;
+        let mut exchange = imported();
+        exchange.ask(0, 7);
+        for line in [FIRST_JUMP, later] {
+            exchange.read(line, Routine::WaitN);
+        }
+        exchange.read(&returned(0, 7), Routine::WaitN);
+        // Measured from where the clock stood: a wait due at 3.5 s set at 1.0 s is 2.5 s.
+        exchange.ask(1, 8);
+        exchange.read(r#"{"sleep": {"seconds": "1.0"}}"#, Routine::WaitN);
+        exchange.read(
+            r#"{"jump": {"from": "1.0", "to": "3.5", "waits": ["3.5"]}}"#,
+            Routine::WaitN,
+        );
+        exchange.read(&returned(1, 8), Routine::WaitN);
+        assert_eq!(exchange.violation, None);
+        assert_eq!(exchange.answered[0].first_waits, Some(vec![1.0, 2.5]));
+        assert_eq!(exchange.answered[1].first_waits, Some(vec![2.5]));
+        // A case whose clock never moved has none.
+        exchange.ask(2, 9);
+        exchange.read(&returned(2, 9), Routine::WaitN);
+        assert_eq!(exchange.answered[2].first_waits, None);
+        // A first move without them, waits on a later move, or waits that are not numbers.
+        let bare = r#"{"jump": {"from": "0.0", "to": "1.0"}}"#;
+        assert!(violation(&[bare], asked).contains("without the waits"));
+        assert!(violation(&[FIRST_JUMP, FIRST_JUMP], asked).contains("clock was moved"));
+        let again = r#"{"jump": {"from": "1.0", "to": "2.0", "waits": []}}"#;
+        assert!(violation(&[FIRST_JUMP, again], asked).contains("later move"));
+        let garbage = r#"{"jump": {"from": "0.0", "to": "1.0", "waits": ["x"]}}"#;
+        assert!(violation(&[garbage], asked).contains("not the driver's"));
     }
 
     fn violation(lines: &[&str], ask: Option<(usize, u64)>) -> String {
         let mut exchange = imported();
-        if let Some((index, nonce)) = ask {
-            exchange.ask(index, nonce);
+        if let Some((case, nonce)) = ask {
+            exchange.ask(case, nonce);
         }
         for line in lines {
             exchange.read(line, Routine::WaitN);
@@ -638,7 +812,10 @@ mod tests {
         let mut exchange = imported();
         exchange.ask(0, 7);
         exchange.read(r#"{"timer": {"from": "0.0", "to": "2.5"}}"#, Routine::WaitN);
-        exchange.read(r#"{"jump": {"from": "0.0", "to": "2.5"}}"#, Routine::WaitN);
+        exchange.read(
+            r#"{"jump": {"from": "0.0", "to": "2.5", "waits": ["2.5"]}}"#,
+            Routine::WaitN,
+        );
         exchange.read(r#"{"timer": {"from": "2.5", "to": "3.0"}}"#, Routine::WaitN);
         exchange.read(&returned(0, 7), Routine::WaitN);
         assert_eq!(exchange.answered[0].timers, [(0.0, 2.5), (2.5, 3.0)]);
@@ -664,7 +841,7 @@ mod tests {
     #[test]
     fn cases_go_to_the_driver_as_one_line_each() {
         let input = |n, max_delay| CaseInput {
-            index: 3,
+            case: 3,
             seed: 12,
             n,
             max_delay,

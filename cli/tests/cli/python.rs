@@ -1196,3 +1196,38 @@ fn a_check_of_one_routine_reads_the_files_that_routine_imports() {
         assert!(policy.contains(use_), "{use_}: {text}");
     }
 }
+
+/// More jobs than cores slows each Python down, through no fault of its code: a correct
+/// folder still passes, for the time its processes wait for a CPU is not counted against them
+/// (and Python's start is not the code's import).
+#[test]
+fn more_jobs_than_cores_never_fails_a_correct_folder() {
+    if !have_python("more_jobs_than_cores_never_fails_a_correct_folder") {
+        return;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let jobs = (24 * cores).min(96);
+    let dir = temp("jobs");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/python/correct-gather");
+    let mut folders = Vec::new();
+    for i in 0..jobs {
+        let folder = dir.join(format!("student-{i}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        for entry in std::fs::read_dir(&source).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), folder.join(entry.file_name())).unwrap();
+        }
+        folders.push(folder.to_str().unwrap().to_string());
+    }
+    let jobs = jobs.to_string();
+    let mut args: Vec<&str> = folders.iter().map(String::as_str).collect();
+    args.extend(["--jobs", &jobs, "--routine", "wait_n", "--seeds", "0..2"]);
+    let output = check(&args);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
