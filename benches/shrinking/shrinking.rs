@@ -4,11 +4,12 @@
 //!
 //!     cargo run --example shrinking -- [--label NAME] [--reps R] [--no-proptest]
 //!
-//! The bugs and their tests are those of `tests/it/check.rs` (the README's `retry` with its
-//! jitter in [0.5, 1.5) applied after the cap) and `tests/it/shrinking.rs` (a batching sender
-//! whose batch can reach `max_batch + 1`, a breaker that closes a tick early, a `run` body
-//! that fails for a draw over 10), copied here item for item (a tidy test keeps the copies
-//! equal), so that the same file builds against an older waitsim as well:
+//! The bugs and their tests are those of `tests/victims/retry.rs`, as `tests/it/check.rs` runs
+//! them (the README's `retry` with its jitter in [0.5, 1.5) applied after the cap), and of
+//! `tests/it/shrinking.rs` (a batching sender whose batch can reach `max_batch + 1`, a breaker
+//! that closes a tick early, a `run` body that fails for a draw over 10), copied here item for
+//! item (a tidy test keeps the copies equal), so that the same file builds against an older
+//! waitsim as well:
 //! `benches/shrinking/compare.sh` builds it at the commit before the shrinking of the draws
 //! and prints both builds' rows.
 //!
@@ -78,7 +79,7 @@ async fn retry_past_the_cap<R: rand::Rng + ?Sized>(
     waits
 }
 
-/// The retry's test, as `tests/it/check.rs` runs it (without its `sometimes` condition,
+/// The retry's test, as `tests/victims/retry.rs` has it (without its `sometimes` condition,
 /// which only a passing test judges): the waits, or the one past the cap.
 async fn waits_at_most_the_cap<R: rand::Rng + ?Sized>(
     rng: &mut R,
