@@ -254,9 +254,6 @@ pub use routine::Routine;
 pub use clock::Clock;
 pub use cpython::CpythonRandom;
 pub use rng::{DefaultRng, Generator, GeneratorKind, seeded};
-/// The name [`GeneratorKind`] had before 0.2, for code written against it; it goes at 1.0.
-#[doc(hidden)]
-pub type RngKind = GeneratorKind;
 // Seeds for many runs, and their shards.
 pub use seeds::{Partition, SeedRange};
 

@@ -31,7 +31,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner
 use rand::RngExt;
 use tokio::time::Instant;
 use waitsim::harness::{Failure, Harness, Sim};
-use waitsim::{Clock, RngKind, SeedRange};
+use waitsim::{Clock, GeneratorKind, SeedRange};
 
 /// One retry's settings, as the test draws them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -336,7 +336,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 /// A harness over `seeds`, of `kind`, recording nothing.
-fn harness(kind: RngKind, seeds: SeedRange) -> Harness {
+fn harness(kind: GeneratorKind, seeds: SeedRange) -> Harness {
     Harness::new()
         .kind(kind)
         .seeds(seeds)
@@ -375,7 +375,7 @@ fn waitsim_row(reps: usize, fail: impl Fn(SeedRange) -> (Failure, String)) -> Ro
 /// waitsim's row for a `check` test: `test` runs on the input and `sim.rng`.
 fn waitsim_check<S, T>(
     reps: usize,
-    kind: RngKind,
+    kind: GeneratorKind,
     strategy: impl Fn() -> S,
     show: fn(&S::Value, &str) -> String,
     test: impl AsyncFn(&mut Sim, S::Value) -> Result<T, String>,
@@ -408,7 +408,7 @@ where
 /// after the input where the test draws from one (`seeded`; otherwise its seed is 0, and the
 /// draws are the strategy's alone).
 fn proptest_row<S>(
-    kind: RngKind,
+    kind: GeneratorKind,
     strategy: S,
     seeded: bool,
     show: fn(&S::Value, &str) -> String,
@@ -497,7 +497,7 @@ fn main() {
     };
     println!("| bug | shrinker | seed | shrunk to | runs | ms |");
     println!("|---|---|---|---|---|---|");
-    for kind in RngKind::ALL.iter().copied() {
+    for kind in GeneratorKind::ALL.iter().copied() {
         let bug = format!("retry, {kind}");
         if with_proptest {
             let shrunk = proptest_row(kind, retries(), true, show_retry, async |rng, input| {
@@ -510,7 +510,7 @@ fn main() {
         });
         row(&bug, &label, shrunk);
     }
-    let kind = RngKind::ChaCha;
+    let kind = GeneratorKind::ChaCha;
     if with_proptest {
         let shrunk = proptest_row(kind, loads(), false, show_load, async |_, load| {
             batches_at_most_max(load).await.map(drop)

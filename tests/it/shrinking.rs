@@ -14,7 +14,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner
 use rand::RngExt;
 use tokio::time::Instant;
 use waitsim::harness::{self, Failure, Harness, Sim};
-use waitsim::{Clock, RngKind, SeedRange};
+use waitsim::{Clock, GeneratorKind, SeedRange};
 
 use crate::harness::{fresh_dir, text, victim};
 
@@ -267,7 +267,7 @@ fn fails<I, T>(test: impl AsyncFnOnce(I) -> Result<T, String>, input: I) -> bool
 /// The failure of `test` over the first 64 seeds of `kind`, with the input it was shrunk to.
 fn shrunk<S, T>(
     strategy: S,
-    kind: RngKind,
+    kind: GeneratorKind,
     test: impl AsyncFn(S::Value) -> Result<T, String>,
 ) -> (Failure, S::Value)
 where
@@ -320,7 +320,7 @@ where
 
 #[test]
 fn the_batchers_planted_bug_shrinks_to_a_load_no_simpler_one_of_which_fails() {
-    for kind in RngKind::ALL.iter().copied() {
+    for kind in GeneratorKind::ALL.iter().copied() {
         let (failure, load) = shrunk(loads(), kind, batches_at_most_max);
         assert!(failure.message.contains("over the most of"), "{failure}");
         assert!(fails(batches_at_most_max, load.clone()));
@@ -341,7 +341,7 @@ fn the_batchers_planted_bug_shrinks_to_a_load_no_simpler_one_of_which_fails() {
 
 #[test]
 fn the_breakers_planted_bug_shrinks_to_two_failing_calls_at_the_least_settings() {
-    for kind in RngKind::ALL.iter().copied() {
+    for kind in GeneratorKind::ALL.iter().copied() {
         let (failure, input) = shrunk(calls(), kind, no_call_within_the_cool_down);
         assert!(fails(no_call_within_the_cool_down, input.clone()));
         for simpler in simpler_calls(&input) {
@@ -406,7 +406,7 @@ async fn draws_at_most_ten(mut sim: Sim) -> Result<u32, String> {
 
 #[test]
 fn a_run_bodys_own_draws_shrink_to_the_smallest_that_fails() {
-    for kind in RngKind::ALL.iter().copied() {
+    for kind in GeneratorKind::ALL.iter().copied() {
         let failure = Harness::new()
             .kind(kind)
             .seeds(SeedRange::new(0, 64).unwrap())
