@@ -166,7 +166,6 @@ def _driver():
     in_flight = [0]
     workers = [1 << 30]
     order = [0]
-    get_ident = threading.get_ident
     Event = threading.Event
 
     def sleep(seconds):
