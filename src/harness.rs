@@ -72,12 +72,17 @@
 //! gives the last one's message and location (and its backtrace, once, under
 //! `RUST_BACKTRACE`), and the report itself points at the test's call of the harness. The seed
 //! is also appended to `waitsim-regressions.txt` at the root of the crate under test (the
-//! folder cargo runs the tests in), with the shard that ran it and whether the determinism
-//! check failed, and every later run of that test tries the recorded seeds first: those of its
-//! shard, and those of the determinism check only with the check on. Commit the file, as you
-//! would `proptest-regressions/`. Any number of test processes may record into
-//! it at once (cargo-nextest runs every test in a process of its own): the header is written
-//! once and every seed is one whole line.
+//! folder cargo runs the tests in), with the shard that ran it, whether the determinism
+//! check failed, and the shrunk case's draws (`draws=INPUT/WORDS`: the bytes the strategy
+//! read and the words `sim.rng` handed out, in URL-safe base64). Every later run of that test
+//! tries the recorded seeds first: those of its shard, and those of the determinism check only
+//! with the check on. A shrunk case cannot be made again from its seed once a budget has cut
+//! its shrinking short, or the code has changed: so a recorded seed runs its shrunk case as it
+//! was recorded, then its own case, and `WAITSIM_SEED=s` does the same where the file keeps a
+//! case for `s` (it says so on stderr, and a report of the recorded case says "on the shrunk
+//! case recorded for it"). Commit the file, as you would `proptest-regressions/`. Any number
+//! of test processes may record into it at once (cargo-nextest runs every test in a process
+//! of its own): the header is written once and every seed is one whole line.
 //!
 //! # Inputs and shrinking
 //!

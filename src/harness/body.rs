@@ -13,6 +13,7 @@ use std::sync::{Mutex, PoisonError};
 use super::coverage::Reached;
 use super::env::Budget;
 use super::failure::Shrunk;
+use super::regressions::StoredCase;
 use super::shrink::{self, Case, Draws, INPUT, Spent, WORDS};
 use super::sim::{Outcome, Sim};
 use crate::delay::secs_f64;
@@ -43,6 +44,10 @@ pub(super) struct Failed {
     pub(super) from_determinism: bool,
     /// The body's backtrace at the (shrunk) failure, when `RUST_BACKTRACE` asks for one.
     pub(super) backtrace: Option<String>,
+    /// The shrunk case's draws, to keep beside the seed, where they make it again.
+    pub(super) case: Option<StoredCase>,
+    /// Whether the case that failed was the shrunk case recorded for the seed.
+    pub(super) replayed: bool,
 }
 
 impl From<String> for Failed {
@@ -52,17 +57,21 @@ impl From<String> for Failed {
             shrunk: None,
             from_determinism: false,
             backtrace: None,
+            case: None,
+            replayed: false,
         }
     }
 }
 
 /// What a loop knows of a seed before running it.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Context {
     pub(super) seed: u64,
     pub(super) kind: GeneratorKind,
     /// Shrinking's budget.
     pub(super) shrink: Budget,
+    /// The shrunk case recorded for the seed, run before the seed's own case.
+    pub(super) stored: Option<StoredCase>,
 }
 
 /// How a body failed: a shrunk case must fail the same way.
@@ -89,10 +98,8 @@ pub(super) struct BodyFailed {
 impl From<BodyFailed> for Failed {
     fn from(failed: BodyFailed) -> Failed {
         Failed {
-            message: failed.message,
-            shrunk: None,
-            from_determinism: false,
             backtrace: failed.backtrace.map(|trace| trace.to_string()),
+            ..Failed::from(failed.message)
         }
     }
 }
@@ -115,6 +122,13 @@ impl Source {
         } else {
             Source::Replay(words.into())
         }
+    }
+
+    /// The source of a recorded case's words.
+    pub(super) fn stored(case: &StoredCase) -> Source {
+        case.words
+            .as_deref()
+            .map_or(Source::Seeded, |words| Source::of(false, words))
     }
 }
 
@@ -220,8 +234,9 @@ pub(super) fn stopped_body(stopped: &Stopped, caught: Option<runner::Caught>) ->
 /// A failing seed, shrunk: `first` is the first run's failure (with `found`, the input as
 /// shown, and the words it drew), and `run` regenerates the input from its draws and runs
 /// the body on it with `sim.rng`'s words from the source, giving the input as shown and the
-/// run, or `None` if the draws give no input. The input's draws are `input`, or `None` when
-/// the input is not made from them (then it stays as it is).
+/// run, or `None` if the draws give no input. The input's draws are `input` (none for a body
+/// without an input), or `None` when the input is not made from them (then it stays as it
+/// is, and the shrunk case is not kept).
 pub(super) fn shrink_failure(
     found: String,
     first: FirstFailure,
@@ -242,6 +257,8 @@ pub(super) fn shrink_failure(
         detail: (found.clone(), first_failed, found_draws),
     };
     let found_message = start.detail.1.message.clone();
+    // A case with no draws at all is the seed's own: there is nothing to keep of it.
+    let drew = start.draws.len() > 0;
     let (best, steps) = if fixed == [true, true] {
         (start, 0)
     } else {
@@ -269,12 +286,21 @@ pub(super) fn shrink_failure(
         draws: (!fixed[WORDS]).then_some((found_draws as u64, draws as u64)),
     };
     let source = Source::of(fixed[WORDS], &best.draws.parts[WORDS]);
+    let input_bytes = shrink::to_bytes(&best.draws.parts[INPUT]);
+    // A case is worth keeping where its draws make it again, and they are not all the seed's.
+    let all_the_seeds = fixed[WORDS] && input_bytes.is_empty();
+    let kept = drew && !fixed[INPUT] && !all_the_seeds;
+    let case = kept.then(|| StoredCase {
+        input: input_bytes.clone(),
+        words: (!fixed[WORDS]).then(|| best.draws.parts[WORDS].clone()),
+    });
     Shrinking {
         failed: Failed {
             shrunk: Some(Box::new(shrunk)),
+            case,
             ..failed.into()
         },
-        input: shrink::to_bytes(&best.draws.parts[INPUT]),
+        input: input_bytes,
         source,
         how,
     }
@@ -295,8 +321,8 @@ pub(super) struct Shrinking {
 /// Runs one seed (twice, comparing, for the determinism check), turning a panic into a
 /// message. Returns the conditions the (first) run reached.
 pub(super) fn run_seed(
-    once: &impl Fn(Context) -> Result<Trace, Failed>,
-    context: Context,
+    once: &impl Fn(&Context) -> Result<Trace, Failed>,
+    context: &Context,
     twice: bool,
 ) -> Result<BTreeMap<String, bool>, Failed> {
     let attempt = || {

@@ -58,6 +58,9 @@ pub struct Failure {
     pub message: String,
     /// Where the seed was recorded, if it was.
     pub recorded: Option<PathBuf>,
+    /// The regressions file whose shrunk case for the seed failed, where that case, run as it
+    /// was recorded, is what failed (before the seed's own case ran).
+    pub replayed: Option<PathBuf>,
     /// Whether the determinism check was on by the environment (`WAITSIM_CHECK_DETERMINISM`),
     /// so that the replay turns it on too.
     pub determinism_from_env: bool,
@@ -83,6 +86,7 @@ impl Failure {
             shard: Partition::WHOLE,
             message,
             recorded: None,
+            replayed: None,
             determinism_from_env: false,
             shrunk: None,
             coverage: None,
@@ -186,11 +190,21 @@ pub struct Replay {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.seed, &self.coverage) {
-            (Some(seed), _) => writeln!(
-                f,
-                "waitsim: test `{}` failed at seed {seed} (generator {}, shard {})",
-                self.test, self.kind, self.shard
-            )?,
+            (Some(seed), _) => {
+                write!(
+                    f,
+                    "waitsim: test `{}` failed at seed {seed} (generator {}, shard {})",
+                    self.test, self.kind, self.shard
+                )?;
+                match &self.replayed {
+                    Some(path) => writeln!(
+                        f,
+                        ", on the shrunk case recorded for it in {}",
+                        path.display()
+                    )?,
+                    None => writeln!(f)?,
+                }
+            }
             (None, Some(_)) => writeln!(
                 f,
                 "waitsim: test `{}` failed (generator {}, shard {})",
@@ -198,15 +212,16 @@ impl fmt::Display for Failure {
             )?,
             (None, None) => writeln!(f, "waitsim: test `{}` could not run", self.test)?,
         }
+        let replayed = self.replayed.is_some();
         if let Some(shrunk) = &self.shrunk {
-            Failure::write_input(f, shrunk)?;
+            Failure::write_input(f, shrunk, replayed)?;
         }
         writeln!(f, "{}", self.message)?;
         if let Some(trace) = &self.backtrace {
             writeln!(f, "the body's backtrace:\n{trace}")?;
         }
         if let Some(shrunk) = &self.shrunk {
-            Failure::write_shrinking(f, shrunk)?;
+            Failure::write_shrinking(f, shrunk, replayed)?;
         }
         self.write_replay(f)
     }
@@ -214,14 +229,30 @@ impl fmt::Display for Failure {
 
 impl Failure {
     /// The report's lines on the failing input, before the message: the input shrunk (or
-    /// not, and why), or for a `run` body, its draws from `sim.rng`.
-    fn write_input(f: &mut fmt::Formatter<'_>, shrunk: &Shrunk) -> fmt::Result {
+    /// not, and why), or for a `run` body, its draws from `sim.rng`; `replayed` where the
+    /// case first found was the one recorded for the seed.
+    fn write_input(f: &mut fmt::Formatter<'_>, shrunk: &Shrunk, replayed: bool) -> fmt::Result {
         let steps = plural(shrunk.steps, "step");
         let runs = plural(shrunk.runs, "run");
+        let unchanged = shrunk.steps == 0 && shrunk.out_of_budget.is_none();
         if shrunk.input.is_empty() {
             // A `run` body: its input is what it drew.
             if let Some((found, draws)) = shrunk.draws {
-                if shrunk.turned_off() {
+                if replayed && unchanged {
+                    writeln!(
+                        f,
+                        "the body's {} from sim.rng, as recorded (no simpler case fails):",
+                        plural(draws, "draw")
+                    )?;
+                } else if replayed {
+                    writeln!(
+                        f,
+                        "the body's draws from sim.rng, as recorded, shrunk further in {steps} \
+                         ({runs} of the body) from {} to {}:",
+                        plural(found, "draw"),
+                        plural(draws, "draw")
+                    )?;
+                } else if shrunk.turned_off() {
                     writeln!(
                         f,
                         "the body's {} from sim.rng (not shrunk: a budget of {}):",
@@ -245,6 +276,12 @@ impl Failure {
                 runs_or(shrunk),
                 shrunk.input
             )?;
+        } else if replayed && shrunk.found == shrunk.input && shrunk.out_of_budget.is_none() {
+            writeln!(
+                f,
+                "input, as recorded (no simpler input fails):\n{}",
+                shrunk.input
+            )?;
         } else if shrunk.found == shrunk.input && shrunk.out_of_budget.is_none() {
             writeln!(f, "input (it does not shrink):\n{}", shrunk.input)?;
         } else {
@@ -259,11 +296,16 @@ impl Failure {
 
     /// The report's lines on shrinking, after the message: the input first found, and a
     /// budget that ran out.
-    fn write_shrinking(f: &mut fmt::Formatter<'_>, shrunk: &Shrunk) -> fmt::Result {
+    fn write_shrinking(f: &mut fmt::Formatter<'_>, shrunk: &Shrunk, replayed: bool) -> fmt::Result {
         if shrunk.found != shrunk.input {
+            let first = if replayed {
+                "the input recorded for this seed"
+            } else {
+                "the input first found at this seed"
+            };
             writeln!(
                 f,
-                "the input first found at this seed:\n{}\nwhich failed with: {}",
+                "{first}:\n{}\nwhich failed with: {}",
                 shrunk.found, shrunk.found_message
             )?;
         }

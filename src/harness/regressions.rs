@@ -3,9 +3,18 @@
 //! Any number of test processes may record at once (cargo-nextest runs each test in its own
 //! process): the header is written once, by whichever process creates the file, and each seed
 //! is one whole line appended with one write.
+//!
+//! A line is the test's name, the generator's kind and the seed, then marks: `shard=K/N`
+//! for the shard that found it, `determinism` for a failure of the determinism check, and
+//! `draws=INPUT/WORDS` for the shrunk case (the bytes the input's strategy read, and the
+//! words `sim.rng` handed out as LEB128 numbers, each part in URL-safe base64 without
+//! padding; `*` for words the seed's generator made); then `# ` and what failed.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::digits::parse_digits;
 use crate::rng::GeneratorKind;
@@ -39,19 +48,109 @@ impl Regressions {
 
 /// The file's first lines.
 const HEADER: &str = "# Seeds that failed a waitsim harness test, tried first by every later run of it.\n\
-                      # Commit this file. Each line: test name, generator, seed, and what failed.\n";
+                      # Commit this file. Each line: test, generator, seed, marks, and what failed.\n";
 
 /// A recorded seed, with where it was found: the shard that ran it (none for the whole
-/// range, and in files written before shards were noted), and whether the determinism check
-/// was what failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// range, and in files written before shards were noted), whether the determinism check
+/// was what failed, and the shrunk case, where its draws make it again.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Entry {
     pub(super) seed: u64,
     pub(super) shard: Option<Partition>,
     pub(super) determinism: bool,
+    pub(super) case: Option<StoredCase>,
+}
+
+/// A shrunk failing case, kept beside its seed: a shrunk case cannot be made again from the
+/// seed (a time budget may have stopped its shrinking, and the code may have changed since).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct StoredCase {
+    /// The bytes the input's strategy read (none for a body without an input).
+    pub(super) input: Vec<u8>,
+    /// The words `sim.rng` handed out, then the simplest word on; `None` where the seed's
+    /// generator made them (a body that drew more words than shrinking keeps).
+    pub(super) words: Option<Vec<u64>>,
+}
+
+impl StoredCase {
+    /// The case as its mark's value: `INPUT/WORDS`.
+    fn encode(&self) -> String {
+        let words = match &self.words {
+            Some(words) => {
+                let mut bytes = Vec::with_capacity(words.len());
+                for &word in words {
+                    push_leb128(&mut bytes, word);
+                }
+                URL_SAFE_NO_PAD.encode(bytes)
+            }
+            None => "*".to_string(),
+        };
+        format!("{}/{words}", URL_SAFE_NO_PAD.encode(&self.input))
+    }
+
+    /// The case a mark's value gives; `None` if it is malformed.
+    fn decode(value: &str) -> Option<StoredCase> {
+        let (input, words) = value.split_once('/')?;
+        let input = URL_SAFE_NO_PAD.decode(input).ok()?;
+        let words = if words == "*" {
+            None
+        } else {
+            let mut bytes = URL_SAFE_NO_PAD.decode(words).ok()?.into_iter();
+            let mut words = Vec::new();
+            while bytes.len() > 0 {
+                words.push(read_leb128(&mut bytes)?);
+            }
+            Some(words)
+        };
+        Some(StoredCase { input, words })
+    }
+}
+
+/// Appends `value` as an unsigned LEB128 number: seven bits a byte, low bits first, the high
+/// bit set on every byte but the last. A shrunk case's words are mostly small: one byte each.
+fn push_leb128(bytes: &mut Vec<u8>, mut value: u64) {
+    loop {
+        // The low seven bits: the cast keeps exactly them.
+        let low = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            bytes.push(low);
+            return;
+        }
+        bytes.push(low | 0x80);
+    }
+}
+
+/// Reads one unsigned LEB128 number; `None` if the bytes end inside it or it overflows 64
+/// bits.
+fn read_leb128(bytes: &mut impl Iterator<Item = u8>) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = bytes.next()?;
+        let low = u64::from(byte & 0x7f);
+        // The tenth byte holds the top bit only.
+        if shift == 63 && low > 1 {
+            return None;
+        }
+        value |= low << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
 }
 
 impl Entry {
+    /// A seed not recorded: found now, in no shard yet, with no case.
+    pub(super) fn fresh(seed: u64) -> Entry {
+        Entry {
+            seed,
+            shard: None,
+            determinism: false,
+            case: None,
+        }
+    }
+
     /// Whether a run of shard `shard`, over a range starting at `start`, with the
     /// determinism check on or off, tries this seed: the whole range tries every seed; a
     /// shard tries those recorded under it, and the others its rule gives it; an entry from
@@ -71,6 +170,10 @@ impl Entry {
         if self.determinism {
             marks += " determinism";
         }
+        if let Some(case) = &self.case {
+            marks += " draws=";
+            marks += &case.encode();
+        }
         marks
     }
 }
@@ -81,7 +184,7 @@ fn default_path() -> Option<PathBuf> {
 }
 
 /// The seeds recorded for `test` with generators of `kind`, in the order they were recorded,
-/// each once (its first entry).
+/// each once (its first entry, with the first shrunk case recorded for it).
 pub(super) fn recorded(path: &Path, test: &str, kind: GeneratorKind) -> Vec<Entry> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Vec::new();
@@ -96,21 +199,30 @@ pub(super) fn recorded(path: &Path, test: &str, kind: GeneratorKind) -> Vec<Entr
             && name == test
             && recorded == kind.to_string()
             && let Some(seed) = parse_digits::<u64>(seed)
-            && !entries.iter().any(|entry| entry.seed == seed)
         {
             let mut entry = Entry {
                 seed,
                 shard: None,
                 determinism: false,
+                case: None,
             };
             for mark in words {
                 if let Some(shard) = mark.strip_prefix("shard=") {
                     entry.shard = shard.parse().ok();
                 } else if mark == "determinism" {
                     entry.determinism = true;
+                } else if let Some(case) = mark.strip_prefix("draws=") {
+                    entry.case = StoredCase::decode(case);
                 }
             }
-            entries.push(entry);
+            match entries.iter_mut().find(|first| first.seed == seed) {
+                Some(first) => {
+                    if first.case.is_none() {
+                        first.case = entry.case;
+                    }
+                }
+                None => entries.push(entry),
+            }
         }
     }
     entries
@@ -144,7 +256,7 @@ pub(super) fn record(
     path: &Path,
     test: &str,
     kind: GeneratorKind,
-    entry: Entry,
+    entry: &Entry,
     note: &str,
 ) -> bool {
     if create_with_header(path).is_err() {
@@ -173,6 +285,7 @@ mod tests {
             seed,
             shard: None,
             determinism: false,
+            case: None,
         }
     }
 
@@ -194,7 +307,7 @@ mod tests {
                 &path,
                 test,
                 kind,
-                whole(seed),
+                &whole(seed),
                 "failed\nsecond line"
             ));
         }
@@ -218,7 +331,7 @@ mod tests {
         assert_eq!(one_line("a\n  b\tc "), "a b c");
         let path = std::env::temp_dir().join(format!("waitsim-long-{}", std::process::id()));
         let long = "é".repeat(2000);
-        assert!(record(&path, "t", GeneratorKind::ChaCha, whole(4), &long));
+        assert!(record(&path, "t", GeneratorKind::ChaCha, &whole(4), &long));
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert!(
@@ -239,12 +352,18 @@ mod tests {
             determinism: true,
             ..whole(6)
         };
-        assert!(record(&path, "t", GeneratorKind::ChaCha, from_shard, "odd"));
         assert!(record(
             &path,
             "t",
             GeneratorKind::ChaCha,
-            from_check,
+            &from_shard,
+            "odd"
+        ));
+        assert!(record(
+            &path,
+            "t",
+            GeneratorKind::ChaCha,
+            &from_check,
             "twice"
         ));
         let mut text = std::fs::read_to_string(&path).unwrap();
@@ -258,7 +377,7 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let entries = recorded(&path, "t", GeneratorKind::ChaCha);
         std::fs::remove_file(&path).unwrap();
-        assert_eq!(entries, [from_shard, from_check, whole(4)]);
+        assert_eq!(entries, [from_shard.clone(), from_check.clone(), whole(4)]);
         // Seed 1, found by shard 2/2 of 0..N, is not shard 1/2's; the whole range tries it.
         assert!(!from_shard.runs_in(half(1), 0, false));
         assert!(from_shard.runs_in(half(2), 0, false));
@@ -273,6 +392,90 @@ mod tests {
         // The determinism check's entry, only with the check on.
         assert!(!from_check.runs_in(Partition::WHOLE, 0, false));
         assert!(from_check.runs_in(Partition::WHOLE, 0, true));
+    }
+
+    #[test]
+    fn a_shrunk_case_is_kept_whole_beside_its_seed_and_read_back() {
+        let path = std::env::temp_dir().join(format!("waitsim-cases-{}", std::process::id()));
+        let both = StoredCase {
+            input: vec![0, 1, 2, 255, 7],
+            words: Some(vec![0, 1, 127, 128, 300, u64::MAX, u64::from(u32::MAX)]),
+        };
+        let seeded_words = StoredCase {
+            input: vec![9; 4000],
+            words: None,
+        };
+        let no_input = StoredCase {
+            input: Vec::new(),
+            words: Some(vec![11]),
+        };
+        let with = |seed, case: &StoredCase| Entry {
+            case: Some(case.clone()),
+            ..whole(seed)
+        };
+        for entry in [
+            with(1, &both),
+            with(2, &seeded_words),
+            with(3, &no_input),
+            // A seed recorded again: its first entry's case is the one read.
+            with(1, &no_input),
+            // A seed recorded first without a case takes the first case recorded after.
+            whole(4),
+            with(4, &no_input),
+        ] {
+            assert!(record(&path, "t", GeneratorKind::ChaCha, &entry, "failed"));
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\nt chacha 3 draws=/Cw # failed\n"), "{text}");
+        assert!(text.contains("\nt chacha 2 draws=CQkJ"), "{text}");
+        assert!(text.contains("/* # failed\n"), "{text}");
+        let entries = recorded(&path, "t", GeneratorKind::ChaCha);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(
+            entries,
+            [
+                with(1, &both),
+                with(2, &seeded_words),
+                with(3, &no_input),
+                with(4, &no_input)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_malformed_case_leaves_its_seed_without_one() {
+        for value in [
+            "",
+            "AAEC",
+            "A/B",
+            "!!/AQ",
+            "AA/!!",
+            "AA/gA",
+            "AA/gICAgICAgICAgAE",
+            "AA/AQ/AQ",
+        ] {
+            assert_eq!(StoredCase::decode(value), None, "{value}");
+        }
+        // The largest number takes ten bytes, the last holding its top bit.
+        let mut bytes = Vec::new();
+        push_leb128(&mut bytes, u64::MAX);
+        assert_eq!(bytes.len(), 10);
+        assert_eq!(read_leb128(&mut bytes.iter().copied()), Some(u64::MAX));
+        *bytes.last_mut().unwrap() = 2;
+        assert_eq!(read_leb128(&mut bytes.iter().copied()), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_case_reads_back_as_it_was_written(
+            input in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+            words in proptest::option::of(proptest::collection::vec(proptest::num::u64::ANY, 0..64)),
+        ) {
+            let case = StoredCase { input, words };
+            let encoded = case.encode();
+            proptest::prop_assert!(!encoded.contains(char::is_whitespace));
+            proptest::prop_assert_eq!(StoredCase::decode(&encoded), Some(case));
+        }
     }
 
     #[test]
@@ -311,6 +514,6 @@ mod tests {
     #[test]
     fn a_file_that_cannot_be_made_records_nothing() {
         let path = Path::new("/nonexistent-waitsim-dir/waitsim-regressions.txt");
-        assert!(!record(path, "t", GeneratorKind::ChaCha, whole(1), "x"));
+        assert!(!record(path, "t", GeneratorKind::ChaCha, &whole(1), "x"));
     }
 }

@@ -18,7 +18,7 @@ use super::env::{Budget, Seeds, Settings};
 use super::failure::{Failure, fail};
 #[cfg(feature = "proptest")]
 use super::inputs;
-use super::regressions::{self, Regressions};
+use super::regressions::{self, Entry, Regressions};
 use super::replay;
 use super::shrink::Spent;
 use super::sim::{Outcome, Sim};
@@ -171,17 +171,33 @@ impl Harness {
     {
         self.drive(|context| {
             let (seed, kind) = (context.seed, context.kind);
-            let first = match run_body(seed, kind, &Source::Seeded, |sim| body(sim)).failure() {
-                Ok(trace) => return Ok(trace),
-                Err(first) => first,
-            };
             let mut spent = Spent::new(context.shrink);
-            Err(
-                shrink_failure(String::new(), first, None, &mut spent, 0, |_, source| {
-                    Some((String::new(), run_body(seed, kind, source, |sim| body(sim))))
-                })
-                .failed,
-            )
+            let mut shrink = |first| {
+                shrink_failure(
+                    String::new(),
+                    first,
+                    Some(Vec::new()),
+                    &mut spent,
+                    0,
+                    |_, source| {
+                        Some((String::new(), run_body(seed, kind, source, |sim| body(sim))))
+                    },
+                )
+                .failed
+            };
+            if let Some(case) = &context.stored
+                && let Err(first) =
+                    run_body(seed, kind, &Source::stored(case), |sim| body(sim)).failure()
+            {
+                return Err(Failed {
+                    replayed: true,
+                    ..shrink(first)
+                });
+            }
+            match run_body(seed, kind, &Source::Seeded, |sim| body(sim)).failure() {
+                Ok(trace) => Ok(trace),
+                Err(first) => Err(shrink(first)),
+            }
         })
     }
 
@@ -372,11 +388,14 @@ struct Plan {
     /// Whether the determinism check is on by the environment, so that the replay turns it
     /// on too.
     determinism_from_env: bool,
+    /// Whether the body runs one given input ([`Harness::check_one`]): no recorded case
+    /// applies to it.
+    one_input: bool,
 }
 
 impl Harness {
     /// The loop. Returns how many seeds ran.
-    fn drive(self, once: impl Fn(Context) -> Result<Trace, Failed>) -> Result<u64, Failure> {
+    fn drive(self, once: impl Fn(&Context) -> Result<Trace, Failed>) -> Result<u64, Failure> {
         let test = self.name.clone().unwrap_or_else(test_name);
         let plan = self.plan(&test)?;
         let regressions = self.regressions.path();
@@ -389,18 +408,36 @@ impl Harness {
                 range.end()
             );
         }
+        let replayed = plan.replayed(regressions.as_deref(), &test);
+        if let (Some(path), Some(entry)) = (&regressions, &replayed) {
+            eprintln!(
+                "waitsim: test `{test}`: seed {} replays first the shrunk case recorded for it \
+                 in {}, then the seed's own case",
+                entry.seed,
+                path.display()
+            );
+        }
+        let recorded_seeds: Vec<u64> = recorded.iter().map(|entry| entry.seed).collect();
+        let fresh = plan.fresh(&recorded_seeds).map(|seed| {
+            match replayed.as_ref().filter(|entry| entry.seed == seed) {
+                Some(entry) => entry.clone(),
+                None => Entry::fresh(seed),
+            }
+        });
         let mut coverage = Coverage::new(&self.sometimes);
-        for seed in recorded.iter().copied().chain(plan.fresh(&recorded)) {
+        for entry in recorded.iter().cloned().chain(fresh) {
+            let seed = entry.seed;
             let context = Context {
                 seed,
                 kind: plan.settings.kind,
                 shrink: plan.settings.shrink,
+                stored: entry.case,
             };
-            match run_seed(&once, context, plan.check_determinism) {
+            match run_seed(&once, &context, plan.check_determinism) {
                 Ok(reached) => coverage.add(&reached),
                 Err(failed) => {
-                    let recorded_in = if recorded.contains(&seed) {
-                        regressions
+                    let recorded_in = if recorded_seeds.contains(&seed) {
+                        regressions.clone()
                     } else {
                         plan.record(regressions.as_deref(), &test, seed, &failed)
                     };
@@ -411,6 +448,7 @@ impl Harness {
                         shard: plan.settings.shard,
                         message: failed.message,
                         recorded: recorded_in,
+                        replayed: if failed.replayed { regressions } else { None },
                         determinism_from_env: plan.determinism_from_env,
                         shrunk: failed.shrunk,
                         coverage: None,
@@ -463,6 +501,7 @@ impl Harness {
             check_determinism: self.check_determinism.unwrap_or(settings.check_determinism),
             settings,
             determinism_from_env,
+            one_input: self.one_input,
         })
     }
 }
@@ -470,7 +509,7 @@ impl Harness {
 impl Plan {
     /// The seeds of this shard recorded in the regressions file for `test`, tried first: none
     /// for a replay, which runs its one seed.
-    fn recorded(&self, regressions: Option<&Path>, test: &str) -> Vec<u64> {
+    fn recorded(&self, regressions: Option<&Path>, test: &str) -> Vec<Entry> {
         let settings = &self.settings;
         match (settings.seeds, regressions) {
             (Seeds::Range(range), Some(path)) => regressions::recorded(path, test, settings.kind)
@@ -478,10 +517,23 @@ impl Plan {
                 .filter(|entry| {
                     entry.runs_in(settings.shard, range.start(), self.check_determinism)
                 })
-                .map(|entry| entry.seed)
                 .collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// The entry of a replay's seed (`WAITSIM_SEED`), where the regressions file keeps a
+    /// shrunk case for it: a shrunk case cannot be made again from the seed, so it is run
+    /// as it was recorded.
+    fn replayed(&self, regressions: Option<&Path>, test: &str) -> Option<Entry> {
+        let (Seeds::One(seed), Some(path), false) =
+            (self.settings.seeds, regressions, self.one_input)
+        else {
+            return None;
+        };
+        regressions::recorded(path, test, self.settings.kind)
+            .into_iter()
+            .find(|entry| entry.seed == seed && entry.case.is_some())
     }
 
     /// The seeds to run after the `recorded` ones: the replay's one seed, or the shard's
@@ -519,12 +571,13 @@ impl Plan {
             }
             _ => failed.message.clone(),
         };
-        let entry = regressions::Entry {
+        let entry = Entry {
             seed,
             shard: Some(self.settings.shard),
             determinism: failed.from_determinism,
+            case: failed.case.clone(),
         };
-        regressions::record(path, test, self.settings.kind, entry, &note).then(|| path.to_owned())
+        regressions::record(path, test, self.settings.kind, &entry, &note).then(|| path.to_owned())
     }
 
     /// Judges the `sometimes` conditions after the last seed: how many seeds ran, or the
@@ -569,11 +622,12 @@ fn test_name() -> String {
         .to_string()
 }
 
-/// One seed of [`Harness::check`]: the input the seed generates, run; when it fails, shrunk
-/// through its draws where they make it again, otherwise (a strategy that hands out
-/// generators of its own) with the strategy's shrinking.
+/// One seed of [`Harness::check`]: the shrunk case recorded for it, where there is one, then
+/// the input the seed generates, run; when one fails, shrunk through its draws where they
+/// make it again, otherwise (a strategy that hands out generators of its own) with the
+/// strategy's shrinking.
 #[cfg(feature = "proptest")]
-fn check_seed<S, B, R>(strategy: &S, body: &B, context: Context) -> Result<Trace, Failed>
+fn check_seed<S, B, R>(strategy: &S, body: &B, context: &Context) -> Result<Trace, Failed>
 where
     S: proptest::strategy::Strategy,
     S::Value: fmt::Debug,
@@ -583,6 +637,23 @@ where
     use proptest::strategy::ValueTree as _;
 
     let (seed, kind) = (context.seed, context.kind);
+    let mut spent = Spent::new(context.shrink);
+    // The recorded case, made again from its draws (a strategy changed since may make no
+    // input of them, or another one: then it is what it makes).
+    if let Some(case) = &context.stored
+        && let Ok(tree) = inputs::replayed(strategy, &case.input)
+    {
+        let found = format!("{:#?}", tree.current());
+        let source = Source::stored(case);
+        if let Err(first) = run_body(seed, kind, &source, |sim| body(sim, tree.current())).failure()
+        {
+            let found = (found, first, case.input.clone());
+            return Err(Failed {
+                replayed: true,
+                ..shrink_by_draws(strategy, body, context, found, &mut spent)
+            });
+        }
+    }
     let (tree, bytes) = inputs::tree(strategy, seed)?;
     let found = format!("{:#?}", tree.current());
     let ran = run_body(seed, kind, &Source::Seeded, |sim| body(sim, tree.current()));
@@ -595,7 +666,6 @@ where
         }
         Err(first) => first,
     };
-    let mut spent = Spent::new(context.shrink);
     let remade = inputs::replayed(strategy, &bytes)
         .is_ok_and(|tree| format!("{:#?}", tree.current()) == found);
     let shrunk = if remade {
@@ -614,7 +684,7 @@ where
 fn shrink_by_draws<S, B, R>(
     strategy: &S,
     body: &B,
-    context: Context,
+    context: &Context,
     (found, first, bytes): (String, FirstFailure, Vec<u8>),
     spent: &mut Spent,
 ) -> Failed
@@ -666,7 +736,7 @@ where
 #[cfg(feature = "proptest")]
 fn shrink_by_tree<T, B, R>(
     body: &B,
-    context: Context,
+    context: &Context,
     mut tree: T,
     (found, first): (String, FirstFailure),
     spent: &mut Spent,

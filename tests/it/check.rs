@@ -45,13 +45,38 @@ fn a_planted_bug_is_shrunk_and_its_replay_reproduces_the_shrunk_input_and_messag
         assert!(message.contains("is longer than the cap"), "{report}");
         let seed = failed_seed(&report);
         let recorded = std::fs::read_to_string(dir.join("waitsim-regressions.txt")).unwrap();
-        assert!(
-            recorded.contains(&format!("{name} {kind} {seed} # input Retry {{ tries: ")),
-            "{recorded}"
-        );
+        let line = recorded
+            .lines()
+            .find(|line| line.starts_with(&format!("{name} {kind} {seed} draws=")))
+            .expect(&recorded);
+        assert!(line.contains(" # input Retry { tries: "), "{recorded}");
 
+        // With the regressions file, the replay runs the shrunk case as recorded, and says so.
         let vars = replay_vars(&report);
         let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let stored = text(&victim(name, &dir, &vars));
+        assert!(
+            stored.contains(&format!(
+                "failed at seed {seed} (generator {kind}, shard 1/1), on the shrunk case \
+                 recorded for it in {}",
+                dir.join("waitsim-regressions.txt").display()
+            )),
+            "{stored}"
+        );
+        assert!(
+            stored.contains(&format!(
+                "input, as recorded (no simpler input fails):\n{shrunk}\n}}\n{message}\n"
+            )),
+            "{stored}"
+        );
+        assert!(
+            stored.contains(&format!(
+                "seed {seed} replays first the shrunk case recorded for it"
+            )),
+            "{stored}"
+        );
+
+        // Without it, the seed's own case, shrunk again, gives the same.
         let replayed = text(&victim(
             name,
             &fresh_dir(&format!("check-replayed-{kind}")),

@@ -125,11 +125,12 @@ fn a_failure_names_its_seed_and_its_replay_reproduces_it() {
     let replay = format!("WAITSIM_SEED={seed} cargo run -p waitsim --example victims");
     assert!(report.contains(&replay), "{report}");
 
-    // The seed is recorded, and a later run tries it first.
+    // The seed is recorded with its shrunk case (every word the simplest: none kept), and a
+    // later run tries it first.
     let file = std::fs::read_to_string(dir.join(harness::REGRESSIONS_FILE)).unwrap();
     assert!(
         file.lines()
-            .any(|line| line.starts_with(&format!("{name} chacha {seed} #"))),
+            .any(|line| line.starts_with(&format!("{name} chacha {seed} draws=/ #"))),
         "{file}"
     );
     assert!(file.starts_with("# "), "the file explains itself");
@@ -200,7 +201,7 @@ fn a_seed_recorded_by_one_shard_is_not_run_by_another() {
     assert_eq!(second % 2, 1, "shard 2/2 holds the odd seeds");
     let file = std::fs::read_to_string(dir.join(harness::REGRESSIONS_FILE)).unwrap();
     assert!(
-        file.contains(&format!("\n{name} chacha {second} shard=2/2 # ")),
+        file.contains(&format!("\n{name} chacha {second} shard=2/2 draws=/ # ")),
         "{file}"
     );
     // Shard 1/2 neither runs nor names it: it fails at an even seed of its own.
@@ -228,7 +229,7 @@ fn random_seeds_print_their_start_record_what_fails_and_replay_by_seed() {
     assert!((start..end).contains(&seed), "{report}");
     let file = std::fs::read_to_string(dir.join(harness::REGRESSIONS_FILE)).unwrap();
     assert!(
-        file.contains(&format!("\n{name} chacha {seed} # ")),
+        file.contains(&format!("\n{name} chacha {seed} draws=/ # ")),
         "{file}"
     );
     let replayed = text(&victim(name, &dir, &[("WAITSIM_SEED", &seed.to_string())]));

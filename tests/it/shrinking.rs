@@ -2,8 +2,9 @@
 //! sender whose batch can reach `max_batch + 1`, a circuit breaker that closes a tick early)
 //! shrink to inputs no one-step neighbour of which fails (proptest's own shrinking stops at
 //! a local minimum on the breaker); a `run` body's own draws shrink; a body's `assert!`
-//! prints one message, located in this file; and both printed replays, run as printed,
-//! reproduce the failure.
+//! prints one message, located in this file; both printed replays, run as printed,
+//! reproduce the failure; and the shrunk case, kept beside its seed, is run as it was
+//! recorded.
 
 use std::time::Duration;
 
@@ -431,6 +432,79 @@ fn a_run_bodys_own_draws_shrink_to_the_smallest_that_fails() {
             .unwrap_err();
         assert_eq!(again.to_string(), failure.to_string());
     }
+}
+
+/// A `run` body that fails for a draw over `limit`, on seed `seed` alone, with `file` as
+/// its regressions file and a budget of `runs`.
+fn draws_at_most(limit: u32, seed: u64, file: &std::path::Path, runs: u64) -> Result<u64, Failure> {
+    Harness::new()
+        .name("draws_at_most")
+        .seeds(SeedRange::new(seed, seed + 1).unwrap())
+        .regressions_file(file)
+        .shrink_budget(runs, Duration::from_secs(600))
+        .try_run(async |mut sim: Sim| {
+            let n = sim.rng.random_range(0..1000u32);
+            if n > limit {
+                Err(format!("n = {n}"))
+            } else {
+                Ok(n)
+            }
+        })
+}
+
+#[test]
+fn the_shrunk_case_is_kept_beside_its_seed_and_run_as_recorded() {
+    let dir = fresh_dir("shrinking-kept");
+    let file = dir.join(harness::REGRESSIONS_FILE);
+    // A seed whose own draw fails, shrunk with a budget too small to reach the least.
+    let seed = (0..64)
+        .find(|&seed| draws_at_most(10, seed, &dir.join("scratch"), 0).is_err())
+        .unwrap();
+    let found = draws_at_most(10, seed, &file, 0).unwrap_err();
+    let first = draws_at_most(10, seed, &dir.join("cut-short"), 3).unwrap_err();
+    assert_ne!(first.message, "n = 11", "{first}");
+    let _ = std::fs::remove_file(&file);
+    let cut_short = draws_at_most(10, seed, &file, 3).unwrap_err();
+    assert_eq!(cut_short.message, first.message);
+    assert!(cut_short.replayed.is_none());
+    let line = std::fs::read_to_string(&file).unwrap();
+    assert!(line.contains(" draws=/"), "{line}");
+
+    // Run again with no budget at all, the seed's own case would fail as first found; the
+    // recorded case is what runs, and fails as it was recorded.
+    let again = draws_at_most(10, seed, &file, 0).unwrap_err();
+    assert_eq!(again.replayed.as_deref(), Some(file.as_path()), "{again}");
+    assert_eq!(again.message, cut_short.message);
+    assert_ne!(again.message, found.message);
+    assert!(
+        again
+            .to_string()
+            .contains(", on the shrunk case recorded for it in "),
+        "{again}"
+    );
+    // With a budget, it shrinks on from the recorded case to the least.
+    let on = draws_at_most(10, seed, &file, 1000).unwrap_err();
+    assert_eq!(on.message, "n = 11", "{on}");
+    assert!(
+        on.to_string()
+            .contains("the body's draws from sim.rng, as recorded, shrunk further in "),
+        "{on}"
+    );
+
+    // Fixed so that the recorded case passes, the seed's own case still runs.
+    let own = draws_at_most(500, seed, &file, 1000);
+    let recorded: u32 = cut_short.message["n = ".len()..].parse().unwrap();
+    let drawn: u32 = found.message["n = ".len()..].parse().unwrap();
+    assert!(recorded <= 500);
+    if drawn > 500 {
+        let own = own.unwrap_err();
+        assert!(own.replayed.is_none(), "{own}");
+        assert_eq!(own.message, "n = 501", "{own}");
+    } else {
+        assert_eq!(own.unwrap(), 1);
+    }
+    // The file holds the one line: a recorded seed is not recorded again.
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), line);
 }
 
 #[test]
