@@ -117,6 +117,7 @@ fn push_leb128(bytes: &mut Vec<u8>, mut value: u64) {
             bytes.push(low);
             return;
         }
+        // (`low` has its high bit clear, so `^` would do as well as `|`.)
         bytes.push(low | 0x80);
     }
 }
@@ -476,6 +477,15 @@ mod tests {
             proptest::prop_assert!(!encoded.contains(char::is_whitespace));
             proptest::prop_assert_eq!(StoredCase::decode(&encoded), Some(case));
         }
+    }
+
+    #[test]
+    fn a_harness_reads_and_records_in_the_crates_file_its_own_or_none() {
+        assert_eq!(Regressions::CrateFile.path(), default_path());
+        assert!(Regressions::CrateFile.path().is_some());
+        let own = PathBuf::from("/some/where/seeds.txt");
+        assert_eq!(Regressions::File(own.clone()).path(), Some(own));
+        assert_eq!(Regressions::Off.path(), None);
     }
 
     #[test]
