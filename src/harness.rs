@@ -78,11 +78,14 @@
 //! tries the recorded seeds first: those of its shard, and those of the determinism check only
 //! with the check on. A shrunk case cannot be made again from its seed once a budget has cut
 //! its shrinking short, or the code has changed: so a recorded seed runs its shrunk case as it
-//! was recorded, then its own case, and `WAITSIM_SEED=s` does the same where the file keeps a
-//! case for `s` (it says so on stderr, and a report of the recorded case says "on the shrunk
-//! case recorded for it"). Commit the file, as you would `proptest-regressions/`. Any number
-//! of test processes may record into it at once (cargo-nextest runs every test in a process
-//! of its own): the header is written once and every seed is one whole line.
+//! was recorded, then, if that passes, its own case, and `WAITSIM_SEED=s` does the same where
+//! the file keeps a case for `s` (it says so on stderr, and the report says "on the shrunk
+//! case recorded for it", or that the recorded case passed). A seed that fails with a shrunk
+//! case other than its recorded one is recorded again, and its last case is the one that runs.
+//! The test binary's replay sets `CARGO_MANIFEST_DIR`, which cargo sets and which locates the
+//! file. Commit the file, as you would `proptest-regressions/`. Any number of test processes
+//! may record into it at once (cargo-nextest runs every test in a process of its own): the
+//! header is written once and every seed is one whole line, under the file's lock.
 //!
 //! # Inputs and shrinking
 //!
@@ -160,7 +163,7 @@ mod sim;
 
 pub use coverage::{Condition, Coverage};
 pub use env::DEFAULT_CASES;
-pub use failure::{Failure, Replay, Shrunk};
+pub use failure::{Failure, RecordedCase, Replay, Shrunk};
 pub use regressions::REGRESSIONS_FILE;
 pub use seed_loop::Harness;
 pub use sim::{Outcome, Sim};

@@ -44,10 +44,20 @@ pub(super) struct Failed {
     pub(super) from_determinism: bool,
     /// The body's backtrace at the (shrunk) failure, when `RUST_BACKTRACE` asks for one.
     pub(super) backtrace: Option<String>,
-    /// The shrunk case's draws, to keep beside the seed, where they make it again.
+    /// The shrunk case's draws, to keep beside the seed, where they make it again and
+    /// shrinking simplified them.
     pub(super) case: Option<StoredCase>,
-    /// Whether the case that failed was the shrunk case recorded for the seed.
-    pub(super) replayed: bool,
+    /// Whether a shrunk case recorded for the seed ran, and whether it was what failed.
+    pub(super) recorded_case: Option<CaseRan>,
+}
+
+/// How the shrunk case recorded for a seed went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum CaseRan {
+    /// It failed: it is the failure reported.
+    Failed,
+    /// It passed, and the seed's own case failed.
+    Passed,
 }
 
 impl From<String> for Failed {
@@ -58,7 +68,7 @@ impl From<String> for Failed {
             from_determinism: false,
             backtrace: None,
             case: None,
-            replayed: false,
+            recorded_case: None,
         }
     }
 }
@@ -66,12 +76,16 @@ impl From<String> for Failed {
 /// What a loop knows of a seed before running it.
 #[derive(Clone, Debug)]
 pub(super) struct Context {
+    /// The test's name, for what is said on the way.
+    pub(super) test: String,
     pub(super) seed: u64,
     pub(super) kind: GeneratorKind,
     /// Shrinking's budget.
     pub(super) shrink: Budget,
     /// The shrunk case recorded for the seed, run before the seed's own case.
     pub(super) stored: Option<StoredCase>,
+    /// What the regressions file says failed on that case.
+    pub(super) stored_note: String,
 }
 
 /// How a body failed: a shrunk case must fail the same way.
@@ -257,8 +271,6 @@ pub(super) fn shrink_failure(
         detail: (found.clone(), first_failed, found_draws),
     };
     let found_message = start.detail.1.message.clone();
-    // A case with no draws at all is the seed's own: there is nothing to keep of it.
-    let drew = start.draws.len() > 0;
     let (best, steps) = if fixed == [true, true] {
         (start, 0)
     } else {
@@ -287,9 +299,9 @@ pub(super) fn shrink_failure(
     };
     let source = Source::of(fixed[WORDS], &best.draws.parts[WORDS]);
     let input_bytes = shrink::to_bytes(&best.draws.parts[INPUT]);
-    // A case is worth keeping where its draws make it again, and they are not all the seed's.
-    let all_the_seeds = fixed[WORDS] && input_bytes.is_empty();
-    let kept = drew && !fixed[INPUT] && !all_the_seeds;
+    // A case is worth keeping where its draws make it again and shrinking simplified them (a
+    // case not shrunk is the seed's own, which the seed makes again).
+    let kept = steps > 0 && !fixed[INPUT];
     let case = kept.then(|| StoredCase {
         input: input_bytes.clone(),
         words: (!fixed[WORDS]).then(|| best.draws.parts[WORDS].clone()),

@@ -58,9 +58,10 @@ pub struct Failure {
     pub message: String,
     /// Where the seed was recorded, if it was.
     pub recorded: Option<PathBuf>,
-    /// The regressions file whose shrunk case for the seed failed, where that case, run as it
-    /// was recorded, is what failed (before the seed's own case ran).
-    pub replayed: Option<PathBuf>,
+    /// The shrunk case the regressions file ([`recorded`](Failure::recorded)) keeps for the
+    /// seed, where one ran: whether it failed (then it is the failure reported) or passed
+    /// (then the seed's own case failed).
+    pub recorded_case: Option<RecordedCase>,
     /// Whether the determinism check was on by the environment (`WAITSIM_CHECK_DETERMINISM`),
     /// so that the replay turns it on too.
     pub determinism_from_env: bool,
@@ -86,7 +87,7 @@ impl Failure {
             shard: Partition::WHOLE,
             message,
             recorded: None,
-            replayed: None,
+            recorded_case: None,
             determinism_from_env: false,
             shrunk: None,
             coverage: None,
@@ -143,21 +144,24 @@ impl Failure {
     }
 
     /// The command that runs the failing seed again with the test binary itself, which needs
-    /// no cargo flags: where the binary is known.
+    /// no cargo flags: where the binary is known. It sets `CARGO_MANIFEST_DIR` as cargo did
+    /// (where cargo set it), so that the binary reads the same regressions file.
     #[must_use]
     pub fn replay_binary(&self) -> Option<String> {
         let seed = self.seed?;
         let binary = self.replay_with.binary.as_ref()?;
-        if self.example().is_some() {
-            let binary = shell_word(&binary.display().to_string());
-            return Some(format!("{}{binary}", self.replay_vars(seed)));
+        let mut vars = self.replay_vars(seed);
+        if let Some(dir) = &self.replay_with.manifest_dir {
+            vars += &format!(
+                "CARGO_MANIFEST_DIR={} ",
+                shell_word(&dir.display().to_string())
+            );
         }
-        Some(format!(
-            "{}{} {} --exact",
-            self.replay_vars(seed),
-            shell_word(&binary.display().to_string()),
-            shell_word(&self.test)
-        ))
+        let binary = shell_word(&binary.display().to_string());
+        if self.example().is_some() {
+            return Some(format!("{vars}{binary}"));
+        }
+        Some(format!("{vars}{binary} {} --exact", shell_word(&self.test)))
     }
 }
 
@@ -171,6 +175,17 @@ impl Failure {
     }
 }
 
+/// How the shrunk case a regressions file keeps for a failing seed went, run as recorded
+/// before the seed's own case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordedCase {
+    /// It failed, and is the failure reported.
+    Failed,
+    /// It passed, and the seed's own case failed.
+    Passed,
+}
+
 /// Where a failure's replay runs, as the test process finds it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -182,6 +197,9 @@ pub struct Replay {
     pub target: Option<String>,
     /// The package it belongs to.
     pub package: Option<String>,
+    /// The package's folder (`CARGO_MANIFEST_DIR`, as cargo sets it for a test), where the
+    /// regressions file is.
+    pub manifest_dir: Option<PathBuf>,
     /// The `WAITSIM_*` settings of the environment, beside the seed, the generator and the
     /// determinism check, that change the result: the shrinking budgets.
     pub vars: Vec<(String, String)>,
@@ -196,11 +214,13 @@ impl fmt::Display for Failure {
                     "waitsim: test `{}` failed at seed {seed} (generator {}, shard {})",
                     self.test, self.kind, self.shard
                 )?;
-                match &self.replayed {
-                    Some(path) => writeln!(
+                match self.recorded_case {
+                    Some(RecordedCase::Failed) => {
+                        writeln!(f, ", on the shrunk case recorded for it")?;
+                    }
+                    Some(RecordedCase::Passed) => writeln!(
                         f,
-                        ", on the shrunk case recorded for it in {}",
-                        path.display()
+                        ", on its own case: the shrunk case recorded for it passed"
                     )?,
                     None => writeln!(f)?,
                 }
@@ -212,7 +232,7 @@ impl fmt::Display for Failure {
             )?,
             (None, None) => writeln!(f, "waitsim: test `{}` could not run", self.test)?,
         }
-        let replayed = self.replayed.is_some();
+        let replayed = self.recorded_case == Some(RecordedCase::Failed);
         if let Some(shrunk) = &self.shrunk {
             Failure::write_input(f, shrunk, replayed)?;
         }
@@ -234,21 +254,21 @@ impl Failure {
     fn write_input(f: &mut fmt::Formatter<'_>, shrunk: &Shrunk, replayed: bool) -> fmt::Result {
         let steps = plural(shrunk.steps, "step");
         let runs = plural(shrunk.runs, "run");
-        let unchanged = shrunk.steps == 0 && shrunk.out_of_budget.is_none();
         if shrunk.input.is_empty() {
             // A `run` body: its input is what it drew.
             if let Some((found, draws)) = shrunk.draws {
-                if replayed && unchanged {
+                if replayed && shrunk.steps == 0 {
                     writeln!(
                         f,
-                        "the body's {} from sim.rng, as recorded (no simpler case fails):",
-                        plural(draws, "draw")
+                        "the body's {} from sim.rng, as recorded{}:",
+                        plural(draws, "draw"),
+                        Failure::no_simpler(shrunk, "case")
                     )?;
                 } else if replayed {
                     writeln!(
                         f,
-                        "the body's draws from sim.rng, as recorded, shrunk further in {steps} \
-                         ({runs} of the body) from {} to {}:",
+                        "the body's draws from sim.rng, as recorded, then shrunk further in \
+                         {steps} ({runs} of the body) from {} to {}:",
                         plural(found, "draw"),
                         plural(draws, "draw")
                     )?;
@@ -269,17 +289,24 @@ impl Failure {
                     )?;
                 }
             }
+        } else if replayed && shrunk.found == shrunk.input {
+            writeln!(
+                f,
+                "input, as recorded{}:\n{}",
+                Failure::no_simpler(shrunk, "input"),
+                shrunk.input
+            )?;
+        } else if replayed {
+            writeln!(
+                f,
+                "input, as recorded, then shrunk further in {steps} ({runs} of the body):\n{}",
+                shrunk.input
+            )?;
         } else if shrunk.turned_off() {
             writeln!(
                 f,
                 "input (not shrunk: a budget of {}):\n{}",
                 runs_or(shrunk),
-                shrunk.input
-            )?;
-        } else if replayed && shrunk.found == shrunk.input && shrunk.out_of_budget.is_none() {
-            writeln!(
-                f,
-                "input, as recorded (no simpler input fails):\n{}",
                 shrunk.input
             )?;
         } else if shrunk.found == shrunk.input && shrunk.out_of_budget.is_none() {
@@ -292,6 +319,18 @@ impl Failure {
             )?;
         }
         Ok(())
+    }
+
+    /// What a recorded case that did not shrink further is said to be: the simplest there is,
+    /// or as far as the budget let shrinking look.
+    fn no_simpler(shrunk: &Shrunk, what: &str) -> String {
+        if shrunk.turned_off() {
+            format!(" (not shrunk further: a budget of {})", runs_or(shrunk))
+        } else if shrunk.out_of_budget.is_some() {
+            String::new()
+        } else {
+            format!(" (no simpler {what} fails)")
+        }
     }
 
     /// The report's lines on shrinking, after the message: the input first found, and a
@@ -422,6 +461,7 @@ mod tests {
                 binary: Some(PathBuf::from("/w/target/debug/deps/it-0a1b")),
                 target: Some("--test it".into()),
                 package: Some("my-crate".into()),
+                manifest_dir: Some(PathBuf::from("/w/my crate")),
                 vars: vec![("WAITSIM_SHRINK_RUNS".into(), "100".into())],
             }),
             ..Failure::cannot_run("check::caps".into(), GeneratorKind::Cpython, "boom".into())
@@ -434,7 +474,7 @@ mod tests {
         assert_eq!(
             failure.replay_binary().unwrap(),
             "WAITSIM_SEED=7 WAITSIM_RNG=cpython WAITSIM_SHRINK_RUNS=100 \
-             /w/target/debug/deps/it-0a1b check::caps --exact"
+             CARGO_MANIFEST_DIR='/w/my crate' /w/target/debug/deps/it-0a1b check::caps --exact"
         );
         let report = failure.to_string();
         assert!(
@@ -446,6 +486,7 @@ mod tests {
                 binary: Some(PathBuf::from("/w/target/debug/examples/retry")),
                 target: Some("--example retry".into()),
                 package: Some("my-crate".into()),
+                manifest_dir: None,
                 vars: Vec::new(),
             }),
             ..Failure::cannot_run("retry_jitter".into(), GeneratorKind::ChaCha, "boom".into())
@@ -521,6 +562,89 @@ mod tests {
             whole
                 .to_string()
                 .contains("input (it does not shrink):\n3\n3 fails\nreplay")
+        );
+    }
+
+    #[test]
+    fn a_recorded_case_says_whether_it_failed_or_passed_and_how_far_it_shrank_on() {
+        let at = |recorded_case, shrunk: Shrunk| {
+            Failure {
+                seed: Some(5),
+                recorded: Some(PathBuf::from("/c/waitsim-regressions.txt")),
+                recorded_case: Some(recorded_case),
+                shrunk: Some(Box::new(shrunk)),
+                ..Failure::cannot_run("t".into(), GeneratorKind::ChaCha, "3 fails".into())
+            }
+            .to_string()
+        };
+        let as_recorded = Shrunk {
+            input: "3".into(),
+            message: "3 fails".into(),
+            found: "3".into(),
+            found_message: "3 fails".into(),
+            steps: 0,
+            runs: 12,
+            out_of_budget: None,
+            draws: None,
+        };
+        let failed = RecordedCase::Failed;
+        assert_eq!(
+            at(failed, as_recorded.clone()),
+            "waitsim: test `t` failed at seed 5 (generator chacha, shard 1/1), on the shrunk \
+             case recorded for it\n\
+             input, as recorded (no simpler input fails):\n3\n3 fails\n\
+             replay it with: WAITSIM_SEED=5 cargo test t -- --exact\n\
+             recorded in /c/waitsim-regressions.txt (commit it: later runs try this seed first)\n"
+        );
+        let off = Shrunk {
+            runs: 0,
+            out_of_budget: Some("0 runs".into()),
+            ..as_recorded.clone()
+        };
+        assert!(at(failed, off).contains(
+            "\ninput, as recorded (not shrunk further: a budget of 0 runs):\n3\n3 fails\nreplay"
+        ));
+        let cut = Shrunk {
+            runs: 5,
+            out_of_budget: Some("5 runs".into()),
+            ..as_recorded.clone()
+        };
+        let report = at(failed, cut);
+        assert!(
+            report.contains("\ninput, as recorded:\n3\n3 fails\nshrinking stopped after 5 runs"),
+            "{report}"
+        );
+        let further = Shrunk {
+            found: "977".into(),
+            found_message: "977 fails".into(),
+            steps: 2,
+            ..as_recorded.clone()
+        };
+        let report = at(failed, further);
+        assert!(
+            report.contains(
+                "\ninput, as recorded, then shrunk further in 2 steps (12 runs of the body):\n3\n\
+                 3 fails\nthe input recorded for this seed:\n977\nwhich failed with: 977 fails\n"
+            ),
+            "{report}"
+        );
+        let drew = Shrunk {
+            input: String::new(),
+            found: String::new(),
+            draws: Some((4, 1)),
+            ..as_recorded.clone()
+        };
+        assert!(at(failed, drew.clone()).contains(
+            "\nthe body's 1 draw from sim.rng, as recorded (no simpler case fails):\n3 fails\n"
+        ));
+        let passed = at(RecordedCase::Passed, drew);
+        assert!(
+            passed.starts_with(
+                "waitsim: test `t` failed at seed 5 (generator chacha, shard 1/1), on its own \
+                 case: the shrunk case recorded for it passed\n\
+                 the body's draws from sim.rng, shrunk in 0 steps"
+            ),
+            "{passed}"
         );
     }
 }

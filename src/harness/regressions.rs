@@ -2,7 +2,7 @@
 //!
 //! Any number of test processes may record at once (cargo-nextest runs each test in its own
 //! process): the header is written once, by whichever process creates the file, and each seed
-//! is one whole line appended with one write.
+//! is one whole line appended with one write, under the file's lock.
 //!
 //! A line is the test's name, the generator's kind and the seed, then marks: `shard=K/N`
 //! for the shard that found it, `determinism` for a failure of the determinism check, and
@@ -10,7 +10,7 @@
 //! words `sim.rng` handed out as LEB128 numbers, each part in URL-safe base64 without
 //! padding; `*` for words the seed's generator made); then `# ` and what failed.
 
-use std::io::Write as _;
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -48,17 +48,24 @@ impl Regressions {
 
 /// The file's first lines.
 const HEADER: &str = "# Seeds that failed a waitsim harness test, tried first by every later run of it.\n\
-                      # Commit this file. Each line: test, generator, seed, marks, and what failed.\n";
+                      # Commit this file. Each line: test, generator, seed, marks, `#` and what failed.\n\
+                      # Marks: shard=K/N, the shard that found it; determinism, for a failure of the\n\
+                      # determinism check; draws=INPUT/WORDS, the shrunk case, run before the seed's own.\n";
 
 /// A recorded seed, with where it was found: the shard that ran it (none for the whole
 /// range, and in files written before shards were noted), whether the determinism check
-/// was what failed, and the shrunk case, where its draws make it again.
+/// was what failed, the shrunk case, where its draws make it again, and what failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Entry {
     pub(super) seed: u64,
     pub(super) shard: Option<Partition>,
     pub(super) determinism: bool,
     pub(super) case: Option<StoredCase>,
+    /// What failed: the line's comment (that of the line the case comes from).
+    pub(super) note: String,
+    /// Whether the last `draws=` recorded for the seed is malformed (then the seed runs
+    /// without a case, or with an earlier one).
+    pub(super) malformed: bool,
 }
 
 /// A shrunk failing case, kept beside its seed: a shrunk case cannot be made again from the
@@ -149,6 +156,8 @@ impl Entry {
             shard: None,
             determinism: false,
             case: None,
+            note: String::new(),
+            malformed: false,
         }
     }
 
@@ -184,17 +193,25 @@ fn default_path() -> Option<PathBuf> {
     std::env::var_os("CARGO_MANIFEST_DIR").map(|dir| PathBuf::from(dir).join(REGRESSIONS_FILE))
 }
 
-/// The seeds recorded for `test` with generators of `kind`, in the order they were recorded,
-/// each once (its first entry, with the first shrunk case recorded for it).
+/// The seeds recorded for `test` with generators of `kind`, in the order they were first
+/// recorded, each once: where and how its first line says it was found, with the last shrunk
+/// case recorded for it (a seed recorded again, with a new case, after its old case passed).
 pub(super) fn recorded(path: &Path, test: &str, kind: GeneratorKind) -> Vec<Entry> {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(mut file) = std::fs::File::open(path) else {
         return Vec::new();
     };
+    // Shared with other readers, not with a writer: no line is read half written. (Where
+    // the file system has no locks, lines are read as they are.)
+    let _ = file.lock_shared();
+    let mut text = String::new();
+    if file.read_to_string(&mut text).is_err() {
+        return Vec::new();
+    }
     let mut entries: Vec<Entry> = Vec::new();
     // A comment's first word starts with `#`, which no test's name does, and a blank line has
     // no words: neither names a test.
     for line in text.lines() {
-        let line = line.split_once(" #").map_or(line, |(entry, _)| entry);
+        let (line, note) = line.split_once(" #").unwrap_or((line, ""));
         let mut words = line.split_whitespace();
         if let (Some(name), Some(recorded), Some(seed)) = (words.next(), words.next(), words.next())
             && name == test
@@ -202,10 +219,8 @@ pub(super) fn recorded(path: &Path, test: &str, kind: GeneratorKind) -> Vec<Entr
             && let Some(seed) = parse_digits::<u64>(seed)
         {
             let mut entry = Entry {
-                seed,
-                shard: None,
-                determinism: false,
-                case: None,
+                note: note.trim().to_string(),
+                ..Entry::fresh(seed)
             };
             for mark in words {
                 if let Some(shard) = mark.strip_prefix("shard=") {
@@ -214,14 +229,16 @@ pub(super) fn recorded(path: &Path, test: &str, kind: GeneratorKind) -> Vec<Entr
                     entry.determinism = true;
                 } else if let Some(case) = mark.strip_prefix("draws=") {
                     entry.case = StoredCase::decode(case);
+                    entry.malformed = entry.case.is_none();
                 }
             }
             match entries.iter_mut().find(|first| first.seed == seed) {
-                Some(first) => {
-                    if first.case.is_none() {
-                        first.case = entry.case;
-                    }
+                Some(first) if entry.case.is_some() => {
+                    first.case = entry.case;
+                    first.note = entry.note;
+                    first.malformed = false;
                 }
+                Some(first) => first.malformed |= entry.malformed,
                 None => entries.push(entry),
             }
         }
@@ -230,7 +247,7 @@ pub(super) fn recorded(path: &Path, test: &str, kind: GeneratorKind) -> Vec<Entr
 }
 
 /// The comment of a recorded seed: `note` on one line, whole.
-fn one_line(note: &str) -> String {
+pub(super) fn one_line(note: &str) -> String {
     note.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -252,28 +269,37 @@ fn create_with_header(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Appends a failing seed, with `note` as its comment; whether it was written.
-pub(super) fn record(
-    path: &Path,
-    test: &str,
-    kind: GeneratorKind,
-    entry: &Entry,
-    note: &str,
-) -> bool {
+/// Appends a failing seed, with its note as its comment; whether it was written.
+pub(super) fn record(path: &Path, test: &str, kind: GeneratorKind, entry: &Entry) -> bool {
     if create_with_header(path).is_err() {
         return false;
     }
-    let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(path) else {
+    let Ok(mut file) = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(path)
+    else {
         return false;
     };
+    // The file's own lock, held until it is closed: no other process writes or reads
+    // meanwhile, so its last byte is where the last line ended. (Where the file system has no
+    // locks, lines are still written whole.)
+    let _ = file.lock();
+    // A file edited by hand may end without a newline: the line starts on a line of its own.
+    let mut last = [0];
+    let unended = file.seek(SeekFrom::End(-1)).is_ok()
+        && file.read_exact(&mut last).is_ok()
+        && last[0] != b'\n';
+    let note = one_line(&entry.note);
     let line = format!(
-        "{test} {kind} {}{} # {}\n",
+        "{}{test} {kind} {}{}{}{note}\n",
+        if unended { "\n" } else { "" },
         entry.seed,
         entry.marks(),
-        one_line(note)
+        if note.is_empty() { "" } else { " # " },
     );
     // One write of one line, in append mode: lines of processes appending at once do not
-    // interleave.
+    // interleave, even without the lock.
     file.write_all(line.as_bytes()).is_ok()
 }
 
@@ -282,11 +308,14 @@ mod tests {
     use super::*;
 
     fn whole(seed: u64) -> Entry {
+        Entry::fresh(seed)
+    }
+
+    /// `entry` with `note` as what failed.
+    fn noted(entry: &Entry, note: &str) -> Entry {
         Entry {
-            seed,
-            shard: None,
-            determinism: false,
-            case: None,
+            note: note.to_string(),
+            ..entry.clone()
         }
     }
 
@@ -308,8 +337,7 @@ mod tests {
                 &path,
                 test,
                 kind,
-                &whole(seed),
-                "failed\nsecond line"
+                &noted(&whole(seed), "failed\nsecond line")
             ));
         }
         let text = std::fs::read_to_string(&path).unwrap();
@@ -332,7 +360,12 @@ mod tests {
         assert_eq!(one_line("a\n  b\tc "), "a b c");
         let path = std::env::temp_dir().join(format!("waitsim-long-{}", std::process::id()));
         let long = "é".repeat(2000);
-        assert!(record(&path, "t", GeneratorKind::ChaCha, &whole(4), &long));
+        assert!(record(
+            &path,
+            "t",
+            GeneratorKind::ChaCha,
+            &noted(&whole(4), &long)
+        ));
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert!(
@@ -357,15 +390,13 @@ mod tests {
             &path,
             "t",
             GeneratorKind::ChaCha,
-            &from_shard,
-            "odd"
+            &noted(&from_shard, "odd")
         ));
         assert!(record(
             &path,
             "t",
             GeneratorKind::ChaCha,
-            &from_check,
-            "twice"
+            &noted(&from_check, "twice")
         ));
         let mut text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("\nt chacha 1 shard=2/2 # odd\n"), "{text}");
@@ -378,7 +409,14 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let entries = recorded(&path, "t", GeneratorKind::ChaCha);
         std::fs::remove_file(&path).unwrap();
-        assert_eq!(entries, [from_shard.clone(), from_check.clone(), whole(4)]);
+        assert_eq!(
+            entries,
+            [
+                noted(&from_shard, "odd"),
+                noted(&from_check, "twice"),
+                noted(&whole(4), "input 3: failed # twice")
+            ]
+        );
         // Seed 1, found by shard 2/2 of 0..N, is not shard 1/2's; the whole range tries it.
         assert!(!from_shard.runs_in(half(1), 0, false));
         assert!(from_shard.runs_in(half(2), 0, false));
@@ -412,34 +450,78 @@ mod tests {
         };
         let with = |seed, case: &StoredCase| Entry {
             case: Some(case.clone()),
+            note: format!("failed {seed}"),
             ..whole(seed)
         };
         for entry in [
             with(1, &both),
             with(2, &seeded_words),
             with(3, &no_input),
-            // A seed recorded again: its first entry's case is the one read.
+            // A seed recorded again with a new case: the last case is the one read.
             with(1, &no_input),
-            // A seed recorded first without a case takes the first case recorded after.
+            // A seed recorded first without a case takes the case recorded after.
             whole(4),
-            with(4, &no_input),
+            with(4, &both),
         ] {
-            assert!(record(&path, "t", GeneratorKind::ChaCha, &entry, "failed"));
+            assert!(record(&path, "t", GeneratorKind::ChaCha, &entry));
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("\nt chacha 3 draws=/Cw # failed\n"), "{text}");
+        assert!(
+            text.contains("\nt chacha 3 draws=/Cw # failed 3\n"),
+            "{text}"
+        );
         assert!(text.contains("\nt chacha 2 draws=CQkJ"), "{text}");
-        assert!(text.contains("/* # failed\n"), "{text}");
+        assert!(text.contains("/* # failed 2\n"), "{text}");
         let entries = recorded(&path, "t", GeneratorKind::ChaCha);
         std::fs::remove_file(&path).unwrap();
         assert_eq!(
             entries,
             [
-                with(1, &both),
+                with(1, &no_input),
                 with(2, &seeded_words),
                 with(3, &no_input),
-                with(4, &no_input)
+                with(4, &both)
             ]
+        );
+    }
+
+    #[test]
+    fn a_malformed_case_is_marked_and_an_earlier_one_kept() {
+        let path = std::env::temp_dir().join(format!("waitsim-malformed-{}", std::process::id()));
+        std::fs::write(
+            &path,
+            "t chacha 1 draws=/Cw # good\n\
+             t chacha 1 draws=!! # bad\n\
+             t chacha 2 draws=AA/gA # bad\n\
+             t chacha 2 draws=/Cw # good again\n",
+        )
+        .unwrap();
+        let entries = recorded(&path, "t", GeneratorKind::ChaCha);
+        std::fs::remove_file(&path).unwrap();
+        let case = StoredCase {
+            input: Vec::new(),
+            words: Some(vec![11]),
+        };
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].case.as_ref(), Some(&case));
+        assert!(entries[0].malformed);
+        assert_eq!(entries[0].note, "good");
+        assert_eq!(entries[1].case.as_ref(), Some(&case));
+        assert!(!entries[1].malformed);
+        assert_eq!(entries[1].note, "good again");
+    }
+
+    #[test]
+    fn a_line_is_appended_on_a_line_of_its_own_after_a_file_without_a_last_newline() {
+        let path = std::env::temp_dir().join(format!("waitsim-unended-{}", std::process::id()));
+        std::fs::write(&path, "# edited by hand\nt chacha 1 # no newline").unwrap();
+        assert!(record(&path, "t", GeneratorKind::ChaCha, &whole(2)));
+        assert!(record(&path, "t", GeneratorKind::ChaCha, &whole(3)));
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(
+            text,
+            "# edited by hand\nt chacha 1 # no newline\nt chacha 2\nt chacha 3\n"
         );
     }
 
@@ -524,6 +606,6 @@ mod tests {
     #[test]
     fn a_file_that_cannot_be_made_records_nothing() {
         let path = Path::new("/nonexistent-waitsim-dir/waitsim-regressions.txt");
-        assert!(!record(path, "t", GeneratorKind::ChaCha, &whole(1), "x"));
+        assert!(!record(path, "t", GeneratorKind::ChaCha, &whole(1)));
     }
 }

@@ -31,6 +31,7 @@ pub(super) fn find(budgets_from_env: bool) -> Replay {
         binary: binary.filter(|_| target.as_deref() != Some("--doc")),
         target,
         package,
+        manifest_dir: manifest,
         vars,
     }
 }
@@ -152,6 +153,10 @@ mod tests {
         let replay = find(false);
         assert_eq!(replay.target.as_deref(), Some("--lib"));
         assert_eq!(replay.package.as_deref(), Some("waitsim"));
+        assert_eq!(
+            replay.manifest_dir.as_deref(),
+            Some(Path::new(env!("CARGO_MANIFEST_DIR")))
+        );
         assert!(replay.binary.is_some_and(|binary| binary.exists()));
         assert!(replay.vars.is_empty());
     }

@@ -10,12 +10,12 @@ use std::time::Duration;
 
 #[cfg(feature = "proptest")]
 use super::body::FirstFailure;
-use super::body::{Context, Failed, Source, Trace, run_body, run_seed, shrink_failure};
+use super::body::{CaseRan, Context, Failed, Source, Trace, run_body, run_seed, shrink_failure};
 use super::coverage::{Coverage, plural};
 #[cfg(feature = "proptest")]
 use super::env::DEFAULT_CASES;
 use super::env::{Budget, Seeds, Settings};
-use super::failure::{Failure, fail};
+use super::failure::{Failure, RecordedCase, fail};
 #[cfg(feature = "proptest")]
 use super::inputs;
 use super::regressions::{self, Entry, Regressions};
@@ -185,18 +185,26 @@ impl Harness {
                 )
                 .failed
             };
-            if let Some(case) = &context.stored
-                && let Err(first) =
-                    run_body(seed, kind, &Source::stored(case), |sim| body(sim)).failure()
-            {
-                return Err(Failed {
-                    replayed: true,
-                    ..shrink(first)
-                });
-            }
+            let recorded_case = match &context.stored {
+                Some(case) => {
+                    match run_body(seed, kind, &Source::stored(case), |sim| body(sim)).failure() {
+                        Err(first) => {
+                            return Err(Failed {
+                                recorded_case: Some(CaseRan::Failed),
+                                ..shrink(first)
+                            });
+                        }
+                        Ok(_) => Some(CaseRan::Passed),
+                    }
+                }
+                None => None,
+            };
             match run_body(seed, kind, &Source::Seeded, |sim| body(sim)).failure() {
                 Ok(trace) => Ok(trace),
-                Err(first) => Err(shrink(first)),
+                Err(first) => Err(Failed {
+                    recorded_case,
+                    ..shrink(first)
+                }),
             }
         })
     }
@@ -380,6 +388,19 @@ fn note_proptest_cases() {
     }
 }
 
+/// Says once per process, when a test binary runs without cargo's `CARGO_MANIFEST_DIR`,
+/// that the crate's regressions file is neither read nor written.
+fn note_no_crate_file() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        eprintln!(
+            "waitsim: CARGO_MANIFEST_DIR is not set (cargo sets it): {} is neither read nor \
+             written; set it to the crate's folder to use the file",
+            regressions::REGRESSIONS_FILE
+        );
+    });
+}
+
 /// The settings one run of a harness goes by: the environment's, with the test's own over
 /// them.
 struct Plan {
@@ -409,13 +430,26 @@ impl Harness {
             );
         }
         let replayed = plan.replayed(regressions.as_deref(), &test);
-        if let (Some(path), Some(entry)) = (&regressions, &replayed) {
-            eprintln!(
-                "waitsim: test `{test}`: seed {} replays first the shrunk case recorded for it \
-                 in {}, then the seed's own case",
-                entry.seed,
-                path.display()
-            );
+        if self.regressions == Regressions::CrateFile && regressions.is_none() {
+            note_no_crate_file();
+        }
+        if let Some(path) = &regressions {
+            for entry in recorded.iter().chain(&replayed).filter(|e| e.malformed) {
+                eprintln!(
+                    "waitsim: test `{test}`: the draws= recorded for seed {} in {} are \
+                     malformed: the seed runs without them",
+                    entry.seed,
+                    path.display()
+                );
+            }
+            if let Some(entry) = replayed.as_ref().filter(|entry| entry.case.is_some()) {
+                eprintln!(
+                    "waitsim: test `{test}`: seed {} replays first the shrunk case recorded for \
+                     it in {} (then, if that passes, the seed's own case)",
+                    entry.seed,
+                    path.display()
+                );
+            }
         }
         let recorded_seeds: Vec<u64> = recorded.iter().map(|entry| entry.seed).collect();
         let fresh = plan.fresh(&recorded_seeds).map(|seed| {
@@ -428,19 +462,35 @@ impl Harness {
         for entry in recorded.iter().cloned().chain(fresh) {
             let seed = entry.seed;
             let context = Context {
+                test: test.clone(),
                 seed,
                 kind: plan.settings.kind,
                 shrink: plan.settings.shrink,
-                stored: entry.case,
+                stored: entry.case.clone(),
+                stored_note: entry.note.clone(),
             };
             match run_seed(&once, &context, plan.check_determinism) {
                 Ok(reached) => coverage.add(&reached),
                 Err(failed) => {
-                    let recorded_in = if recorded_seeds.contains(&seed) {
+                    // A seed is recorded once, and again where it failed with a shrunk case
+                    // other than the one recorded (its recorded case passes now, or shrank on).
+                    let known = recorded_seeds.contains(&seed);
+                    let new_case = failed.case.is_some() && failed.case != entry.case;
+                    let recorded_in = if known && !new_case {
                         regressions.clone()
                     } else {
+                        // A replay's case is in the file, which it does not write.
                         plan.record(regressions.as_deref(), &test, seed, &failed)
+                            .or_else(|| {
+                                regressions
+                                    .clone()
+                                    .filter(|_| known || failed.recorded_case.is_some())
+                            })
                     };
+                    let recorded_case = failed.recorded_case.map(|ran| match ran {
+                        CaseRan::Failed => RecordedCase::Failed,
+                        CaseRan::Passed => RecordedCase::Passed,
+                    });
                     return Err(Failure {
                         test,
                         seed: Some(seed),
@@ -448,7 +498,7 @@ impl Harness {
                         shard: plan.settings.shard,
                         message: failed.message,
                         recorded: recorded_in,
-                        replayed: if failed.replayed { regressions } else { None },
+                        recorded_case,
                         determinism_from_env: plan.determinism_from_env,
                         shrunk: failed.shrunk,
                         coverage: None,
@@ -492,8 +542,11 @@ impl Harness {
                 Seeds::Range(_) => 0,
             };
             settings.seeds = Seeds::One(seed);
-            settings.shard = Partition::WHOLE;
             settings.random = false;
+        }
+        // One seed is no shard's: a replay runs it whatever `WAITSIM_SHARD` says.
+        if matches!(settings.seeds, Seeds::One(_)) {
+            settings.shard = Partition::WHOLE;
         }
         settings.kind = self.kind.unwrap_or(settings.kind);
         settings.shrink = self.shrink.unwrap_or(settings.shrink);
@@ -533,7 +586,7 @@ impl Plan {
         };
         regressions::recorded(path, test, self.settings.kind)
             .into_iter()
-            .find(|entry| entry.seed == seed && entry.case.is_some())
+            .find(|entry| entry.seed == seed && (entry.case.is_some() || entry.malformed))
     }
 
     /// The seeds to run after the `recorded` ones: the replay's one seed, or the shard's
@@ -572,12 +625,13 @@ impl Plan {
             _ => failed.message.clone(),
         };
         let entry = Entry {
-            seed,
             shard: Some(self.settings.shard),
             determinism: failed.from_determinism,
             case: failed.case.clone(),
+            note,
+            ..Entry::fresh(seed)
         };
-        regressions::record(path, test, self.settings.kind, &entry, &note).then(|| path.to_owned())
+        regressions::record(path, test, self.settings.kind, &entry).then(|| path.to_owned())
     }
 
     /// Judges the `sometimes` conditions after the last seed: how many seeds ran, or the
@@ -639,19 +693,25 @@ where
     let (seed, kind) = (context.seed, context.kind);
     let mut spent = Spent::new(context.shrink);
     // The recorded case, made again from its draws (a strategy changed since may make no
-    // input of them, or another one: then it is what it makes).
-    if let Some(case) = &context.stored
-        && let Ok(tree) = inputs::replayed(strategy, &case.input)
-    {
-        let found = format!("{:#?}", tree.current());
-        let source = Source::stored(case);
-        if let Err(first) = run_body(seed, kind, &source, |sim| body(sim, tree.current())).failure()
-        {
-            let found = (found, first, case.input.clone());
-            return Err(Failed {
-                replayed: true,
-                ..shrink_by_draws(strategy, body, context, found, &mut spent)
-            });
+    // input of them, or another one: then it is what it makes, and that is said).
+    let mut recorded_case = None;
+    if let Some(case) = &context.stored {
+        match inputs::replayed(strategy, &case.input) {
+            Ok(tree) => {
+                let found = format!("{:#?}", tree.current());
+                note_stale(context, Some(&found));
+                let source = Source::stored(case);
+                let ran = run_body(seed, kind, &source, |sim| body(sim, tree.current()));
+                if let Err(first) = ran.failure() {
+                    let found = (found, first, case.input.clone());
+                    return Err(Failed {
+                        recorded_case: Some(CaseRan::Failed),
+                        ..shrink_by_draws(strategy, body, context, found, &mut spent)
+                    });
+                }
+                recorded_case = Some(CaseRan::Passed);
+            }
+            Err(_) => note_stale(context, None),
         }
     }
     let (tree, bytes) = inputs::tree(strategy, seed)?;
@@ -673,7 +733,33 @@ where
     } else {
         shrink_by_tree(body, context, tree, (found, first), &mut spent)
     };
-    Err(shrunk)
+    Err(Failed {
+        recorded_case,
+        ..shrunk
+    })
+}
+
+/// Says, on stderr, when the draws recorded for a seed make another input now than the one
+/// its line names (`found`), or none: the strategy has changed since, and the recorded case
+/// no longer tests what it did.
+#[cfg(feature = "proptest")]
+fn note_stale(context: &Context, found: Option<&str>) {
+    let Some(recorded) = context.stored_note.strip_prefix("input ") else {
+        return;
+    };
+    let (test, seed) = (&context.test, context.seed);
+    match found {
+        Some(found) if recorded.starts_with(&format!("{}: ", regressions::one_line(found))) => {}
+        Some(found) => eprintln!(
+            "waitsim: test `{test}`: the draws recorded for seed {seed} make another input now \
+             than the one recorded (has the strategy changed?): {}",
+            regressions::one_line(found)
+        ),
+        None => eprintln!(
+            "waitsim: test `{test}`: the draws recorded for seed {seed} make no input now (has \
+             the strategy changed?): only the seed's own case runs"
+        ),
+    }
 }
 
 /// A failing input of [`Harness::check`] (as shown, its first failure and its draws) shrunk

@@ -58,7 +58,13 @@ fn a_planted_bug_is_shrunk_and_its_replay_reproduces_the_shrunk_input_and_messag
         assert!(
             stored.contains(&format!(
                 "failed at seed {seed} (generator {kind}, shard 1/1), on the shrunk case \
-                 recorded for it in {}",
+                 recorded for it\n"
+            )),
+            "{stored}"
+        );
+        assert!(
+            stored.contains(&format!(
+                "\nrecorded in {} (commit it",
                 dir.join("waitsim-regressions.txt").display()
             )),
             "{stored}"
@@ -90,6 +96,36 @@ fn a_planted_bug_is_shrunk_and_its_replay_reproduces_the_shrunk_input_and_messag
         assert_eq!(block(&replayed, "\n}\n", "\n"), message, "{replayed}");
         assert_eq!(failed_seed(&replayed), seed);
     }
+}
+
+#[test]
+fn a_recorded_case_that_makes_another_input_since_the_strategy_changed_is_named() {
+    let dir = fresh_dir("check-stale");
+    let name = "check::victim_changes_its_strategy";
+    let first = text(&victim(name, &dir, &[]));
+    assert!(first.contains("\nfirst 51\n"), "{first}");
+    let seed = failed_seed(&first).to_string();
+    // The strategy swaps its numbers now: the recorded draws make `(0, 51)`, which passes.
+    let swapped = victim(
+        name,
+        &dir,
+        &[("WAITSIM_SEED", &seed), ("WAITSIM_TEST_SWAPPED", "1")],
+    );
+    let report = text(&swapped);
+    assert!(
+        report.contains(&format!(
+            "the draws recorded for seed {seed} make another input now than the one recorded \
+             (has the strategy changed?): ( 0, 51, )"
+        )),
+        "{report}"
+    );
+    // Unchanged, the recorded case runs as it was recorded, and nothing is said of it.
+    let again = text(&victim(name, &dir, &[("WAITSIM_SEED", &seed)]));
+    assert!(
+        again.contains("on the shrunk case recorded for it\n"),
+        "{again}"
+    );
+    assert!(!again.contains("make another input"), "{again}");
 }
 
 /// `sim.rng` as a body used it: every word it handed out, kept.
@@ -469,11 +505,15 @@ fn eight_processes_record_into_a_new_file(round: u32) {
     }
     let recorded = std::fs::read_to_string(&file).unwrap();
     let lines: Vec<&str> = recorded.lines().collect();
-    assert_eq!(lines.len(), 2 + 8 * 25, "{recorded}");
+    // The header, once, whole, first: its four lines.
+    let header = 4;
+    assert_eq!(lines.len(), header + 8 * 25, "{recorded}");
     assert!(lines[0].starts_with("# Seeds that failed"), "{recorded}");
     assert!(lines[1].starts_with("# Commit this file."), "{recorded}");
+    assert!(lines[2].starts_with("# Marks: "), "{recorded}");
+    assert!(lines[3].starts_with("# determinism check;"), "{recorded}");
     assert_eq!(recorded.matches("# Seeds that failed").count(), 1);
-    let mut seen: Vec<(u64, u64)> = lines[2..]
+    let mut seen: Vec<(u64, u64)> = lines[header..]
         .iter()
         .map(|line| {
             let words: Vec<&str> = line.split_whitespace().collect();

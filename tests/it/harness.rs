@@ -268,6 +268,58 @@ fn the_determinism_check_catches_select_picking_at_random() {
         "{report}"
     );
     assert_eq!(failed_seed(&report), 0);
+    // Recorded as the determinism check's: a run without the check does not try it.
+    let file = std::fs::read_to_string(dir.join(harness::REGRESSIONS_FILE)).unwrap();
+    assert!(
+        file.contains(&format!(
+            "\n{name} chacha 0 determinism # not deterministic"
+        )),
+        "{file}"
+    );
+}
+
+#[test]
+fn a_replay_runs_the_case_recorded_for_its_own_seed_only() {
+    let dir = fresh_dir("harness-replay-own-case");
+    let name = "harness::victim_fails_on_some_seeds";
+    // Seed 0 passes; seed 5 is recorded with a case whose every draw is the simplest (0.0,
+    // which fails), and seed 0 with a malformed one.
+    assert!(
+        victim(name, &dir, &[("WAITSIM_SEED", "0")])
+            .status
+            .success()
+    );
+    std::fs::write(
+        dir.join(harness::REGRESSIONS_FILE),
+        format!("{name} chacha 5 draws=/ # first draw 0\n{name} chacha 0 draws=!! # edited\n"),
+    )
+    .unwrap();
+    let replayed = victim(name, &dir, &[("WAITSIM_SEED", "0")]);
+    let report = text(&replayed);
+    assert!(replayed.status.success(), "{report}");
+    assert!(
+        report.contains(&format!(
+            "the draws= recorded for seed 0 in {} are malformed",
+            dir.join(harness::REGRESSIONS_FILE).display()
+        )),
+        "{report}"
+    );
+    assert!(!report.contains("replays first"), "{report}");
+    let five = victim(name, &dir, &[("WAITSIM_SEED", "5")]);
+    let report = text(&five);
+    assert!(!five.status.success());
+    assert!(
+        report.contains("seed 5 replays first the shrunk case recorded for it in "),
+        "{report}"
+    );
+    assert!(
+        report.contains("failed at seed 5 (generator chacha, shard 1/1), on the shrunk case"),
+        "{report}"
+    );
+    assert!(
+        report.contains("planted failure: first draw 0\n"),
+        "{report}"
+    );
 }
 
 #[test]

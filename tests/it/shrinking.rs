@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
 use rand::RngExt;
 use tokio::time::Instant;
-use waitsim::harness::{self, Failure, Harness, Sim};
+use waitsim::harness::{self, Failure, Harness, RecordedCase, Sim};
 use waitsim::{Clock, GeneratorKind, SeedRange};
 
 use crate::harness::{fresh_dir, text, victim};
@@ -456,55 +456,79 @@ fn draws_at_most(limit: u32, seed: u64, file: &std::path::Path, runs: u64) -> Re
 fn the_shrunk_case_is_kept_beside_its_seed_and_run_as_recorded() {
     let dir = fresh_dir("shrinking-kept");
     let file = dir.join(harness::REGRESSIONS_FILE);
-    // A seed whose own draw fails, shrunk with a budget too small to reach the least.
+    let lines = || -> Vec<String> {
+        let text = std::fs::read_to_string(&file).unwrap();
+        text.lines()
+            .filter(|line| !line.starts_with('#'))
+            .map(str::to_owned)
+            .collect()
+    };
+    // A seed whose own draw fails; not shrunk, it is not recorded with a case, for the seed
+    // makes it again.
     let seed = (0..64)
-        .find(|&seed| draws_at_most(10, seed, &dir.join("scratch"), 0).is_err())
+        .find(|&seed| draws_at_most(10, seed, &file, 0).is_err())
         .unwrap();
     let found = draws_at_most(10, seed, &file, 0).unwrap_err();
-    let first = draws_at_most(10, seed, &dir.join("cut-short"), 3).unwrap_err();
-    assert_ne!(first.message, "n = 11", "{first}");
+    assert_eq!(lines().len(), 1);
+    assert!(!lines()[0].contains("draws="), "{:?}", lines());
     let _ = std::fs::remove_file(&file);
-    let cut_short = draws_at_most(10, seed, &file, 3).unwrap_err();
-    assert_eq!(cut_short.message, first.message);
-    assert!(cut_short.replayed.is_none());
-    let line = std::fs::read_to_string(&file).unwrap();
-    assert!(line.contains(" draws=/"), "{line}");
 
-    // Run again with no budget at all, the seed's own case would fail as first found; the
-    // recorded case is what runs, and fails as it was recorded.
+    // Shrunk with a budget too small to reach the least, it is recorded with its case.
+    let cut_short = draws_at_most(10, seed, &file, 3).unwrap_err();
+    assert_ne!(cut_short.message, "n = 11", "{cut_short}");
+    assert_ne!(cut_short.message, found.message, "{cut_short}");
+    assert_eq!(cut_short.recorded_case, None);
+    assert_eq!(lines().len(), 1);
+    assert!(lines()[0].contains(" draws=/"), "{:?}", lines());
+
+    // With no budget at all, the seed's own case would fail as first found: the recorded
+    // case is what runs, and fails as it was recorded; nothing new is recorded.
     let again = draws_at_most(10, seed, &file, 0).unwrap_err();
-    assert_eq!(again.replayed.as_deref(), Some(file.as_path()), "{again}");
+    assert_eq!(again.recorded_case, Some(RecordedCase::Failed), "{again}");
     assert_eq!(again.message, cut_short.message);
-    assert_ne!(again.message, found.message);
+    assert_eq!(again.recorded.as_deref(), Some(file.as_path()));
     assert!(
         again
             .to_string()
-            .contains(", on the shrunk case recorded for it in "),
+            .contains(", on the shrunk case recorded for it\nthe body's 1 draw from sim.rng, as recorded (not shrunk further: a budget of 0 runs):"),
         "{again}"
     );
-    // With a budget, it shrinks on from the recorded case to the least.
+    assert_eq!(lines().len(), 1);
+
+    // With a budget, it shrinks on from the recorded case to the least, which is recorded too
+    // and is the case run from then on.
     let on = draws_at_most(10, seed, &file, 1000).unwrap_err();
     assert_eq!(on.message, "n = 11", "{on}");
     assert!(
         on.to_string()
-            .contains("the body's draws from sim.rng, as recorded, shrunk further in "),
+            .contains("the body's draws from sim.rng, as recorded, then shrunk further in "),
         "{on}"
     );
+    assert_eq!(lines().len(), 2);
+    let least = draws_at_most(10, seed, &file, 0).unwrap_err();
+    assert_eq!(least.message, "n = 11", "{least}");
+    assert_eq!(least.recorded_case, Some(RecordedCase::Failed));
 
-    // Fixed so that the recorded case passes, the seed's own case still runs.
-    let own = draws_at_most(500, seed, &file, 1000);
-    let recorded: u32 = cut_short.message["n = ".len()..].parse().unwrap();
+    // Fixed so that the recorded case passes, the seed's own case still runs: where it still
+    // fails, the report says the recorded case passed, and its new shrunk case is recorded.
+    let half = draws_at_most(500, seed, &file, 1000);
     let drawn: u32 = found.message["n = ".len()..].parse().unwrap();
-    assert!(recorded <= 500);
     if drawn > 500 {
-        let own = own.unwrap_err();
-        assert!(own.replayed.is_none(), "{own}");
-        assert_eq!(own.message, "n = 501", "{own}");
+        let half = half.unwrap_err();
+        assert_eq!(half.recorded_case, Some(RecordedCase::Passed), "{half}");
+        assert_eq!(half.message, "n = 501", "{half}");
+        assert!(
+            half.to_string()
+                .contains(", on its own case: the shrunk case recorded for it passed\n"),
+            "{half}"
+        );
+        assert_eq!(lines().len(), 3);
     } else {
-        assert_eq!(own.unwrap(), 1);
+        assert_eq!(half.unwrap(), 1);
+        assert_eq!(lines().len(), 2);
     }
-    // The file holds the one line: a recorded seed is not recorded again.
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), line);
+    // Fixed, every case passes.
+    assert_eq!(draws_at_most(999, seed, &file, 1000).unwrap(), 1);
 }
 
 #[test]

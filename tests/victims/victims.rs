@@ -23,13 +23,14 @@ use retry::{Retry, retries, waits_at_most_the_cap};
 type Victim = fn(&str);
 
 /// Each victim, by the name it reports and records under.
-const VICTIMS: [(&str, Victim); 6] = [
+const VICTIMS: [(&str, Victim); 7] = [
     ("harness::victim_fails_on_some_seeds", fails_on_some_seeds),
     ("harness::victim_selects_at_random", selects_at_random),
     ("check::victim_retry_past_the_cap", retry_past_the_cap),
     ("check::victim_rare_condition", rare_condition),
     ("check::victim_recorder", recorder),
     ("check::victim_shows_its_input", shows_its_input),
+    ("check::victim_changes_its_strategy", changes_its_strategy),
 ];
 
 fn main() -> ExitCode {
@@ -137,5 +138,22 @@ fn shows_its_input(name: &str) {
                 return Ok(());
             }
             Err(format!("given {} numbers", input.len()))
+        });
+}
+
+/// Fails where the first of its two numbers is over 50; with `WAITSIM_TEST_SWAPPED` set, its
+/// strategy gives the two numbers the other way round, as a strategy edited since a seed was
+/// recorded does.
+fn changes_its_strategy(name: &str) {
+    let swapped = std::env::var_os("WAITSIM_TEST_SWAPPED").is_some();
+    let pairs =
+        (0u32..100, 0u32..100).prop_map(move |(a, b)| if swapped { (b, a) } else { (a, b) });
+    Harness::new()
+        .name(name)
+        .check(pairs, async |_sim: Sim, (first, _): (u32, u32)| {
+            if first > 50 {
+                return Err(format!("first {first}"));
+            }
+            Ok(())
         });
 }
