@@ -93,8 +93,17 @@ fn install_hook() {
         std::panic::set_hook(Box::new(move |info| {
             if QUIET.try_with(Cell::get).unwrap_or(false) {
                 let backtrace = Backtrace::capture();
+                let location = info.location().map(|at| {
+                    let caller = in_standard_library(at.file())
+                        .then(|| first_caller(&Backtrace::force_capture().to_string()))
+                        .flatten();
+                    match caller {
+                        Some(caller) => format!("{at} (called from {caller})"),
+                        None => at.to_string(),
+                    }
+                });
                 let caught = Caught {
-                    location: info.location().map(ToString::to_string),
+                    location,
                     backtrace: (backtrace.status() == BacktraceStatus::Captured)
                         .then_some(backtrace),
                 };
@@ -104,6 +113,36 @@ fn install_hook() {
             }
         }));
     });
+}
+
+/// Whether a source file is the standard library's, as a panic's location names it: a panic
+/// raised inside it (an overflow in `u32::pow`) says nothing of the code that called it.
+fn in_standard_library(file: &str) -> bool {
+    file.starts_with("/rustc/")
+        || file.contains("/library/core/src/")
+        || file.contains("/library/std/src/")
+        || file.contains("/library/alloc/src/")
+}
+
+/// The code that called into the standard library where a panic was raised, from a
+/// backtrace taken in the panic hook, as `Backtrace` writes it (`N: SYMBOL`, then
+/// `at FILE:LINE:COLUMN`, for each frame): the first location outside the standard library
+/// after the frames of the panic machinery (`core::panicking`, `rust_begin_unwind`). `None`
+/// without debug information.
+fn first_caller(backtrace: &str) -> Option<String> {
+    let mut panicking = false;
+    for line in backtrace.lines().map(str::trim_start) {
+        if let Some(at) = line.strip_prefix("at ") {
+            if panicking && !in_standard_library(at) {
+                return Some(at.to_string());
+            }
+        } else if let Some((_, symbol)) = line.split_once(": ") {
+            panicking |= symbol.contains("rust_begin_unwind")
+                || symbol.starts_with("core::panicking::")
+                || symbol.starts_with("std::panicking::begin_panic");
+        }
+    }
+    None
 }
 
 /// Runs `call` with its panics kept quiet: they are caught by the caller as before, but not
@@ -158,5 +197,55 @@ mod tests {
             Stopped::Panicked("owned".into())
         );
         assert_eq!(blocking(|| 3), Ok(3));
+    }
+
+    #[test]
+    fn a_panic_inside_the_standard_library_names_its_caller() {
+        let backtrace = "   0: waitsim::runner::hook\n\
+                         \x20            at ./src/runner.rs:98:48\n\
+                         \x20 1: core::bool::then\n\
+                         \x20            at /rustc/abc/library/core/src/bool.rs:60:5\n\
+                         \x20 2: waitsim::runner::hook\n\
+                         \x20            at ./src/runner.rs:97:5\n\
+                         \x20 3: __rustc::rust_begin_unwind\n\
+                         \x20            at /rustc/abc/library/std/src/panicking.rs:689:5\n\
+                         \x20 4: core::panicking::panic_const::panic_const_mul_overflow\n\
+                         \x20 5: core::num::pow\n\
+                         \x20            at /rustc/abc/library/core/src/num/mod.rs:1243:5\n\
+                         \x20 6: my_crate::retry\n\
+                         \x20            at ./src/lib.rs:62:5\n\
+                         \x20 7: tokio::runtime\n\
+                         \x20            at /home/u/.cargo/registry/src/tokio/src/rt.rs:9:1\n";
+        assert_eq!(
+            first_caller(backtrace).as_deref(),
+            Some("./src/lib.rs:62:5")
+        );
+        assert_eq!(first_caller("   0: <unknown>\n"), None);
+        assert!(in_standard_library(
+            "/rustc/0123/library/core/src/num/mod.rs"
+        ));
+        assert!(in_standard_library(
+            "/home/u/.rustup/toolchains/stable/lib/rustlib/src/rust/library/core/src/num/mod.rs"
+        ));
+        assert!(!in_standard_library("src/lib.rs"));
+
+        let line = std::cell::Cell::new(0);
+        let (ran, caught) = quietly(|| {
+            on_virtual_clock(async {
+                let k = std::hint::black_box(40u32);
+                line.set(line!() + 1);
+                2u32.pow(k)
+            })
+        });
+        assert!(ran.is_err());
+        let at = caught.and_then(|caught| caught.location).unwrap();
+        if cfg!(debug_assertions) {
+            // The overflow is raised inside `u32::pow`; its caller is this file's line.
+            assert!(at.contains("/library/core/src/num/"), "{at}");
+            assert!(
+                at.contains(&format!("src/runner.rs:{}:", line.get())),
+                "{at}"
+            );
+        }
     }
 }
