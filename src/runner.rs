@@ -228,6 +228,32 @@ mod tests {
             "/home/u/.rustup/toolchains/stable/lib/rustlib/src/rust/library/core/src/num/mod.rs"
         ));
         assert!(!in_standard_library("src/lib.rs"));
+        // Each sign alone marks the standard library.
+        for file in [
+            "/rustc/abc/library/test/src/lib.rs",
+            "/x/library/core/src/num/mod.rs",
+            "/x/library/std/src/panicking.rs",
+            "/x/library/alloc/src/vec/mod.rs",
+        ] {
+            assert!(in_standard_library(file), "{file}");
+        }
+        // Each mark of the panic machinery alone starts the search for the caller.
+        for machinery in [
+            "__rustc::rust_begin_unwind",
+            "core::panicking::panic_fmt",
+            "std::panicking::begin_panic::<&str>",
+        ] {
+            let trace = format!(
+                "   0: waitsim::runner::hook\n             at ./src/runner.rs:98:48\n   \
+                 1: {machinery}\n             at /rustc/abc/library/std/src/panicking.rs:1:1\n   \
+                 2: my_crate::f\n             at ./src/lib.rs:3:4\n"
+            );
+            assert_eq!(
+                first_caller(&trace).as_deref(),
+                Some("./src/lib.rs:3:4"),
+                "{trace}"
+            );
+        }
 
         let line = std::cell::Cell::new(0);
         let (ran, caught) = quietly(|| {

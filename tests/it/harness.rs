@@ -279,6 +279,57 @@ fn the_determinism_check_catches_select_picking_at_random() {
 }
 
 #[test]
+fn a_test_binary_run_without_cargo_says_it_has_no_regressions_file_and_its_replay_has_one() {
+    let dir = fresh_dir("harness-no-manifest");
+    let name = "harness::victim_fails_on_some_seeds";
+    let alone = Command::new(victims_binary())
+        .env("WAITSIM_TEST_VICTIM", name)
+        .env_remove("CARGO_MANIFEST_DIR")
+        .env("RUST_BACKTRACE", "0")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let report = text(&alone);
+    assert!(!alone.status.success());
+    assert_eq!(
+        report
+            .matches(
+                "waitsim: CARGO_MANIFEST_DIR is not set (cargo sets it): \
+                 waitsim-regressions.txt is neither read nor written"
+            )
+            .count(),
+        1,
+        "{report}"
+    );
+    assert!(!report.contains("recorded in"), "{report}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+
+    // Run through cargo's variable, the binary's printed replay sets it again.
+    let found = text(&victim(name, &dir, &[]));
+    let (vars, words) = crate::shrinking::command_words(&found, "or with the example's binary: ");
+    assert!(
+        vars.contains(&("CARGO_MANIFEST_DIR".into(), dir.display().to_string())),
+        "{found}"
+    );
+    let replayed = Command::new(&words[0])
+        .env_remove("CARGO_MANIFEST_DIR")
+        .envs(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("WAITSIM_TEST_VICTIM", name)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    let report = text(&replayed);
+    assert!(
+        report.contains("on the shrunk case recorded for it\n"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("CARGO_MANIFEST_DIR is not set"),
+        "{report}"
+    );
+}
+
+#[test]
 fn a_replay_runs_the_case_recorded_for_its_own_seed_only() {
     let dir = fresh_dir("harness-replay-own-case");
     let name = "harness::victim_fails_on_some_seeds";

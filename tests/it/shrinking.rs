@@ -611,7 +611,7 @@ fn a_body_that_asserts_prints_one_panic_located_in_the_test() {
 }
 
 /// The words of a printed command: its variables, then the rest.
-fn command_words(report: &str, prefix: &str) -> (Vec<(String, String)>, Vec<String>) {
+pub(crate) fn command_words(report: &str, prefix: &str) -> (Vec<(String, String)>, Vec<String>) {
     let line = report
         .lines()
         .find_map(|line| line.strip_prefix(prefix))
