@@ -77,6 +77,8 @@ impl From<String> for Failed {
 #[derive(Clone, Debug)]
 pub(super) struct Context {
     /// The test's name, for what is said on the way.
+    // Only `check` (the `proptest` feature) says anything of a recorded case's input.
+    #[cfg_attr(not(feature = "proptest"), allow(dead_code))]
     pub(super) test: String,
     pub(super) seed: u64,
     pub(super) kind: GeneratorKind,
@@ -85,6 +87,7 @@ pub(super) struct Context {
     /// The shrunk case recorded for the seed, run before the seed's own case.
     pub(super) stored: Option<StoredCase>,
     /// What the regressions file says failed on that case.
+    #[cfg_attr(not(feature = "proptest"), allow(dead_code))]
     pub(super) stored_note: String,
 }
 

@@ -385,6 +385,17 @@ impl Failure {
                 "recorded in {} (commit it: later runs try this seed first)",
                 path.display()
             )?;
+        } else if self.seed.is_some()
+            && self.replay_with.binary.is_some()
+            && self.replay_with.manifest_dir.is_none()
+        {
+            // A test binary run without cargo: said here too, for the note on stderr may have
+            // gone with another test's captured output.
+            writeln!(
+                f,
+                "not recorded: CARGO_MANIFEST_DIR is not set (cargo sets it), and it locates {}",
+                super::REGRESSIONS_FILE
+            )?;
         }
         Ok(())
     }

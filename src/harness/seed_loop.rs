@@ -473,19 +473,21 @@ impl Harness {
                 Ok(reached) => coverage.add(&reached),
                 Err(failed) => {
                     // A seed is recorded once, and again where it failed with a shrunk case
-                    // other than the one recorded (its recorded case passes now, or shrank on).
-                    let known = recorded_seeds.contains(&seed);
+                    // other than the one recorded (its recorded case passes now, or shrank on):
+                    // by a run of a range, or by a replay of a seed the file already holds
+                    // (a replay of another seed records nothing).
+                    let known = recorded_seeds.contains(&seed)
+                        || replayed.as_ref().is_some_and(|entry| entry.seed == seed);
                     let new_case = failed.case.is_some() && failed.case != entry.case;
+                    let ranged = matches!(plan.settings.seeds, Seeds::Range(_));
                     let recorded_in = if known && !new_case {
                         regressions.clone()
-                    } else {
-                        // A replay's case is in the file, which it does not write.
+                    } else if known || ranged {
                         plan.record(regressions.as_deref(), &test, seed, &failed)
-                            .or_else(|| {
-                                regressions
-                                    .clone()
-                                    .filter(|_| known || failed.recorded_case.is_some())
-                            })
+                            // Where the new case cannot be written, the seed is still there.
+                            .or_else(|| regressions.clone().filter(|_| known))
+                    } else {
+                        None
                     };
                     let recorded_case = failed.recorded_case.map(|ran| match ran {
                         CaseRan::Failed => RecordedCase::Failed,
@@ -575,9 +577,8 @@ impl Plan {
         }
     }
 
-    /// The entry of a replay's seed (`WAITSIM_SEED`), where the regressions file keeps a
-    /// shrunk case for it: a shrunk case cannot be made again from the seed, so it is run
-    /// as it was recorded.
+    /// The entry of a replay's seed (`WAITSIM_SEED`), where the regressions file holds it: a
+    /// shrunk case cannot be made again from the seed, so it is run as it was recorded.
     fn replayed(&self, regressions: Option<&Path>, test: &str) -> Option<Entry> {
         let (Seeds::One(seed), Some(path), false) =
             (self.settings.seeds, regressions, self.one_input)
@@ -586,7 +587,7 @@ impl Plan {
         };
         regressions::recorded(path, test, self.settings.kind)
             .into_iter()
-            .find(|entry| entry.seed == seed && (entry.case.is_some() || entry.malformed))
+            .find(|entry| entry.seed == seed)
     }
 
     /// The seeds to run after the `recorded` ones: the replay's one seed, or the shard's
@@ -606,8 +607,8 @@ impl Plan {
         }
     }
 
-    /// Records the failing `seed` of `test` in the regressions file, if there is one and the
-    /// run covers a range; returns the file where it was recorded.
+    /// Records the failing `seed` of `test` in the regressions file, if there is one; returns
+    /// the file where it was recorded.
     fn record(
         &self,
         regressions: Option<&Path>,
@@ -615,9 +616,7 @@ impl Plan {
         seed: u64,
         failed: &Failed,
     ) -> Option<PathBuf> {
-        let (Some(path), Seeds::Range(_)) = (regressions, self.settings.seeds) else {
-            return None;
-        };
+        let path = regressions?;
         let note = match &failed.shrunk {
             Some(shrunk) if !shrunk.input.is_empty() => {
                 format!("input {}: {}", shrunk.input, failed.message)

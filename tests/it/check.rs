@@ -119,13 +119,35 @@ fn a_recorded_case_that_makes_another_input_since_the_strategy_changed_is_named(
         )),
         "{report}"
     );
-    // Unchanged, the recorded case runs as it was recorded, and nothing is said of it.
-    let again = text(&victim(name, &dir, &[("WAITSIM_SEED", &seed)]));
+    // The seed's own case still failed, shrunk to `(51, 0)` as the strategy makes it now:
+    // that case is recorded too, and is the one the seed runs from then on.
     assert!(
-        again.contains("on the shrunk case recorded for it\n"),
-        "{again}"
+        report.contains(", on its own case: the shrunk case recorded for it passed\n"),
+        "{report}"
     );
-    assert!(!again.contains("make another input"), "{again}");
+    let file = std::fs::read_to_string(dir.join("waitsim-regressions.txt")).unwrap();
+    assert_eq!(
+        file.matches(&format!("\n{name} chacha {seed} draws="))
+            .count(),
+        2,
+        "{file}"
+    );
+    let swapped_again = text(&victim(
+        name,
+        &dir,
+        &[("WAITSIM_SEED", &seed), ("WAITSIM_TEST_SWAPPED", "1")],
+    ));
+    assert!(
+        swapped_again.contains("on the shrunk case recorded for it\n"),
+        "{swapped_again}"
+    );
+    assert!(
+        !swapped_again.contains("make another input"),
+        "{swapped_again}"
+    );
+    // Back to the strategy as it was, the last case makes another input, and that is said.
+    let unswapped = text(&victim(name, &dir, &[("WAITSIM_SEED", &seed)]));
+    assert!(unswapped.contains("make another input now"), "{unswapped}");
 }
 
 /// `sim.rng` as a body used it: every word it handed out, kept.

@@ -302,6 +302,13 @@ fn a_test_binary_run_without_cargo_says_it_has_no_regressions_file_and_its_repla
         "{report}"
     );
     assert!(!report.contains("recorded in"), "{report}");
+    assert!(
+        report.contains(
+            "\nnot recorded: CARGO_MANIFEST_DIR is not set (cargo sets it), and it locates \
+             waitsim-regressions.txt\n"
+        ),
+        "{report}"
+    );
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 
     // Run through cargo's variable, the binary's printed replay sets it again.
@@ -371,6 +378,43 @@ fn a_replay_runs_the_case_recorded_for_its_own_seed_only() {
         report.contains("planted failure: first draw 0\n"),
         "{report}"
     );
+    // Its case failed as recorded: nothing new is written.
+    let file = dir.join(harness::REGRESSIONS_FILE);
+    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 2);
+
+    // Seed 8 fails on its own (its first draw is under 0.1); recorded with a case whose first
+    // draw is the largest word (almost 1.0), which passes now, its replay runs its own case,
+    // says so, and records the new case, which is the one replayed from then on.
+    assert!(
+        !victim(name, &dir, &[("WAITSIM_SEED", "8")])
+            .status
+            .success()
+    );
+    std::fs::write(
+        &file,
+        format!("{name} chacha 8 draws=/____________AQ # fixed\n"),
+    )
+    .unwrap();
+    let own = text(&victim(name, &dir, &[("WAITSIM_SEED", "8")]));
+    assert!(
+        own.contains(", on its own case: the shrunk case recorded for it passed\n"),
+        "{own}"
+    );
+    assert!(own.contains("\nrecorded in "), "{own}");
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(lines.lines().count(), 2, "{lines}");
+    assert!(
+        lines.ends_with(&format!(
+            "\n{name} chacha 8 draws=/ # planted failure: first draw 0\n"
+        )),
+        "{lines}"
+    );
+    let again = text(&victim(name, &dir, &[("WAITSIM_SEED", "8")]));
+    assert!(
+        again.contains(", on the shrunk case recorded for it\n"),
+        "{again}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), lines);
 }
 
 #[test]
