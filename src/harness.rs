@@ -72,8 +72,8 @@
 //! gives the last one's message and location (and its backtrace, once, under
 //! `RUST_BACKTRACE`), and the report itself points at the test's call of the harness. The seed
 //! is also appended to `waitsim-regressions.txt` at the root of the crate under test (the
-//! folder cargo runs the tests in), with the shard that ran it, whether the determinism
-//! check failed, and the shrunk case's draws (`draws=INPUT/WORDS`: the bytes the strategy
+//! folder cargo runs the tests in), with the test binary's target, the shard that ran it,
+//! whether the determinism check failed, and the shrunk case's draws (`draws=INPUT/WORDS`: the bytes the strategy
 //! read and the words `sim.rng` handed out, in URL-safe base64). Every later run of that test
 //! tries the recorded seeds first: those of its shard, and those of the determinism check only
 //! with the check on. A shrunk case cannot be made again from its seed once a budget has cut

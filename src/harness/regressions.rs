@@ -49,8 +49,8 @@ impl Regressions {
 /// The file's first lines.
 const HEADER: &str = "# Seeds that failed a waitsim harness test, tried first by every later run of it.\n\
                       # Commit this file. Each line: test, generator, seed, marks, `#` and what failed.\n\
-                      # Marks: shard=K/N, the shard that found it; determinism, for a failure of the\n\
-                      # determinism check; draws=INPUT/WORDS, the shrunk case, run before the seed's own.\n";
+                      # Marks: target=KIND:NAME, the test binary's; shard=K/N, the shard that found it;\n\
+                      # determinism, the determinism check's; draws=INPUT/WORDS, the shrunk case.\n";
 
 /// A recorded seed, with where it was found: the shard that ran it (none for the whole
 /// range, and in files written before shards were noted), whether the determinism check
@@ -58,6 +58,9 @@ const HEADER: &str = "# Seeds that failed a waitsim harness test, tried first by
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Entry {
     pub(super) seed: u64,
+    /// The cargo target of the test binary that recorded it (`test:it`, `lib`, `doc`), where
+    /// that was known: a test of the same name in another binary does not run it.
+    pub(super) target: Option<String>,
     pub(super) shard: Option<Partition>,
     pub(super) determinism: bool,
     pub(super) case: Option<StoredCase>,
@@ -153,6 +156,7 @@ impl Entry {
     pub(super) fn fresh(seed: u64) -> Entry {
         Entry {
             seed,
+            target: None,
             shard: None,
             determinism: false,
             case: None,
@@ -174,6 +178,9 @@ impl Entry {
     /// The words after the seed on its line.
     fn marks(&self) -> String {
         let mut marks = String::new();
+        if let Some(target) = &self.target {
+            marks += &format!(" target={target}");
+        }
         if let Some(shard) = self.shard.filter(|&shard| shard != Partition::WHOLE) {
             marks += &format!(" shard={shard}");
         }
@@ -193,10 +200,28 @@ fn default_path() -> Option<PathBuf> {
     std::env::var_os("CARGO_MANIFEST_DIR").map(|dir| PathBuf::from(dir).join(REGRESSIONS_FILE))
 }
 
-/// The seeds recorded for `test` with generators of `kind`, in the order they were first
-/// recorded, each once: where and how its first line says it was found, with the last shrunk
-/// case recorded for it (a seed recorded again, with a new case, after its old case passed).
+/// The cargo target a replay names (`--test it`, `--lib`) as a mark's value: `test:it`, `lib`.
+pub(super) fn target_mark(target: &str) -> String {
+    target.trim_start_matches("--").replace(' ', ":")
+}
+
+/// The seeds recorded for `test` with generators of `kind`, whatever binary recorded them.
+#[cfg(test)]
 pub(super) fn recorded(path: &Path, test: &str, kind: GeneratorKind) -> Vec<Entry> {
+    recorded_for(path, test, kind, None)
+}
+
+/// The seeds recorded for `test` with generators of `kind` by the test binary of `target`
+/// (or by one not known, as older files have them; where `target` is not known, by any), in
+/// the order they were first recorded, each once: where and how its first line says it was
+/// found, with the last shrunk case recorded for it (a seed recorded again, with a new case,
+/// after its old case passed).
+pub(super) fn recorded_for(
+    path: &Path,
+    test: &str,
+    kind: GeneratorKind,
+    target: Option<&str>,
+) -> Vec<Entry> {
     let Ok(mut file) = std::fs::File::open(path) else {
         return Vec::new();
     };
@@ -223,7 +248,9 @@ pub(super) fn recorded(path: &Path, test: &str, kind: GeneratorKind) -> Vec<Entr
                 ..Entry::fresh(seed)
             };
             for mark in words {
-                if let Some(shard) = mark.strip_prefix("shard=") {
+                if let Some(binary) = mark.strip_prefix("target=") {
+                    entry.target = Some(binary.to_string());
+                } else if let Some(shard) = mark.strip_prefix("shard=") {
                     entry.shard = shard.parse().ok();
                 } else if mark == "determinism" {
                     entry.determinism = true;
@@ -231,6 +258,11 @@ pub(super) fn recorded(path: &Path, test: &str, kind: GeneratorKind) -> Vec<Entr
                     entry.case = StoredCase::decode(case);
                     entry.malformed = entry.case.is_none();
                 }
+            }
+            if let (Some(own), Some(recorded)) = (target, &entry.target)
+                && own != recorded
+            {
+                continue;
             }
             match entries.iter_mut().find(|first| first.seed == seed) {
                 Some(first) if entry.case.is_some() => {
@@ -483,6 +515,44 @@ mod tests {
                 with(4, &both)
             ]
         );
+    }
+
+    #[test]
+    fn a_seed_belongs_to_the_test_binary_that_recorded_it() {
+        let path = std::env::temp_dir().join(format!("waitsim-targets-{}", std::process::id()));
+        let of = |seed, target: Option<&str>| Entry {
+            target: target.map(str::to_string),
+            ..whole(seed)
+        };
+        for entry in [
+            of(1, Some("test:it")),
+            of(2, Some("test:other")),
+            of(3, None),
+            of(4, Some("lib")),
+        ] {
+            assert!(record(&path, "t", GeneratorKind::ChaCha, &entry));
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let seeds = |target| -> Vec<u64> {
+            recorded_for(&path, "t", GeneratorKind::ChaCha, target)
+                .iter()
+                .map(|entry| entry.seed)
+                .collect()
+        };
+        let (it, other, unknown) = (
+            seeds(Some("test:it")),
+            seeds(Some("test:other")),
+            seeds(None),
+        );
+        std::fs::remove_file(&path).unwrap();
+        assert!(text.contains("\nt chacha 1 target=test:it\n"), "{text}");
+        // A line without a target, as older files have them, is every binary's.
+        assert_eq!(it, [1, 3]);
+        assert_eq!(other, [2, 3]);
+        assert_eq!(unknown, [1, 2, 3, 4]);
+        assert_eq!(target_mark("--test it"), "test:it");
+        assert_eq!(target_mark("--lib"), "lib");
+        assert_eq!(target_mark("--example retry"), "example:retry");
     }
 
     #[test]

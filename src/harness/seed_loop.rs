@@ -15,7 +15,7 @@ use super::coverage::{Coverage, plural};
 #[cfg(feature = "proptest")]
 use super::env::DEFAULT_CASES;
 use super::env::{Budget, Seeds, Settings};
-use super::failure::{Failure, RecordedCase, fail};
+use super::failure::{Failure, RecordedCase, Replay, fail};
 #[cfg(feature = "proptest")]
 use super::inputs;
 use super::regressions::{self, Entry, Regressions};
@@ -412,6 +412,10 @@ struct Plan {
     /// Whether the body runs one given input ([`Harness::check_one`]): no recorded case
     /// applies to it.
     one_input: bool,
+    /// Where a replay runs: this test binary, its target and package.
+    replay_with: Replay,
+    /// The test binary's target, as the regressions file marks it.
+    target: Option<String>,
 }
 
 impl Harness {
@@ -505,7 +509,7 @@ impl Harness {
                         shrunk: failed.shrunk,
                         coverage: None,
                         backtrace: failed.backtrace,
-                        replay_with: Box::new(replay::find(self.shrink.is_none())),
+                        replay_with: Box::new(plan.replay_with.clone()),
                     });
                 }
             }
@@ -532,6 +536,7 @@ impl Harness {
             )));
         }
         let mut settings = Settings::from_env().map_err(cannot_run)?;
+        let replay_with = replay::find(self.shrink.is_none());
         let determinism_from_env = self.check_determinism.is_none() && settings.check_determinism;
         if let Some(range) = self.seeds {
             settings.seeds = Seeds::Range(range);
@@ -557,6 +562,8 @@ impl Harness {
             settings,
             determinism_from_env,
             one_input: self.one_input,
+            target: replay_with.target.as_deref().map(regressions::target_mark),
+            replay_with,
         })
     }
 }
@@ -567,12 +574,14 @@ impl Plan {
     fn recorded(&self, regressions: Option<&Path>, test: &str) -> Vec<Entry> {
         let settings = &self.settings;
         match (settings.seeds, regressions) {
-            (Seeds::Range(range), Some(path)) => regressions::recorded(path, test, settings.kind)
-                .into_iter()
-                .filter(|entry| {
-                    entry.runs_in(settings.shard, range.start(), self.check_determinism)
-                })
-                .collect(),
+            (Seeds::Range(range), Some(path)) => {
+                regressions::recorded_for(path, test, settings.kind, self.target.as_deref())
+                    .into_iter()
+                    .filter(|entry| {
+                        entry.runs_in(settings.shard, range.start(), self.check_determinism)
+                    })
+                    .collect()
+            }
             _ => Vec::new(),
         }
     }
@@ -585,7 +594,7 @@ impl Plan {
         else {
             return None;
         };
-        regressions::recorded(path, test, self.settings.kind)
+        regressions::recorded_for(path, test, self.settings.kind, self.target.as_deref())
             .into_iter()
             .find(|entry| entry.seed == seed)
     }
@@ -624,6 +633,7 @@ impl Plan {
             _ => failed.message.clone(),
         };
         let entry = Entry {
+            target: self.target.clone(),
             shard: Some(self.settings.shard),
             determinism: failed.from_determinism,
             case: failed.case.clone(),

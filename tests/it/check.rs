@@ -47,7 +47,11 @@ fn a_planted_bug_is_shrunk_and_its_replay_reproduces_the_shrunk_input_and_messag
         let recorded = std::fs::read_to_string(dir.join("waitsim-regressions.txt")).unwrap();
         let line = recorded
             .lines()
-            .find(|line| line.starts_with(&format!("{name} {kind} {seed} draws=")))
+            .find(|line| {
+                line.starts_with(&format!(
+                    "{name} {kind} {seed} target=example:victims draws="
+                ))
+            })
             .expect(&recorded);
         assert!(line.contains(" # input Retry { tries: "), "{recorded}");
 
@@ -127,8 +131,10 @@ fn a_recorded_case_that_makes_another_input_since_the_strategy_changed_is_named(
     );
     let file = std::fs::read_to_string(dir.join("waitsim-regressions.txt")).unwrap();
     assert_eq!(
-        file.matches(&format!("\n{name} chacha {seed} draws="))
-            .count(),
+        file.matches(&format!(
+            "\n{name} chacha {seed} target=example:victims draws="
+        ))
+        .count(),
         2,
         "{file}"
     );
@@ -533,7 +539,10 @@ fn eight_processes_record_into_a_new_file(round: u32) {
     assert!(lines[0].starts_with("# Seeds that failed"), "{recorded}");
     assert!(lines[1].starts_with("# Commit this file."), "{recorded}");
     assert!(lines[2].starts_with("# Marks: "), "{recorded}");
-    assert!(lines[3].starts_with("# determinism check;"), "{recorded}");
+    assert!(
+        lines[3].starts_with("# determinism, the determinism check's;"),
+        "{recorded}"
+    );
     assert_eq!(recorded.matches("# Seeds that failed").count(), 1);
     let mut seen: Vec<(u64, u64)> = lines[header..]
         .iter()

@@ -129,8 +129,9 @@ fn a_failure_names_its_seed_and_its_replay_reproduces_it() {
     // later run tries it first.
     let file = std::fs::read_to_string(dir.join(harness::REGRESSIONS_FILE)).unwrap();
     assert!(
-        file.lines()
-            .any(|line| line.starts_with(&format!("{name} chacha {seed} draws=/ #"))),
+        file.lines().any(|line| line.starts_with(&format!(
+            "{name} chacha {seed} target=example:victims draws=/ #"
+        ))),
         "{file}"
     );
     assert!(file.starts_with("# "), "the file explains itself");
@@ -201,7 +202,9 @@ fn a_seed_recorded_by_one_shard_is_not_run_by_another() {
     assert_eq!(second % 2, 1, "shard 2/2 holds the odd seeds");
     let file = std::fs::read_to_string(dir.join(harness::REGRESSIONS_FILE)).unwrap();
     assert!(
-        file.contains(&format!("\n{name} chacha {second} shard=2/2 draws=/ # ")),
+        file.contains(&format!(
+            "\n{name} chacha {second} target=example:victims shard=2/2 draws=/ # "
+        )),
         "{file}"
     );
     // Shard 1/2 neither runs nor names it: it fails at an even seed of its own.
@@ -229,7 +232,9 @@ fn random_seeds_print_their_start_record_what_fails_and_replay_by_seed() {
     assert!((start..end).contains(&seed), "{report}");
     let file = std::fs::read_to_string(dir.join(harness::REGRESSIONS_FILE)).unwrap();
     assert!(
-        file.contains(&format!("\n{name} chacha {seed} draws=/ # ")),
+        file.contains(&format!(
+            "\n{name} chacha {seed} target=example:victims draws=/ # "
+        )),
         "{file}"
     );
     let replayed = text(&victim(name, &dir, &[("WAITSIM_SEED", &seed.to_string())]));
@@ -272,7 +277,7 @@ fn the_determinism_check_catches_select_picking_at_random() {
     let file = std::fs::read_to_string(dir.join(harness::REGRESSIONS_FILE)).unwrap();
     assert!(
         file.contains(&format!(
-            "\n{name} chacha 0 determinism # not deterministic"
+            "\n{name} chacha 0 target=example:victims determinism # not deterministic"
         )),
         "{file}"
     );
@@ -405,7 +410,7 @@ fn a_replay_runs_the_case_recorded_for_its_own_seed_only() {
     assert_eq!(lines.lines().count(), 2, "{lines}");
     assert!(
         lines.ends_with(&format!(
-            "\n{name} chacha 8 draws=/ # planted failure: first draw 0\n"
+            "\n{name} chacha 8 target=example:victims draws=/ # planted failure: first draw 0\n"
         )),
         "{lines}"
     );
@@ -551,7 +556,7 @@ fn a_named_harness_records_under_its_name_in_its_own_file_and_tries_that_seed_fi
     assert!(
         recorded
             .lines()
-            .any(|line| line.starts_with("named chacha 2 #")),
+            .any(|line| line.starts_with("named chacha 2 target=test:it #")),
         "{recorded}"
     );
     assert!(
