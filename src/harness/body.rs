@@ -12,7 +12,7 @@ use std::sync::{Mutex, PoisonError};
 
 use super::coverage::Reached;
 use super::env::Budget;
-use super::failure::Shrunk;
+use super::failure::{RecordedCase, Shrunk};
 use super::regressions::StoredCase;
 use super::shrink::{self, Case, Draws, INPUT, Spent, WORDS};
 use super::sim::{Outcome, Sim};
@@ -48,16 +48,7 @@ pub(super) struct Failed {
     /// shrinking simplified them.
     pub(super) case: Option<StoredCase>,
     /// Whether a shrunk case recorded for the seed ran, and whether it was what failed.
-    pub(super) recorded_case: Option<CaseRan>,
-}
-
-/// How the shrunk case recorded for a seed went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum CaseRan {
-    /// It failed: it is the failure reported.
-    Failed,
-    /// It passed, and the seed's own case failed.
-    Passed,
+    pub(super) recorded_case: Option<RecordedCase>,
 }
 
 impl From<String> for Failed {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 #[cfg(feature = "proptest")]
 use super::body::FirstFailure;
-use super::body::{CaseRan, Context, Failed, Source, Trace, run_body, run_seed, shrink_failure};
+use super::body::{Context, Failed, Source, Trace, run_body, run_seed, shrink_failure};
 use super::coverage::{Coverage, plural};
 #[cfg(feature = "proptest")]
 use super::env::DEFAULT_CASES;
@@ -190,11 +190,11 @@ impl Harness {
                     match run_body(seed, kind, &Source::stored(case), |sim| body(sim)).failure() {
                         Err(first) => {
                             return Err(Failed {
-                                recorded_case: Some(CaseRan::Failed),
+                                recorded_case: Some(RecordedCase::Failed),
                                 ..shrink(first)
                             });
                         }
-                        Ok(_) => Some(CaseRan::Passed),
+                        Ok(_) => Some(RecordedCase::Passed),
                     }
                 }
                 None => None,
@@ -493,10 +493,6 @@ impl Harness {
                     } else {
                         None
                     };
-                    let recorded_case = failed.recorded_case.map(|ran| match ran {
-                        CaseRan::Failed => RecordedCase::Failed,
-                        CaseRan::Passed => RecordedCase::Passed,
-                    });
                     return Err(Failure {
                         test,
                         seed: Some(seed),
@@ -504,7 +500,7 @@ impl Harness {
                         shard: plan.settings.shard,
                         message: failed.message,
                         recorded: recorded_in,
-                        recorded_case,
+                        recorded_case: failed.recorded_case,
                         determinism_from_env: plan.determinism_from_env,
                         shrunk: failed.shrunk,
                         coverage: None,
@@ -714,11 +710,11 @@ where
                 if let Err(first) = ran.failure() {
                     let found = (found, first, case.input.clone());
                     return Err(Failed {
-                        recorded_case: Some(CaseRan::Failed),
+                        recorded_case: Some(RecordedCase::Failed),
                         ..shrink_by_draws(strategy, body, context, found, &mut spent)
                     });
                 }
-                recorded_case = Some(CaseRan::Passed);
+                recorded_case = Some(RecordedCase::Passed);
             }
             Err(_) => note_stale(context, None),
         }
