@@ -301,18 +301,22 @@ fn create_with_header(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Appends a failing seed, with its note as its comment; whether it was written.
-pub(super) fn record(path: &Path, test: &str, kind: GeneratorKind, entry: &Entry) -> bool {
-    if create_with_header(path).is_err() {
-        return false;
-    }
-    let Ok(mut file) = std::fs::OpenOptions::new()
+/// Appends a failing seed, with its note as its comment.
+///
+/// # Errors
+///
+/// Where the file cannot be made, opened or written.
+pub(super) fn record(
+    path: &Path,
+    test: &str,
+    kind: GeneratorKind,
+    entry: &Entry,
+) -> std::io::Result<()> {
+    create_with_header(path)?;
+    let mut file = std::fs::OpenOptions::new()
         .read(true)
         .append(true)
-        .open(path)
-    else {
-        return false;
-    };
+        .open(path)?;
     // The file's own lock, held until it is closed: no other process writes or reads
     // meanwhile, so its last byte is where the last line ended. (Where the file system has no
     // locks, lines are still written whole.)
@@ -332,7 +336,7 @@ pub(super) fn record(path: &Path, test: &str, kind: GeneratorKind, entry: &Entry
     );
     // One write of one line, in append mode: lines of processes appending at once do not
     // interleave, even without the lock.
-    file.write_all(line.as_bytes()).is_ok()
+    file.write_all(line.as_bytes())
 }
 
 #[cfg(test)]
@@ -341,6 +345,11 @@ mod tests {
 
     fn whole(seed: u64) -> Entry {
         Entry::fresh(seed)
+    }
+
+    /// Whether `entry` was recorded.
+    fn recorded_ok(path: &Path, test: &str, kind: GeneratorKind, entry: &Entry) -> bool {
+        record(path, test, kind, entry).is_ok()
     }
 
     /// `entry` with `note` as what failed.
@@ -365,7 +374,7 @@ mod tests {
             ("t", GeneratorKind::ChaCha, 3),
             ("t", GeneratorKind::ChaCha, 7),
         ] {
-            assert!(record(
+            assert!(recorded_ok(
                 &path,
                 test,
                 kind,
@@ -392,7 +401,7 @@ mod tests {
         assert_eq!(one_line("a\n  b\tc "), "a b c");
         let path = std::env::temp_dir().join(format!("waitsim-long-{}", std::process::id()));
         let long = "é".repeat(2000);
-        assert!(record(
+        assert!(recorded_ok(
             &path,
             "t",
             GeneratorKind::ChaCha,
@@ -418,13 +427,13 @@ mod tests {
             determinism: true,
             ..whole(6)
         };
-        assert!(record(
+        assert!(recorded_ok(
             &path,
             "t",
             GeneratorKind::ChaCha,
             &noted(&from_shard, "odd")
         ));
-        assert!(record(
+        assert!(recorded_ok(
             &path,
             "t",
             GeneratorKind::ChaCha,
@@ -495,7 +504,7 @@ mod tests {
             whole(4),
             with(4, &both),
         ] {
-            assert!(record(&path, "t", GeneratorKind::ChaCha, &entry));
+            assert!(recorded_ok(&path, "t", GeneratorKind::ChaCha, &entry));
         }
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
@@ -530,7 +539,7 @@ mod tests {
             of(3, None),
             of(4, Some("lib")),
         ] {
-            assert!(record(&path, "t", GeneratorKind::ChaCha, &entry));
+            assert!(recorded_ok(&path, "t", GeneratorKind::ChaCha, &entry));
         }
         let text = std::fs::read_to_string(&path).unwrap();
         let seeds = |target| -> Vec<u64> {
@@ -585,8 +594,8 @@ mod tests {
     fn a_line_is_appended_on_a_line_of_its_own_after_a_file_without_a_last_newline() {
         let path = std::env::temp_dir().join(format!("waitsim-unended-{}", std::process::id()));
         std::fs::write(&path, "# edited by hand\nt chacha 1 # no newline").unwrap();
-        assert!(record(&path, "t", GeneratorKind::ChaCha, &whole(2)));
-        assert!(record(&path, "t", GeneratorKind::ChaCha, &whole(3)));
+        assert!(recorded_ok(&path, "t", GeneratorKind::ChaCha, &whole(2)));
+        assert!(recorded_ok(&path, "t", GeneratorKind::ChaCha, &whole(3)));
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert_eq!(
@@ -676,6 +685,6 @@ mod tests {
     #[test]
     fn a_file_that_cannot_be_made_records_nothing() {
         let path = Path::new("/nonexistent-waitsim-dir/waitsim-regressions.txt");
-        assert!(!record(path, "t", GeneratorKind::ChaCha, &whole(1)));
+        assert!(!recorded_ok(path, "t", GeneratorKind::ChaCha, &whole(1)));
     }
 }

@@ -636,7 +636,17 @@ impl Plan {
             note,
             ..Entry::fresh(seed)
         };
-        regressions::record(path, test, self.settings.kind, &entry).then(|| path.to_owned())
+        match regressions::record(path, test, self.settings.kind, &entry) {
+            Ok(()) => Some(path.to_owned()),
+            Err(error) => {
+                // Said beside the failure's report, which then names no file.
+                eprintln!(
+                    "waitsim: test `{test}`: seed {seed} could not be recorded in {}: {error}",
+                    path.display()
+                );
+                None
+            }
+        }
     }
 
     /// Judges the `sometimes` conditions after the last seed: how many seeds ran, or the

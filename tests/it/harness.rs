@@ -342,6 +342,26 @@ fn a_test_binary_run_without_cargo_says_it_has_no_regressions_file_and_its_repla
 }
 
 #[test]
+fn a_seed_that_cannot_be_recorded_says_why_beside_its_report() {
+    let dir = fresh_dir("harness-unwritable");
+    // A folder where the file would be: nothing can be written there.
+    std::fs::create_dir(dir.join(harness::REGRESSIONS_FILE)).unwrap();
+    let name = "harness::victim_fails_on_some_seeds";
+    let failed = victim(name, &dir, &[]);
+    let report = text(&failed);
+    assert!(!failed.status.success());
+    let seed = failed_seed(&report);
+    assert!(
+        report.contains(&format!(
+            "waitsim: test `{name}`: seed {seed} could not be recorded in {}: ",
+            dir.join(harness::REGRESSIONS_FILE).display()
+        )),
+        "{report}"
+    );
+    assert!(!report.contains("\nrecorded in "), "{report}");
+}
+
+#[test]
 fn a_replay_runs_the_case_recorded_for_its_own_seed_only() {
     let dir = fresh_dir("harness-replay-own-case");
     let name = "harness::victim_fails_on_some_seeds";
